@@ -1,0 +1,49 @@
+use rusqlite::OptionalExtension;
+
+use crate::{Result, Store};
+
+/// The few things this installation remembers besides its catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingKey {
+    /// Base URL of the marketplace, e.g. `https://souk.example.org`.
+    MarketUrl,
+    /// A one-time enrollment code waiting to be exchanged for a token.
+    EnrollCode,
+    /// This device's token, once enrolled.
+    DeviceToken,
+    /// The cooperative the device is enrolled in, for display.
+    CooperativeName,
+}
+
+impl SettingKey {
+    fn as_str(self) -> &'static str {
+        match self {
+            SettingKey::MarketUrl => "market_url",
+            SettingKey::EnrollCode => "enroll_code",
+            SettingKey::DeviceToken => "device_token",
+            SettingKey::CooperativeName => "cooperative_name",
+        }
+    }
+}
+
+impl Store {
+    pub fn setting(&self, key: SettingKey) -> Result<Option<String>> {
+        let value = self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key.as_str()], |row| row.get(0))
+            .optional()?;
+        Ok(value)
+    }
+
+    pub fn set_setting(&self, key: SettingKey, value: Option<&str>) -> Result<()> {
+        match value {
+            Some(value) => self.conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key.as_str(), value),
+            )?,
+            None => self.conn.execute("DELETE FROM settings WHERE key = ?1", [key.as_str()])?,
+        };
+        Ok(())
+    }
+}
