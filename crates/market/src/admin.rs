@@ -1,0 +1,102 @@
+//! Operator tasks, run from the CLI: cooperatives, enrollment codes, devices.
+//! Blocking: call them from a plain thread, not from async code.
+
+use protocol::CooperativeRef;
+use rusqlite::{TransactionBehavior, params};
+use uuid::Uuid;
+
+use crate::error::Error;
+use crate::{Market, cooperative, enrollment_code};
+
+/// Adds a cooperative. Fails if the slug is taken.
+pub fn add_cooperative(market: &Market, slug: &str, name: &str) -> anyhow::Result<CooperativeRef> {
+    let coop = upsert_cooperative(market, slug, name, false)?;
+    tracing::info!(slug, id = %coop.id, "cooperative added");
+    Ok(coop)
+}
+
+/// Returns the cooperative with this slug, adding it if there is none. An
+/// existing cooperative keeps its name.
+pub fn ensure_cooperative(
+    market: &Market,
+    slug: &str,
+    name: &str,
+) -> anyhow::Result<CooperativeRef> {
+    Ok(upsert_cooperative(market, slug, name, true)?)
+}
+
+fn upsert_cooperative(
+    market: &Market,
+    slug: &str,
+    name: &str,
+    existing_ok: bool,
+) -> Result<CooperativeRef, Error> {
+    cooperative::check_slug(slug)?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(Error::EmptyName);
+    }
+    let now_ms = market.now_ms();
+    let mut conn = market.conn();
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let coop = match cooperative::by_slug(&tx, slug)? {
+        Some(coop) if existing_ok => coop,
+        Some(_) => return Err(Error::SlugTaken(slug.to_owned())),
+        None => cooperative::insert(&tx, slug, name, now_ms)?,
+    };
+    tx.commit()?;
+    Ok(coop)
+}
+
+/// A fresh one-time enrollment code for the cooperative `slug`, formatted
+/// `XXXX-XXXX`. Valid for 24 hours; the database keeps only its hash.
+pub fn enrollment_code(market: &Market, slug: &str) -> anyhow::Result<String> {
+    let now_ms = market.now_ms();
+    let mut conn = market.conn();
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let coop = cooperative::by_slug(&tx, slug)?
+        .ok_or_else(|| Error::UnknownCooperative(slug.to_owned()))?;
+    // Expired codes can never be used again: drop them so the table stays
+    // small and a new code only has to avoid the live ones.
+    tx.execute(
+        "DELETE FROM enrollment_codes WHERE expires_at <= ?1",
+        [now_ms],
+    )?;
+    let code = loop {
+        let code = enrollment_code::generate();
+        let inserted = tx.execute(
+            "INSERT INTO enrollment_codes (code_hash, cooperative_id, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT (code_hash) DO NOTHING",
+            params![
+                enrollment_code::hash(&code),
+                coop.id.to_string(),
+                now_ms,
+                now_ms + enrollment_code::LIFETIME_MS
+            ],
+        )?;
+        // 0 rows: a live code already has these 40 bits; draw again.
+        if inserted == 1 {
+            break code;
+        }
+    };
+    tx.commit()?;
+    tracing::info!(slug, "enrollment code issued");
+    Ok(enrollment_code::display(&code))
+}
+
+/// Revokes a device: its token stops working at once. Revoking twice is fine.
+pub fn revoke_device(market: &Market, device_id: Uuid) -> anyhow::Result<()> {
+    let now_ms = market.now_ms();
+    let conn = market.conn();
+    let found = conn
+        .execute(
+            "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?1) WHERE id = ?2",
+            params![now_ms, device_id.to_string()],
+        )
+        .map_err(Error::from)?;
+    if found == 0 {
+        return Err(Error::UnknownDevice(device_id.to_string()).into());
+    }
+    tracing::info!(%device_id, "device revoked");
+    Ok(())
+}

@@ -1,0 +1,68 @@
+//! Device tokens: minted at enrollment, presented as `Authorization: Bearer`.
+//! The database keeps only their SHA-256.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use rusqlite::OptionalExtension;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::Market;
+use crate::cooperative::uuid_column;
+use crate::error::AppError;
+
+/// A fresh 256-bit token, hex.
+pub(crate) fn new_token() -> String {
+    let bytes: [u8; 32] = rand::random();
+    hex::encode(bytes)
+}
+
+pub(crate) fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The enrolled, unrevoked device that sent the request.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Device {
+    pub id: Uuid,
+    pub cooperative_id: Uuid,
+}
+
+impl FromRequestParts<Market> for Device {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, market: &Market) -> Result<Device, AppError> {
+        let token = bearer_token(parts).ok_or(AppError::Unauthorized(
+            "this request needs `Authorization: Bearer <device token>` — enroll the device first",
+        ))?;
+        let hash = token_hash(token);
+        let device = market
+            .run(move |conn| {
+                let device = conn
+                    .query_row(
+                        "SELECT id, cooperative_id FROM devices
+                         WHERE token_hash = ?1 AND revoked_at IS NULL",
+                        [hash],
+                        |row| {
+                            Ok(Device {
+                                id: uuid_column(row, 0)?,
+                                cooperative_id: uuid_column(row, 1)?,
+                            })
+                        },
+                    )
+                    .optional()?;
+                Ok(device)
+            })
+            .await?;
+        device.ok_or(AppError::Unauthorized(
+            "this device token is unknown or was revoked — enroll the device again",
+        ))
+    }
+}
+
+fn bearer_token(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(protocol::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}

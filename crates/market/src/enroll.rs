@@ -1,0 +1,92 @@
+//! `POST /v1/enroll`: a one-time code becomes a device token.
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::post;
+use protocol::{EnrollRequest, EnrollResponse};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use uuid::Uuid;
+
+use crate::error::{AppError, Result};
+use crate::json::AppJson;
+use crate::{Market, auth, cooperative, enrollment_code};
+
+const MAX_DEVICE_NAME_CHARS: usize = 100;
+
+const REFUSED: &str =
+    "this enrollment code is wrong, used or expired — ask the marketplace for a new one";
+
+pub(crate) fn router() -> Router<Market> {
+    Router::new().route("/enroll", post(enroll))
+}
+
+async fn enroll(
+    State(market): State<Market>,
+    AppJson(request): AppJson<EnrollRequest>,
+) -> Result<AppJson<EnrollResponse>, AppError> {
+    let device_name = request.device_name.trim().to_owned();
+    if device_name.is_empty() || device_name.chars().count() > MAX_DEVICE_NAME_CHARS {
+        return Err(AppError::BadRequest(format!(
+            "the device name must have 1 to {MAX_DEVICE_NAME_CHARS} characters"
+        )));
+    }
+    let code = enrollment_code::normalize(&request.code).ok_or(AppError::Unauthorized(REFUSED))?;
+    let now_ms = market.now_ms();
+    let enrolled = market
+        .run(move |conn| redeem(conn, &code, &device_name, now_ms))
+        .await?;
+    let response = enrolled.ok_or(AppError::Unauthorized(REFUSED))?;
+    tracing::info!(
+        device_id = %response.device_id,
+        cooperative = %response.cooperative.slug,
+        "device enrolled"
+    );
+    Ok(AppJson(response))
+}
+
+/// Uses up `code` (canonical form) and registers a device with a fresh
+/// token, in one transaction. `None` if the code is wrong, used or expired.
+fn redeem(
+    conn: &mut Connection,
+    code: &str,
+    device_name: &str,
+    now_ms: i64,
+) -> Result<Option<EnrollResponse>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let code_hash = enrollment_code::hash(code);
+    let cooperative = tx
+        .query_row(
+            "SELECT c.id, c.slug, c.name
+             FROM enrollment_codes e JOIN cooperatives c ON c.id = e.cooperative_id
+             WHERE e.code_hash = ?1 AND e.used_at IS NULL AND e.expires_at > ?2",
+            params![code_hash, now_ms],
+            cooperative::from_row,
+        )
+        .optional()?;
+    let Some(cooperative) = cooperative else {
+        return Ok(None);
+    };
+    tx.execute(
+        "UPDATE enrollment_codes SET used_at = ?1 WHERE code_hash = ?2",
+        params![now_ms, code_hash],
+    )?;
+    let token = auth::new_token();
+    let device_id = Uuid::now_v7();
+    tx.execute(
+        "INSERT INTO devices (id, cooperative_id, name, token_hash, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            device_id.to_string(),
+            cooperative.id.to_string(),
+            device_name,
+            auth::token_hash(&token),
+            now_ms
+        ],
+    )?;
+    tx.commit()?;
+    Ok(Some(EnrollResponse {
+        token,
+        device_id,
+        cooperative,
+    }))
+}

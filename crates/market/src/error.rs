@@ -1,0 +1,83 @@
+//! The crate's errors: [`Error`] for the domain and the database, and
+//! [`AppError`], what an HTTP handler answers with.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use protocol::{ErrorBody, ErrorDetail, ErrorKind};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("no cooperative has the slug `{0}` — add it with `hanout-market coop add`")]
+    UnknownCooperative(String),
+    #[error("a cooperative with the slug `{0}` already exists — pick another slug")]
+    SlugTaken(String),
+    #[error(
+        "`{0}` is not a valid slug — use 1 to 64 lowercase letters, digits and dashes, like `atlas`"
+    )]
+    InvalidSlug(String),
+    #[error("the cooperative's name is empty — give it a name")]
+    EmptyName,
+    #[error("no device has the id `{0}`")]
+    UnknownDevice(String),
+    #[error(
+        "this database was written by a newer hanout-market (schema {found}, this build knows up to {known}) — update hanout-market to open it"
+    )]
+    TooNew { found: i64, known: i64 },
+    #[error("the database could not be read or written: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the database could not be upgraded: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("a page could not be rendered: {0}")]
+    Render(#[from] askama::Error),
+    #[error("a database task did not finish: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// What a handler fails with. Renders as [`ErrorBody`]; an internal error
+/// says only "internal error" to the client and logs its detail.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error(transparent)]
+    Internal(#[from] Error),
+}
+
+impl AppError {
+    fn status_and_kind(&self) -> (StatusCode, ErrorKind) {
+        match self {
+            AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ErrorKind::Unauthorized),
+            AppError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorKind::NotFound),
+            AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, ErrorKind::BadRequest),
+            AppError::PayloadTooLarge(_) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, ErrorKind::PayloadTooLarge)
+            }
+            AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorKind::Internal),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, kind) = self.status_and_kind();
+        let message = match &self {
+            AppError::Internal(err) => {
+                tracing::error!(error = %err, "request failed");
+                "internal error".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let body = ErrorBody {
+            error: ErrorDetail { kind, message },
+        };
+        (status, axum::Json(body)).into_response()
+    }
+}

@@ -1,0 +1,8 @@
+//! `hanout-market`: the marketplace server's command line. Boots only; the
+//! commands live in `cli.rs`, the server in the `market` library.
+
+mod cli;
+
+fn main() -> anyhow::Result<()> {
+    cli::run(<cli::Cli as clap::Parser>::parse())
+}

@@ -1,0 +1,62 @@
+//! The whole HTTP app: the `/v1` API, the HTML catalog and the layers
+//! around them.
+
+use axum::Router;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{StatusCode, Uri};
+use axum::middleware::map_response;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tower_http::decompression::RequestDecompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::error::AppError;
+use crate::{Market, catalog, enroll, pages, push};
+
+/// The marketplace's HTTP app, ready for `axum::serve`.
+pub fn app(market: Market) -> Router {
+    let config = market.config().clone();
+    let api = Router::new()
+        .merge(enroll::router())
+        .merge(push::router())
+        .merge(catalog::router());
+    // The last layer added sees the request first: trace, time out, gunzip,
+    // then count the (decompressed) bytes against the limit.
+    Router::new()
+        .nest(protocol::API_PREFIX, api)
+        .merge(pages::router())
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback(not_found)
+        .layer(RequestBodyLimitLayer::new(config.body_limit))
+        .layer(map_response(body_limit_as_error_body))
+        .layer(RequestDecompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            config.request_timeout,
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(market)
+}
+
+async fn not_found(uri: Uri) -> AppError {
+    AppError::NotFound(format!("nothing lives at `{}`", uri.path()))
+}
+
+/// `RequestBodyLimitLayer` answers a too-long `Content-Length` with a plain
+/// text 413; give it the API's error body like every other error.
+async fn body_limit_as_error_body(response: Response) -> Response {
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_json {
+        AppError::PayloadTooLarge(
+            "the request body is too large — send fewer changes per push".to_owned(),
+        )
+        .into_response()
+    } else {
+        response
+    }
+}

@@ -1,0 +1,135 @@
+//! Unit tests of the pure parts: codes, prices, languages, validation.
+
+use protocol::{ListingPayload, LocalizedText};
+
+use crate::lang::Lang;
+use crate::push::ValidListing;
+use crate::{db, enrollment_code, price};
+
+#[test]
+fn migrations_are_valid() {
+    db::migrations().validate().unwrap();
+}
+
+#[test]
+fn generated_codes_are_canonical_and_displayed_with_a_dash() {
+    for _ in 0..200 {
+        let code = enrollment_code::generate();
+        assert_eq!(
+            enrollment_code::normalize(&code).as_deref(),
+            Some(code.as_str())
+        );
+        let shown = enrollment_code::display(&code);
+        assert_eq!(shown.len(), 9);
+        assert_eq!(&shown[4..5], "-");
+        assert_eq!(
+            enrollment_code::normalize(&shown).as_deref(),
+            Some(code.as_str())
+        );
+    }
+}
+
+#[test]
+fn codes_are_normalized_as_crockford_says() {
+    #[track_caller]
+    fn check(input: &str, expect: Option<&str>) {
+        assert_eq!(
+            enrollment_code::normalize(input).as_deref(),
+            expect,
+            "input {input:?}"
+        );
+    }
+    check("ABCD-EF12", Some("ABCDEF12"));
+    check("abcd-ef12", Some("ABCDEF12"));
+    check("abcdef12", Some("ABCDEF12"));
+    check(" abcd ef12 ", Some("ABCDEF12"));
+    check("oIl0-0000", Some("01100000"));
+    check("ABCD-EF1", None);
+    check("ABCD-EF123", None);
+    check("ABCD-EF1U", None);
+    check("ABCD-EF1é", None);
+    check("", None);
+    check("garbage!", None);
+}
+
+#[test]
+fn prices_follow_each_language() {
+    #[track_caller]
+    fn check(centimes: i64, lang: Lang, expect: &str) {
+        assert_eq!(price::format_mad(centimes, lang), expect);
+    }
+    check(450_000, Lang::Fr, "4 500,00 MAD");
+    check(450_000, Lang::En, "4,500.00 MAD");
+    check(450_000, Lang::Ar, "4500.00 د.م.");
+    check(0, Lang::Fr, "0,00 MAD");
+    check(5, Lang::En, "0.05 MAD");
+    check(99_999, Lang::Fr, "999,99 MAD");
+    check(1_000_000_000, Lang::En, "10,000,000.00 MAD");
+    check(123_456_789, Lang::Fr, "1 234 567,89 MAD");
+    check(-150, Lang::En, "-1.50 MAD");
+}
+
+#[test]
+fn page_language_comes_from_the_query_then_accept_language() {
+    #[track_caller]
+    fn check(query: Option<&str>, accept: Option<&str>, expect: Lang) {
+        assert_eq!(
+            Lang::negotiate(query, accept),
+            expect,
+            "{query:?} {accept:?}"
+        );
+    }
+    check(None, None, Lang::Fr);
+    check(Some("ar"), None, Lang::Ar);
+    check(Some("EN"), Some("ar"), Lang::En);
+    check(Some("de"), Some("en-GB,en;q=0.9"), Lang::En);
+    check(None, Some("ar-MA,ar;q=0.9,fr;q=0.8"), Lang::Ar);
+    check(None, Some("de-DE,de;q=0.9,en;q=0.5,fr;q=0.7"), Lang::Fr);
+    check(None, Some("en;q=0, ar;q=0.1"), Lang::Ar);
+    check(None, Some("de, nl"), Lang::Fr);
+    check(None, Some("*"), Lang::Fr);
+}
+
+fn payload(ar: Option<&str>, fr: Option<&str>, price_centimes: i64) -> ListingPayload {
+    ListingPayload {
+        title: LocalizedText {
+            ar: ar.map(str::to_owned),
+            fr: fr.map(str::to_owned),
+            en: None,
+        },
+        price_centimes,
+        updated_at_ms: 1,
+    }
+}
+
+#[test]
+fn listings_are_validated() {
+    #[track_caller]
+    fn check(payload: ListingPayload, valid: bool) {
+        assert_eq!(
+            ValidListing::new(payload.clone()).is_some(),
+            valid,
+            "{payload:?}"
+        );
+    }
+    let long = "x".repeat(200);
+    let too_long = "x".repeat(201);
+    let arabic_200 = "ز".repeat(200);
+    check(payload(Some("زربية"), None, 450_000), true);
+    check(payload(None, Some("Tapis"), 0), true);
+    check(payload(None, Some("Tapis"), 1_000_000_000), true);
+    check(payload(None, Some("Tapis"), 1_000_000_001), false);
+    check(payload(None, Some("Tapis"), -1), false);
+    check(payload(None, None, 100), false);
+    check(payload(Some("  "), Some(""), 100), false);
+    check(payload(None, Some(&long), 100), true);
+    check(payload(Some(&arabic_200), None, 100), true);
+    check(payload(Some("ok"), Some(&too_long), 100), false);
+}
+
+#[test]
+fn blank_titles_are_stored_as_absent() {
+    let valid = ValidListing::new(payload(Some(" "), Some("Tapis"), 100)).unwrap();
+    assert_eq!(valid.ar, None);
+    assert_eq!(valid.fr.as_deref(), Some("Tapis"));
+}

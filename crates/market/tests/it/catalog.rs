@@ -1,0 +1,77 @@
+//! The public JSON catalog, `/healthz` and unknown paths.
+
+use axum::http::StatusCode;
+use protocol::{ErrorKind, LocalizedText, PublicListing};
+use uuid::Uuid;
+
+use crate::{error_kind, get, test_market, upsert, upsert_titled};
+
+#[tokio::test]
+async fn the_catalog_lists_the_newest_first() {
+    let t = test_market();
+    let device = t.enroll("atlas").await;
+    let (old, new, middle) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    t.push(
+        &device.token,
+        vec![
+            upsert(old, "Old", 1, 100),
+            upsert(new, "New", 1, 300),
+            upsert(middle, "Middle", 1, 200),
+        ],
+    )
+    .await;
+    let ids: Vec<Uuid> = t.catalog().await.listings.iter().map(|l| l.id).collect();
+    assert_eq!(ids, [new, middle, old]);
+}
+
+#[tokio::test]
+async fn a_listing_is_served_by_id() {
+    let t = test_market();
+    let device = t.enroll("atlas").await;
+    let id = Uuid::now_v7();
+    let title = LocalizedText {
+        ar: Some("زيت أركان".to_owned()),
+        fr: Some("Huile d'argan".to_owned()),
+        en: Some("Argan oil".to_owned()),
+    };
+    t.push(
+        &device.token,
+        vec![upsert_titled(id, title.clone(), 12_000, 5)],
+    )
+    .await;
+
+    let listing: PublicListing = t.send_ok(get(&format!("/v1/listings/{id}"))).await;
+    assert_eq!(
+        listing,
+        PublicListing {
+            id,
+            cooperative: device.cooperative,
+            title,
+            price_centimes: 12_000,
+            updated_at_ms: 5,
+        }
+    );
+
+    for path in [
+        format!("/v1/listings/{}", Uuid::now_v7()),
+        "/v1/listings/nope".to_owned(),
+    ] {
+        let (status, body) = t.send(get(&path)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(error_kind(&body), ErrorKind::NotFound);
+    }
+}
+
+#[tokio::test]
+async fn health_and_unknown_paths() {
+    let t = test_market();
+    let (status, body) = t.send(get("/healthz")).await;
+    assert_eq!(
+        (status, body.as_slice()),
+        (StatusCode::OK, b"ok".as_slice())
+    );
+
+    let (status, body) = t.send(get("/v1/nothing-here")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(error_kind(&body), ErrorKind::NotFound);
+}

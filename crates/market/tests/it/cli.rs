@@ -1,0 +1,153 @@
+//! The `hanout-market` binary, run for real.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use axum::http::StatusCode;
+use market::Market;
+use protocol::{EnrollRequest, EnrollResponse};
+use tower::ServiceExt as _;
+
+use crate::post_json;
+
+fn hanout_market(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hanout-market"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+/// The code on stdout, checked for its `XXXX-XXXX` Crockford shape.
+#[track_caller]
+fn printed_code(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout.clone()).unwrap();
+    let code = stdout
+        .strip_suffix('\n')
+        .unwrap_or_else(|| panic!("{stdout:?}"));
+    let crockford = |c: char| c.is_ascii_digit() || (c.is_ascii_uppercase() && !"ILOU".contains(c));
+    let (head, tail) = code.split_once('-').unwrap_or_else(|| panic!("{code:?}"));
+    assert!(
+        head.len() == 4 && tail.len() == 4 && head.chars().chain(tail.chars()).all(crockford),
+        "{code:?}"
+    );
+    code.to_owned()
+}
+
+#[tokio::test]
+async fn demo_and_device_code_print_codes_that_enroll() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = printed_code(&hanout_market(dir.path(), &["demo"]));
+    let again = printed_code(&hanout_market(dir.path(), &["demo"]));
+    let device = printed_code(&hanout_market(dir.path(), &["device", "code", "atlas"]));
+    assert_ne!(demo, again);
+
+    // The codes were issued on the system clock: check them on it too.
+    let market = Market::open(dir.path()).unwrap();
+    for code in [demo, again, device] {
+        let request = EnrollRequest {
+            code,
+            device_name: "laptop".to_owned(),
+        };
+        let response = market::app(market.clone())
+            .oneshot(post_json("/v1/enroll", None, &request))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let enrolled: EnrollResponse = serde_json::from_slice(&body).unwrap();
+        assert_eq!(enrolled.cooperative.slug, "atlas");
+        assert_eq!(
+            enrolled.cooperative.name,
+            "Coopérative Atlas — تعاونية الأطلس"
+        );
+    }
+}
+
+#[test]
+fn coop_add_then_device_code_and_errors_go_to_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let added = hanout_market(
+        dir.path(),
+        &[
+            "coop",
+            "add",
+            "--slug",
+            "rif",
+            "--name",
+            "Coopérative du Rif",
+        ],
+    );
+    assert!(added.status.success(), "{added:?}");
+    printed_code(&hanout_market(dir.path(), &["device", "code", "rif"]));
+
+    let unknown = hanout_market(dir.path(), &["device", "code", "nowhere"]);
+    assert!(!unknown.status.success());
+    assert!(unknown.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("nowhere"));
+
+    let taken = hanout_market(
+        dir.path(),
+        &["coop", "add", "--slug", "rif", "--name", "Again"],
+    );
+    assert!(!taken.status.success());
+}
+
+#[test]
+fn the_data_directory_can_come_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_hanout-market"))
+        .arg("demo")
+        .env("HANOUT_MARKET_DATA", dir.path())
+        .output()
+        .unwrap();
+    printed_code(&output);
+    assert!(dir.path().join("market.db").exists());
+}
+
+/// `serve` prints its address once bound, answers, and exits cleanly on
+/// SIGTERM.
+#[cfg(unix)]
+#[tokio::test]
+async fn serve_announces_its_address_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hanout-market"))
+        .arg("--data")
+        .arg(dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim_end()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("{line:?}"))
+        .to_owned();
+
+    let health = reqwest::get(format!("{base}/healthz")).await.unwrap();
+    assert_eq!(health.status().as_u16(), StatusCode::OK.as_u16());
+    assert_eq!(health.text().await.unwrap(), "ok");
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+}

@@ -1,0 +1,119 @@
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use store::{SettingKey, Store};
+use url::Url;
+
+use crate::error::{Error, Result};
+use crate::{Clock, enroll, push};
+
+/// The one store connection of the process (one writer), shared by the UI
+/// commands and the engine. Only ever locked inside `spawn_blocking`.
+pub type SharedStore = Arc<Mutex<Store>>;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Shown to the marketplace's admins in `device list`.
+    pub device_name: String,
+    /// Listings per push request.
+    pub batch_size: usize,
+    /// First and longest wait between failed attempts.
+    pub retry_min: Duration,
+    pub retry_max: Duration,
+    /// How often to look again when everything went well.
+    pub idle_interval: Duration,
+    /// Whole-request limit; a stalled link is abandoned after this.
+    pub request_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            device_name: "Hanout".to_owned(),
+            batch_size: 200,
+            retry_min: Duration::from_secs(2),
+            retry_max: Duration::from_secs(300),
+            idle_interval: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Engine {
+    pub(crate) store: SharedStore,
+    pub(crate) client: reqwest::Client,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) config: Arc<Config>,
+}
+
+impl Engine {
+    pub fn new(store: SharedStore, clock: Arc<dyn Clock>, config: Config) -> Result<Engine> {
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("hanout/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(15))
+            .timeout(config.request_timeout)
+            .build()?;
+        Ok(Engine { store, client, clock, config: Arc::new(config) })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Runs `f` on the store off the async runtime.
+    pub(crate) async fn with_store<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> store::Result<T> + Send + 'static,
+    {
+        let store = self.store.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            let mut guard = store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&mut guard)
+        })
+        .await??;
+        Ok(out)
+    }
+
+    pub(crate) async fn market_url(&self) -> Result<Url> {
+        let url = self.with_store(|s| s.setting(SettingKey::MarketUrl)).await?;
+        url.and_then(|u| Url::parse(&u).ok()).ok_or(Error::NotConfigured)
+    }
+}
+
+/// What one pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Changes the marketplace now has (applied now or before).
+    pub accepted: usize,
+    /// Changes it refused for good.
+    pub rejected: usize,
+}
+
+/// One pass: enroll if needed, then push every pending change in batches.
+pub async fn sync_once(engine: &Engine) -> Result<Report> {
+    let base = engine.market_url().await?;
+    let token = enroll::token(engine, &base).await?;
+    let mut report = Report::default();
+    loop {
+        let batch_size = engine.config.batch_size;
+        let pending = engine.with_store(move |s| s.pending_changes(batch_size)).await?;
+        if pending.is_empty() {
+            break;
+        }
+        let request = push::plan(&pending);
+        let response = push::send(engine, &base, &token, &request).await?;
+        let acks = push::acks(&pending, &response)?;
+        let accepted = acks.iter().filter(|(_, _, a)| *a == store::PushAck::Accepted).count();
+        report.accepted += accepted;
+        report.rejected += acks.len() - accepted;
+        let now = engine.clock.now_ms();
+        engine.with_store(move |s| s.record_acks(&acks, now)).await?;
+        tracing::info!(sent = pending.len(), "pushed a batch");
+        if pending.len() < batch_size {
+            break;
+        }
+    }
+    Ok(report)
+}

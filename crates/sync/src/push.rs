@@ -1,0 +1,96 @@
+//! Building a push from the outbox and reading the marketplace's answer.
+
+use protocol::{Change, ChangeOp, ListingPayload, LocalizedText, Outcome, PushRequest, PushResponse, RejectReason};
+use reqwest::StatusCode;
+use store::{ListingId, PendingChange, PendingOp, PushAck};
+use url::Url;
+
+use crate::Engine;
+use crate::error::{Error, Result};
+
+/// The request that sends `pending`, one change per listing. Pure.
+pub fn plan(pending: &[PendingChange]) -> PushRequest {
+    let changes = pending
+        .iter()
+        .map(|p| Change {
+            change_id: p.change_id,
+            listing_id: p.listing_id.uuid(),
+            op: match &p.op {
+                PendingOp::Upsert(listing) => ChangeOp::Upsert {
+                    listing: ListingPayload {
+                        title: LocalizedText {
+                            ar: listing.titles.ar.clone(),
+                            fr: listing.titles.fr.clone(),
+                            en: listing.titles.en.clone(),
+                        },
+                        price_centimes: listing.price.centimes(),
+                        updated_at_ms: listing.updated_at_ms,
+                    },
+                },
+                PendingOp::Delete => ChangeOp::Delete,
+            },
+        })
+        .collect();
+    PushRequest { changes }
+}
+
+/// Pairs each pending change with the marketplace's outcome. Pure.
+///
+/// Refuses an answer that does not match the request change for change:
+/// recording a wrong ack could mark unsent work as live.
+pub fn acks(pending: &[PendingChange], response: &PushResponse) -> Result<Vec<(ListingId, i64, PushAck)>> {
+    if pending.len() != response.results.len() {
+        return Err(Error::Protocol(format!(
+            "sent {} changes, got {} results",
+            pending.len(),
+            response.results.len()
+        )));
+    }
+    pending
+        .iter()
+        .zip(&response.results)
+        .map(|(p, r)| {
+            if p.change_id != r.change_id {
+                return Err(Error::Protocol(format!("result for {} where {} was expected", r.change_id, p.change_id)));
+            }
+            let ack = match r.outcome {
+                Outcome::Applied | Outcome::Duplicate => PushAck::Accepted,
+                Outcome::Rejected { reason } => PushAck::Rejected { reason: reject_key(reason).to_owned() },
+            };
+            Ok((p.listing_id, p.seq, ack))
+        })
+        .collect()
+}
+
+fn reject_key(reason: RejectReason) -> &'static str {
+    match reason {
+        RejectReason::Forbidden => "forbidden",
+        RejectReason::Invalid => "invalid",
+    }
+}
+
+/// Sends one push. Public so tests can play a push whose answer was lost.
+pub async fn send(engine: &Engine, base: &Url, token: &str, request: &PushRequest) -> Result<PushResponse> {
+    let url = endpoint(base, "push")?;
+    let response = engine.client.post(url).bearer_auth(token).json(request).send().await?;
+    match response.status() {
+        StatusCode::OK => Ok(response.json().await?),
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+            Err(Error::Unauthorized("device token refused".to_owned()))
+        }
+        status => Err(unexpected(status)),
+    }
+}
+
+pub(crate) fn endpoint(base: &Url, path: &str) -> Result<Url> {
+    let joined = format!("{}{}/{}", base.as_str().trim_end_matches('/'), protocol::API_PREFIX, path);
+    Url::parse(&joined).map_err(|_| Error::NotConfigured)
+}
+
+pub(crate) fn unexpected(status: StatusCode) -> Error {
+    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+        Error::Server { status: status.as_u16() }
+    } else {
+        Error::Protocol(format!("HTTP {status}"))
+    }
+}

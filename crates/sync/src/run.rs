@@ -1,0 +1,85 @@
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+use tokio::sync::{Notify, watch};
+
+use crate::{Connection, Engine, Status, sync_once};
+
+/// Syncs until `shutdown` resolves: after each pass, waits for `wake` (the
+/// app saved something, or the user pressed "sync now") or a timer — the
+/// idle interval after success, an exponential backoff with jitter after a
+/// transient failure. Every pass publishes a fresh [`Status`].
+pub async fn run(engine: Engine, wake: Arc<Notify>, status: watch::Sender<Status>, shutdown: impl Future<Output = ()>) {
+    let config = engine.config().clone();
+    let new_backoff = || {
+        ExponentialBuilder::default()
+            .with_min_delay(config.retry_min)
+            .with_max_delay(config.retry_max)
+            .with_jitter()
+            .without_max_times()
+            .build()
+    };
+    let mut backoff = new_backoff();
+    tokio::pin!(shutdown);
+
+    loop {
+        status.send_modify(|s| {
+            if s.connection != Connection::NotConfigured {
+                s.connection = Connection::Syncing;
+            }
+        });
+        let result = sync_once(&engine).await;
+        let delay = match &result {
+            Ok(report) => {
+                backoff = new_backoff();
+                tracing::debug!(?report, "sync pass done");
+                config.idle_interval
+            }
+            Err(e) if e.is_transient() => {
+                tracing::warn!(error = %e, "sync pass failed; will retry");
+                backoff.next().unwrap_or(config.retry_max)
+            }
+            Err(e) => {
+                // Needs the user (a new code, a marketplace URL): wait for them.
+                tracing::warn!(error = %e, "sync cannot proceed");
+                Duration::from_secs(3600)
+            }
+        };
+        publish(&engine, &status, &result).await;
+
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(delay) => {}
+            _ = &mut shutdown => return,
+        }
+    }
+}
+
+async fn publish(engine: &Engine, status: &watch::Sender<Status>, result: &crate::Result<crate::engine::Report>) {
+    let counts = engine
+        .with_store(|s| Ok((s.pending_count()?, s.setting(store::SettingKey::CooperativeName)?)))
+        .await;
+    let now = engine.clock.now_ms();
+    status.send_modify(|s| {
+        if let Ok((pending, cooperative)) = &counts {
+            s.pending = *pending;
+            s.cooperative = cooperative.clone();
+        }
+        match result {
+            Ok(_) => {
+                s.connection = Connection::Online;
+                s.last_error = None;
+                s.last_synced_at_ms = Some(now);
+            }
+            Err(e) => {
+                s.connection = match e.kind() {
+                    crate::ErrorKind::NotConfigured | crate::ErrorKind::NotEnrolled => Connection::NotConfigured,
+                    _ => Connection::Offline,
+                };
+                s.last_error = Some(e.kind());
+            }
+        }
+    });
+}

@@ -1,0 +1,30 @@
+use crate::ErrorKind;
+
+/// How the engine stands with the marketplace right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Connection {
+    /// No marketplace URL or no way to enroll: nothing will be sent.
+    NotConfigured,
+    /// The last attempt failed; work stays queued and is retried.
+    Offline,
+    Syncing,
+    Online,
+}
+
+/// What the UI shows about sync: what waits, whether we are connected, and
+/// what failed last.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub pending: u64,
+    pub connection: Connection,
+    pub last_error: Option<ErrorKind>,
+    pub last_synced_at_ms: Option<i64>,
+    pub cooperative: Option<String>,
+}
+
+impl Default for Status {
+    fn default() -> Self {
+        Status { pending: 0, connection: Connection::NotConfigured, last_error: None, last_synced_at_ms: None, cooperative: None }
+    }
+}

@@ -1,0 +1,84 @@
+use protocol::{ChangeOp, ChangeResult, Outcome, PushResponse, RejectReason};
+use store::{Listing, ListingId, PendingChange, PendingOp, Price, PushAck, SyncState, Titles};
+use uuid::Uuid;
+
+use crate::push::{acks, plan};
+
+fn pending(seq: i64, op: PendingOp) -> PendingChange {
+    let listing_id = match &op {
+        PendingOp::Upsert(l) => l.id,
+        PendingOp::Delete => ListingId::new(),
+    };
+    PendingChange { seq, change_id: Uuid::now_v7(), listing_id, op }
+}
+
+fn listing(title: &str, centimes: i64) -> Listing {
+    Listing {
+        id: ListingId::new(),
+        titles: Titles::from_single(title),
+        price: Price::from_centimes(centimes).unwrap(),
+        created_at_ms: 1,
+        updated_at_ms: 2,
+        deleted: false,
+        sync: SyncState::Waiting,
+    }
+}
+
+#[test]
+fn plan_sends_current_state_under_the_newest_change_id() {
+    let a = pending(3, PendingOp::Upsert(listing("زربية", 450_000)));
+    let b = pending(4, PendingOp::Delete);
+    let request = plan(&[a.clone(), b.clone()]);
+    assert_eq!(request.changes.len(), 2);
+    assert_eq!(request.changes[0].change_id, a.change_id);
+    assert_eq!(request.changes[0].listing_id, a.listing_id.uuid());
+    match &request.changes[0].op {
+        ChangeOp::Upsert { listing } => {
+            assert_eq!(listing.title.ar.as_deref(), Some("زربية"));
+            assert_eq!(listing.title.fr, None);
+            assert_eq!(listing.price_centimes, 450_000);
+            assert_eq!(listing.updated_at_ms, 2);
+        }
+        ChangeOp::Delete => panic!("expected an upsert"),
+    }
+    assert_eq!(request.changes[1].op, ChangeOp::Delete);
+}
+
+#[test]
+fn acks_pair_outcomes_with_changes() {
+    let a = pending(1, PendingOp::Upsert(listing("Tapis", 1)));
+    let b = pending(2, PendingOp::Upsert(listing("Tajine", 2)));
+    let c = pending(5, PendingOp::Upsert(listing("Savon", 3)));
+    let response = PushResponse {
+        results: vec![
+            ChangeResult { change_id: a.change_id, outcome: Outcome::Applied },
+            ChangeResult { change_id: b.change_id, outcome: Outcome::Duplicate },
+            ChangeResult { change_id: c.change_id, outcome: Outcome::Rejected { reason: RejectReason::Invalid } },
+        ],
+    };
+    let got = acks(&[a.clone(), b.clone(), c.clone()], &response).unwrap();
+    assert_eq!(
+        got,
+        vec![
+            (a.listing_id, 1, PushAck::Accepted),
+            (b.listing_id, 2, PushAck::Accepted),
+            (c.listing_id, 5, PushAck::Rejected { reason: "invalid".into() }),
+        ]
+    );
+}
+
+#[test]
+fn acks_refuse_a_mismatched_answer() {
+    let a = pending(1, PendingOp::Upsert(listing("Tapis", 1)));
+    let b = pending(2, PendingOp::Upsert(listing("Tajine", 2)));
+    let short = PushResponse { results: vec![ChangeResult { change_id: a.change_id, outcome: Outcome::Applied }] };
+    assert!(acks(&[a.clone(), b.clone()], &short).is_err());
+
+    let swapped = PushResponse {
+        results: vec![
+            ChangeResult { change_id: b.change_id, outcome: Outcome::Applied },
+            ChangeResult { change_id: a.change_id, outcome: Outcome::Applied },
+        ],
+    };
+    assert!(acks(&[a, b], &swapped).is_err());
+}

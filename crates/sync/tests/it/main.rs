@@ -1,0 +1,4 @@
+//! The sync engine against a real `hanout-market` on a loopback port.
+
+mod exactly_once;
+mod run_loop;

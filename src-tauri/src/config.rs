@@ -1,0 +1,37 @@
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tauri::{AppHandle, Manager};
+
+/// Where the app keeps its data and which marketplace it talks to.
+///
+/// Environment variables override the defaults; `cargo xtask run` and the
+/// end-to-end tests use them to point the app at a local marketplace.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `HANOUT_DATA_DIR`, else the OS's app data directory.
+    pub data_dir: PathBuf,
+    /// `HANOUT_MARKET_URL`: saved as the marketplace URL at start-up.
+    pub market_url: Option<String>,
+    /// `HANOUT_ENROLL_CODE`: a one-time code, used if not enrolled yet.
+    pub enroll_code: Option<String>,
+    /// `HANOUT_SYNC_RETRY_MAX_MS`: longest wait between failed attempts.
+    pub retry_max: Option<Duration>,
+}
+
+impl Config {
+    pub fn from_env(app: &AppHandle) -> Result<Config, Box<dyn std::error::Error>> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let data_dir = match var("HANOUT_DATA_DIR") {
+            Some(dir) => PathBuf::from(dir),
+            None => app.path().app_data_dir()?,
+        };
+        std::fs::create_dir_all(&data_dir)?;
+        Ok(Config {
+            data_dir,
+            market_url: var("HANOUT_MARKET_URL"),
+            enroll_code: var("HANOUT_ENROLL_CODE"),
+            retry_max: var("HANOUT_SYNC_RETRY_MAX_MS").and_then(|ms| ms.parse().ok()).map(Duration::from_millis),
+        })
+    }
+}

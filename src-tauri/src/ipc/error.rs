@@ -1,0 +1,71 @@
+use serde::Serialize;
+use specta::Type;
+
+/// Every error a command can return. The UI switches on `kind` (and on
+/// `field`/`reason` for validation) and shows its own translated message.
+#[derive(Debug, Serialize, Type, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AppError {
+    #[error("{field:?} is {reason:?}")]
+    Validation { field: ErrorField, reason: ErrorReason },
+    #[error("listing {id} not found")]
+    NotFound { id: String },
+    #[error("storage error: {message}")]
+    Storage { message: String },
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorField {
+    Title,
+    Price,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorReason {
+    Required,
+    TooLong,
+    NotANumber,
+    TooManyDecimals,
+    Negative,
+    TooLarge,
+}
+
+impl From<store::ValidationError> for AppError {
+    fn from(e: store::ValidationError) -> Self {
+        let field = match e.field {
+            store::Field::Title => ErrorField::Title,
+            store::Field::Price => ErrorField::Price,
+        };
+        let reason = match e.reason {
+            store::Reason::Required => ErrorReason::Required,
+            store::Reason::TooLong => ErrorReason::TooLong,
+            store::Reason::NotANumber => ErrorReason::NotANumber,
+            store::Reason::TooManyDecimals => ErrorReason::TooManyDecimals,
+            store::Reason::Negative => ErrorReason::Negative,
+            store::Reason::TooLarge => ErrorReason::TooLarge,
+        };
+        AppError::Validation { field, reason }
+    }
+}
+
+impl From<store::Error> for AppError {
+    fn from(e: store::Error) -> Self {
+        match e {
+            store::Error::Validation(v) => v.into(),
+            store::Error::NotFound(id) => AppError::NotFound { id },
+            other => {
+                tracing::error!(error = %other, "store error");
+                AppError::Storage { message: other.to_string() }
+            }
+        }
+    }
+}
+
+impl From<tauri::Error> for AppError {
+    fn from(e: tauri::Error) -> Self {
+        tracing::error!(error = %e, "task error");
+        AppError::Storage { message: e.to_string() }
+    }
+}

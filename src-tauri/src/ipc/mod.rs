@@ -1,0 +1,10 @@
+//! Data crossing the IPC boundary. `specta::Type` on each, so the UI's
+//! TypeScript types are generated from these; domain types stay plain.
+
+mod error;
+mod listing;
+mod status;
+
+pub use error::AppError;
+pub use listing::{ListingView, NewListingInput};
+pub use status::{ListingsChanged, SyncStatusChanged, SyncStatusView};

@@ -1,0 +1,60 @@
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Connection {
+    NotConfigured,
+    Offline,
+    Syncing,
+    Online,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncStatusView {
+    /// Listings with changes waiting to be sent.
+    pub pending: u32,
+    pub connection: Connection,
+    /// A key the UI translates: `network`, `unauthorized`, `server`, …
+    pub last_error: Option<String>,
+    pub last_synced_at_ms: Option<f64>,
+    pub cooperative: Option<String>,
+}
+
+impl From<&sync::Status> for SyncStatusView {
+    fn from(s: &sync::Status) -> Self {
+        SyncStatusView {
+            pending: u32::try_from(s.pending).unwrap_or(u32::MAX),
+            connection: match s.connection {
+                sync::Connection::NotConfigured => Connection::NotConfigured,
+                sync::Connection::Offline => Connection::Offline,
+                sync::Connection::Syncing => Connection::Syncing,
+                sync::Connection::Online => Connection::Online,
+            },
+            last_error: s.last_error.map(|k| error_key(k).to_owned()),
+            last_synced_at_ms: s.last_synced_at_ms.map(|ms| ms as f64),
+            cooperative: s.cooperative.clone(),
+        }
+    }
+}
+
+fn error_key(kind: sync::ErrorKind) -> &'static str {
+    match kind {
+        sync::ErrorKind::NotConfigured => "not_configured",
+        sync::ErrorKind::NotEnrolled => "not_enrolled",
+        sync::ErrorKind::Unauthorized => "unauthorized",
+        sync::ErrorKind::Network => "network",
+        sync::ErrorKind::Server => "server",
+        sync::ErrorKind::Protocol => "protocol",
+        sync::ErrorKind::Storage => "storage",
+    }
+}
+
+/// The sync status changed; the payload is the new status.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, tauri_specta::Event)]
+pub struct SyncStatusChanged(pub SyncStatusView);
+
+/// Listings changed outside the window's own commands (sync, import): reload.
+#[derive(Debug, Clone, Serialize, Deserialize, Type, tauri_specta::Event)]
+pub struct ListingsChanged;

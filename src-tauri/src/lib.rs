@@ -1,0 +1,44 @@
+//! The desktop shell: thin Tauri commands over `store`, the background sync
+//! task, the tray. No SQL and no business rule lives here.
+
+mod bindings;
+mod commands;
+mod config;
+mod ipc;
+mod logging;
+mod state;
+mod sync_task;
+mod tray;
+
+pub use bindings::{BINDINGS_PATH, export_bindings, specta_builder};
+
+use tauri::Manager;
+
+pub fn run() {
+    let builder = specta_builder();
+    let invoke_handler = builder.invoke_handler();
+
+    let result = tauri::Builder::default()
+        .invoke_handler(invoke_handler)
+        .setup(move |app| {
+            builder.mount_events(app);
+            let config = config::Config::from_env(app.handle())?;
+            let _log_guard = logging::init(&config.data_dir);
+            app.manage(_log_guard);
+            let state = state::AppState::open(&config)?;
+            sync_task::spawn(app.handle(), &state, &config);
+            app.manage(state);
+            let has_tray = tray::build(app.handle())
+                .inspect_err(|e| tracing::warn!(error = %e, "no system tray; closing the window quits"))
+                .is_ok();
+            if has_tray {
+                tray::hide_on_close(app.handle());
+            }
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        tracing::error!(error = %e, "Hanout stopped with an error");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,30 @@
+use std::sync::{Arc, Mutex};
+
+use store::SettingKey;
+use tokio::sync::{Notify, watch};
+
+use crate::config::Config;
+
+/// What every command can reach.
+pub struct AppState {
+    pub store: sync::SharedStore,
+    /// Poked after every local change and by "sync now".
+    pub wake: Arc<Notify>,
+    pub status_tx: watch::Sender<sync::Status>,
+}
+
+impl AppState {
+    pub fn open(config: &Config) -> Result<AppState, store::Error> {
+        let store = store::open(&config.data_dir.join("catalog.db"))?;
+        if let Some(url) = &config.market_url {
+            store.set_setting(SettingKey::MarketUrl, Some(url))?;
+        }
+        if let Some(code) = &config.enroll_code
+            && store.setting(SettingKey::DeviceToken)?.is_none()
+        {
+            store.set_setting(SettingKey::EnrollCode, Some(code))?;
+        }
+        let (status_tx, _) = watch::channel(sync::Status::default());
+        Ok(AppState { store: Arc::new(Mutex::new(store)), wake: Arc::new(Notify::new()), status_tx })
+    }
+}

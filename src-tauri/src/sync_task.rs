@@ -1,0 +1,41 @@
+use std::sync::Arc;
+
+use tauri::AppHandle;
+use tauri_specta::Event;
+
+use crate::config::Config;
+use crate::ipc::{ListingsChanged, SyncStatusChanged, SyncStatusView};
+use crate::state::AppState;
+
+/// Starts the sync engine for the life of the process (it keeps going with
+/// the window hidden) and forwards its status to the window as events.
+pub fn spawn(app: &AppHandle, state: &AppState, config: &Config) {
+    let mut engine_config = sync::Config { device_name: device_name(), ..sync::Config::default() };
+    if let Some(max) = config.retry_max {
+        engine_config.retry_max = max;
+        engine_config.retry_min = engine_config.retry_min.min(max);
+    }
+    let engine = match sync::Engine::new(state.store.clone(), Arc::new(sync::SystemClock), engine_config) {
+        Ok(engine) => engine,
+        Err(e) => {
+            tracing::error!(error = %e, "sync engine could not start; work stays queued");
+            return;
+        }
+    };
+    tauri::async_runtime::spawn(sync::run(engine, state.wake.clone(), state.status_tx.clone(), std::future::pending()));
+
+    let mut status = state.status_tx.subscribe();
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        while status.changed().await.is_ok() {
+            let view = SyncStatusView::from(&*status.borrow_and_update());
+            let _ = SyncStatusChanged(view).emit(&app);
+            let _ = ListingsChanged.emit(&app);
+        }
+    });
+}
+
+fn device_name() -> String {
+    let host = std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty());
+    format!("Hanout on {}", host.as_deref().unwrap_or(std::env::consts::OS))
+}

@@ -1,0 +1,95 @@
+//! Harness for end-to-end tests: starts `tauri-driver` (which starts
+//! `WebKitWebDriver`, which starts the real `hanout-app` binary) and
+//! connects a WebDriver client to it.
+//!
+//! Needs a display (`xvfb-run`), `tauri-driver` on PATH and a built
+//! `hanout-app` next to this test binary: `cargo xtask test` does all three.
+
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// The `hanout-app` binary of this build (`target/<profile>/hanout-app`).
+pub fn app_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    // target/debug/deps/e2e-… → target/debug/hanout-app
+    let bin = exe.parent().and_then(|deps| deps.parent()).expect("target dir").join("hanout-app");
+    assert!(bin.exists(), "{} is missing: run `cargo build -p hanout-app` first (cargo xtask test does)", bin.display());
+    bin
+}
+
+/// A running tauri-driver, killed with its whole process group on drop
+/// (killing only tauri-driver leaves WebKitWebDriver holding the pipes).
+pub struct TauriDriver {
+    child: Child,
+    pub port: u16,
+}
+
+impl TauriDriver {
+    /// Starts tauri-driver; `env` reaches the app through WebKitWebDriver.
+    pub fn start(env: &[(&str, String)]) -> TauriDriver {
+        let port = free_port();
+        let native_port = free_port();
+        let mut command = Command::new("tauri-driver");
+        command
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .process_group(0);
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let child = command.spawn().expect("tauri-driver on PATH (cargo xtask setup installs it)");
+        TauriDriver { child, port }
+    }
+
+    /// Opens a WebDriver session on the app, retrying while the driver starts.
+    pub async fn connect(&self) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app_binary().to_string_lossy() }),
+        );
+        let url = format!("http://127.0.0.1:{}", self.port);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            match ClientBuilder::native().capabilities(caps.clone()).connect(&url).await {
+                Ok(client) => return client,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                Err(e) => panic!("could not open a WebDriver session on {url}: {e}"),
+            }
+        }
+    }
+}
+
+impl Drop for TauriDriver {
+    fn drop(&mut self) {
+        let pgid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", "--", &format!("-{pgid}")]).status();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+/// Waits for the element matching `css`. Elements appear asynchronously: never find once.
+pub async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
+    client
+        .wait()
+        .at_most(Duration::from_secs(60))
+        .every(Duration::from_millis(100))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+}

@@ -1,0 +1,65 @@
+//! The walking skeleton, end to end, in the real window: save a listing
+//! with the marketplace down, see it waiting, bring the marketplace up, see
+//! it go live, find it in the marketplace's API.
+
+use std::path::PathBuf;
+
+use e2e::{TauriDriver, wait_for};
+use test_support::{TestMarket, free_addr};
+
+const TITLE: &str = "زربية بني ورين من الصوف الطبيعي";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn save_offline_then_go_live() {
+    let dir = tempfile::tempdir().unwrap();
+    let market = market::Market::open(&dir.path().join("market")).unwrap();
+    market::admin::add_cooperative(&market, "atlas", "Coopérative Atlas — تعاونية الأطلس").unwrap();
+    let code = market::admin::enrollment_code(&market, "atlas").unwrap();
+    let addr = free_addr(); // nothing listens here yet: the marketplace is down
+
+    let driver = TauriDriver::start(&[
+        ("HANOUT_DATA_DIR", dir.path().join("app").to_string_lossy().into_owned()),
+        ("HANOUT_MARKET_URL", format!("http://{addr}")),
+        ("HANOUT_ENROLL_CODE", code),
+        ("HANOUT_SYNC_RETRY_MAX_MS", "500".into()),
+    ]);
+    let client = driver.connect().await;
+
+    wait_for(&client, "[data-testid=lang-fr]").await.click().await.unwrap();
+    wait_for(&client, "[data-testid=title-input]").await.send_keys(TITLE).await.unwrap();
+    wait_for(&client, "[data-testid=price-input]").await.send_keys("4 500").await.unwrap();
+    wait_for(&client, "[data-testid=save-button]").await.click().await.unwrap();
+
+    let waiting = wait_for(&client, "[data-testid=listing][data-sync=waiting]").await;
+    assert!(waiting.text().await.unwrap().contains(TITLE));
+    wait_for(&client, "[data-testid=sync-status][data-connection=offline][data-pending='1']").await;
+
+    let server = TestMarket::start_at(market, addr).await;
+    let live = wait_for(&client, "[data-testid=listing][data-sync=live]").await;
+    assert!(live.text().await.unwrap().contains(TITLE));
+    wait_for(&client, "[data-testid=sync-status][data-connection=online][data-pending='0']").await;
+
+    let catalog = server.catalog().await;
+    assert_eq!(catalog.listings.len(), 1);
+    assert_eq!(catalog.listings[0].title.ar.as_deref(), Some(TITLE));
+    assert_eq!(catalog.listings[0].price_centimes, 450_000);
+
+    // Arabic is first-class: the whole window turns right-to-left.
+    wait_for(&client, "[data-testid=lang-ar]").await.click().await.unwrap();
+    wait_for(&client, "html[dir=rtl][lang=ar]").await;
+    save_screenshot(&client, "app-ar.png").await;
+    wait_for(&client, "[data-testid=lang-fr]").await.click().await.unwrap();
+    wait_for(&client, "html[dir=ltr][lang=fr]").await;
+    save_screenshot(&client, "app-fr.png").await;
+
+    client.close().await.unwrap();
+    drop(driver);
+}
+
+async fn save_screenshot(client: &fantoccini::Client, name: &str) {
+    let png = client.screenshot().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), png).unwrap();
+}

@@ -1,0 +1,58 @@
+// @vitest-environment jsdom
+import { render, screen } from "@testing-library/svelte";
+import { beforeEach, describe, expect, it } from "vitest";
+import { setLang } from "../i18n/locale.svelte";
+import type { ListingView } from "../lib/backend";
+import ListingList from "./ListingList.svelte";
+
+function listing(id: string, title: string, updatedAtMs: number, sync: ListingView["sync"]): ListingView {
+  return { id, title, titleLang: "fr", priceCentimes: 120000, updatedAtMs, sync };
+}
+
+const spaces = (s: string | null) => (s ?? "").replace(/\s/g, " ");
+
+describe("ListingList", () => {
+  beforeEach(() => setLang("en"));
+
+  it("shows the empty state once loaded", () => {
+    render(ListingList, { listings: [], loaded: true, error: null });
+    expect(screen.getByText("No listings yet — add your first product above")).toBeTruthy();
+  });
+
+  it("lists newest first with price and sync state", () => {
+    render(ListingList, {
+      listings: [
+        listing("a", "Old pot", 1000, { state: "live" }),
+        listing("b", "New carpet", 3000, { state: "waiting" }),
+        listing("c", "Argan oil", 2000, { state: "failed", reason: "forbidden" }),
+      ],
+      loaded: true,
+      error: null,
+    });
+
+    const rows = screen.getAllByTestId("listing");
+    expect(rows.map((row) => row.dataset.sync)).toEqual(["waiting", "failed", "live"]);
+    expect(rows[0].textContent).toContain("New carpet");
+    expect(spaces(rows[0].textContent)).toContain("MAD 1,200.00");
+    expect(rows[0].textContent).toContain("Waiting to sync");
+    expect(rows[1].textContent).toContain("the marketplace refused access");
+    expect(rows[2].textContent).toContain("Live on the marketplace");
+    expect(rows[0].querySelector('[dir="auto"]')?.textContent).toBe("New carpet");
+  });
+
+  it("gives a generic message for an unknown failure reason", () => {
+    render(ListingList, {
+      listings: [listing("a", "Pot", 1, { state: "failed", reason: "teapot" })],
+      loaded: true,
+      error: null,
+    });
+    expect(screen.getByTestId("listing").textContent).toContain("Not published: sync failed");
+    expect(screen.getByTestId("listing").textContent).not.toContain("teapot");
+  });
+
+  it("translates badges in Arabic", () => {
+    setLang("ar");
+    render(ListingList, { listings: [listing("a", "زربية", 1, { state: "waiting" })], loaded: true, error: null });
+    expect(screen.getByTestId("listing").textContent).toContain("في انتظار المزامنة");
+  });
+});

@@ -1,0 +1,61 @@
+import type { Message } from "./types";
+
+export const en = {
+  "app.name": "Hanout",
+
+  "header.cooperative": "Cooperative: {name}",
+  "header.language": "Language",
+
+  "form.heading": "New listing",
+  "form.title": "Title",
+  "form.titlePlaceholder": "Berber carpet, 2 × 3 m",
+  "form.price": "Price (MAD)",
+  "form.pricePlaceholder": "4 500,50",
+  "form.save": "Save",
+  "form.saving": "Saving…",
+
+  "list.heading": "Your listings",
+  "list.empty": "No listings yet — add your first product above",
+
+  "sync.waiting": "Waiting to sync",
+  "sync.live": "Live on the marketplace",
+  "sync.failed.forbidden": "Not published: the marketplace refused access — check your cooperative's account",
+  "sync.failed.invalid": "Not published: the marketplace rejected this listing — check its title and price",
+  "sync.failed.unknown": "Not published: sync failed",
+
+  "status.pending": {
+    one: "{count} listing waiting to sync",
+    other: "{count} listings waiting to sync",
+  },
+  "status.connection.not_configured": "Not connected to a marketplace yet",
+  "status.connection.offline": "No connection — your work is saved and will be sent later",
+  "status.connection.syncing": "Syncing…",
+  "status.connection.online": "Connected to the marketplace",
+  "status.lastError": "Last error: {message}",
+  "syncError.not_configured": "no marketplace address is set",
+  "syncError.not_enrolled": "this laptop is not enrolled yet — enter the code from the marketplace",
+  "syncError.unauthorized": "the marketplace refused this laptop — ask for a new enrollment code",
+  "syncError.network": "the marketplace cannot be reached; Hanout will try again by itself",
+  "syncError.server": "the marketplace had a problem; Hanout will try again by itself",
+  "syncError.protocol": "the marketplace gave an unexpected answer; Hanout will try again",
+  "syncError.storage": "the local catalog could not be read — see the log file",
+  "status.lastSynced": "Last synced: {time}",
+  "status.neverSynced": "Not synced yet",
+  "status.syncNow": "Sync now",
+
+  "error.title.required": "Enter a title for the listing",
+  "error.title.too_long": "The title is too long — shorten it",
+  "error.title.not_a_number": "The title is not valid — check what you typed",
+  "error.title.too_many_decimals": "The title is not valid — check what you typed",
+  "error.title.negative": "The title is not valid — check what you typed",
+  "error.title.too_large": "The title is too long — shorten it",
+  "error.price.required": "Enter a price in dirhams",
+  "error.price.too_long": "The price is too long — check what you typed",
+  "error.price.not_a_number": "The price must be a number, like 4500 or 4 500,50",
+  "error.price.too_many_decimals": "Use at most 2 decimals for the price (centimes)",
+  "error.price.negative": "The price cannot be negative",
+  "error.price.too_large": "The price is too large — check the number of zeros",
+  "error.not_found": "This listing no longer exists — it may have been deleted",
+  "error.storage": "Could not read or save data on this computer ({message}) — check free disk space and try again",
+  "error.ipc": "The app could not reach its core ({message}) — restart Hanout",
+} satisfies Record<string, Message>;

@@ -1,0 +1,72 @@
+// The one place that talks to the Rust core. Every other module imports from
+// here, never from ../bindings, so when the generated names change only this
+// file changes.
+//
+// Typed errors arrive as `Result` values. A rejected promise means the IPC
+// itself failed (no Tauri runtime, unknown command, bad payload); that becomes
+// the `ipc` error kind so callers handle one shape.
+
+import {
+  commands,
+  events,
+  type AppError,
+  type Connection,
+  type ListingView,
+  type NewListingInput,
+  type SyncStatusView_Serialize as SyncStatusView,
+  type SyncView,
+} from "../bindings";
+
+export type { AppError, Connection, ListingView, NewListingInput, SyncStatusView, SyncView };
+
+export type IpcError = { kind: "ipc"; message: string };
+export type BackendError = AppError | IpcError;
+export type Outcome<T> = { status: "ok"; data: T } | { status: "error"; error: BackendError };
+export type Unlisten = () => void;
+
+function ipcError(e: unknown): { status: "error"; error: IpcError } {
+  const message = e instanceof Error ? e.message : String(e);
+  return { status: "error", error: { kind: "ipc", message } };
+}
+
+async function guard<T>(call: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
+  try {
+    return await call();
+  } catch (e) {
+    return ipcError(e);
+  }
+}
+
+export function listListings(): Promise<Outcome<ListingView[]>> {
+  return guard(() => commands.listListings());
+}
+
+export function createListing(input: NewListingInput): Promise<Outcome<ListingView>> {
+  return guard(() => commands.createListing(input));
+}
+
+export function syncStatus(): Promise<Outcome<SyncStatusView>> {
+  return guard(() => commands.syncStatus());
+}
+
+export function syncNow(): Promise<Outcome<null>> {
+  return guard(() => commands.syncNow());
+}
+
+async function listenSafely(listen: () => Promise<Unlisten>): Promise<Unlisten> {
+  try {
+    return await listen();
+  } catch (e) {
+    // Outside Tauri (plain `npm run dev` in a browser) there is no event bus.
+    console.warn("Hanout: cannot listen to backend events", e);
+    return () => {};
+  }
+}
+
+export function onSyncStatusChanged(cb: (status: SyncStatusView) => void): Promise<Unlisten> {
+  return listenSafely(() => events.syncStatusChanged.listen((e) => cb(e.payload)));
+}
+
+export function onListingsChanged(cb: () => void): Promise<Unlisten> {
+  return listenSafely(() => events.listingsChanged.listen(() => cb()));
+}

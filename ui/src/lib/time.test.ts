@@ -1,0 +1,18 @@
+import { describe, expect, it } from "vitest";
+import { formatSyncedAt } from "./time";
+
+describe("formatSyncedAt", () => {
+  const now = new Date(2026, 10, 23, 18, 0);
+
+  it("shows only the time for a sync earlier today", () => {
+    const at = new Date(2026, 10, 23, 14, 32).getTime();
+    expect(formatSyncedAt(at, "en", now)).toBe(new Intl.DateTimeFormat("en", { timeStyle: "short" }).format(at));
+    expect(formatSyncedAt(at, "fr", now)).toBe("14:32");
+  });
+
+  it("adds the date for an older sync", () => {
+    const at = new Date(2026, 10, 20, 9, 5).getTime();
+    expect(formatSyncedAt(at, "fr", now)).toContain("20 nov");
+    expect(formatSyncedAt(at, "fr", now)).toContain("09:05");
+  });
+});
