@@ -14,7 +14,9 @@ where
 {
     let store = state.store.clone();
     tauri::async_runtime::spawn_blocking(move || {
-        let mut guard = store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut guard = store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&mut guard)
     })
     .await?
@@ -31,7 +33,10 @@ pub async fn list_listings(state: State<'_, AppState>) -> Result<Vec<ListingView
 /// Saves at once, locally; the sync engine is woken to send it.
 #[tauri::command]
 #[specta::specta]
-pub async fn create_listing(state: State<'_, AppState>, input: NewListingInput) -> Result<ListingView, AppError> {
+pub async fn create_listing(
+    state: State<'_, AppState>,
+    input: NewListingInput,
+) -> Result<ListingView, AppError> {
     let titles = store::Titles::from_single(&input.title);
     let price = store::Price::parse(&input.price)?;
     let new = store::NewListing::new(titles, price)?;

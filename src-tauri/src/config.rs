@@ -31,7 +31,9 @@ impl Config {
             data_dir,
             market_url: var("HANOUT_MARKET_URL"),
             enroll_code: var("HANOUT_ENROLL_CODE"),
-            retry_max: var("HANOUT_SYNC_RETRY_MAX_MS").and_then(|ms| ms.parse().ok()).map(Duration::from_millis),
+            retry_max: var("HANOUT_SYNC_RETRY_MAX_MS")
+                .and_then(|ms| ms.parse().ok())
+                .map(Duration::from_millis),
         })
     }
 }

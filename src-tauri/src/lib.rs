@@ -29,7 +29,9 @@ pub fn run() {
             sync_task::spawn(app.handle(), &state, &config);
             app.manage(state);
             let has_tray = tray::build(app.handle())
-                .inspect_err(|e| tracing::warn!(error = %e, "no system tray; closing the window quits"))
+                .inspect_err(
+                    |e| tracing::warn!(error = %e, "no system tray; closing the window quits"),
+                )
                 .is_ok();
             if has_tray {
                 tray::hide_on_close(app.handle());

@@ -17,7 +17,14 @@ pub fn init(data_dir: &Path) -> Option<WorkerGuard> {
     let (file_layer, guard) = match appender {
         Ok(appender) => {
             let (writer, guard) = tracing_appender::non_blocking(appender);
-            (Some(tracing_subscriber::fmt::layer().with_ansi(false).with_writer(writer)), Some(guard))
+            (
+                Some(
+                    tracing_subscriber::fmt::layer()
+                        .with_ansi(false)
+                        .with_writer(writer),
+                ),
+                Some(guard),
+            )
         }
         Err(_) => (None, None),
     };

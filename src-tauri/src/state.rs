@@ -25,6 +25,10 @@ impl AppState {
             store.set_setting(SettingKey::EnrollCode, Some(code))?;
         }
         let (status_tx, _) = watch::channel(sync::Status::default());
-        Ok(AppState { store: Arc::new(Mutex::new(store)), wake: Arc::new(Notify::new()), status_tx })
+        Ok(AppState {
+            store: Arc::new(Mutex::new(store)),
+            wake: Arc::new(Notify::new()),
+            status_tx,
+        })
     }
 }

@@ -10,19 +10,31 @@ use crate::state::AppState;
 /// Starts the sync engine for the life of the process (it keeps going with
 /// the window hidden) and forwards its status to the window as events.
 pub fn spawn(app: &AppHandle, state: &AppState, config: &Config) {
-    let mut engine_config = sync::Config { device_name: device_name(), ..sync::Config::default() };
+    let mut engine_config = sync::Config {
+        device_name: device_name(),
+        ..sync::Config::default()
+    };
     if let Some(max) = config.retry_max {
         engine_config.retry_max = max;
         engine_config.retry_min = engine_config.retry_min.min(max);
     }
-    let engine = match sync::Engine::new(state.store.clone(), Arc::new(sync::SystemClock), engine_config) {
+    let engine = match sync::Engine::new(
+        state.store.clone(),
+        Arc::new(sync::SystemClock),
+        engine_config,
+    ) {
         Ok(engine) => engine,
         Err(e) => {
             tracing::error!(error = %e, "sync engine could not start; work stays queued");
             return;
         }
     };
-    tauri::async_runtime::spawn(sync::run(engine, state.wake.clone(), state.status_tx.clone(), std::future::pending()));
+    tauri::async_runtime::spawn(sync::run(
+        engine,
+        state.wake.clone(),
+        state.status_tx.clone(),
+        std::future::pending(),
+    ));
 
     let mut status = state.status_tx.subscribe();
     let app = app.clone();
@@ -37,5 +49,8 @@ pub fn spawn(app: &AppHandle, state: &AppState, config: &Config) {
 
 fn device_name() -> String {
     let host = std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty());
-    format!("Hanout on {}", host.as_deref().unwrap_or(std::env::consts::OS))
+    format!(
+        "Hanout on {}",
+        host.as_deref().unwrap_or(std::env::consts::OS)
+    )
 }

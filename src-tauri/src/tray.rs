@@ -7,10 +7,18 @@ use crate::state::AppState;
 /// A tray icon so sync goes on with the window closed: open, sync now, quit.
 pub fn build(app: &AppHandle) -> tauri::Result<()> {
     let open = MenuItem::with_id(app, "open", "Hanout — حانوت", true, None::<&str>)?;
-    let sync_now = MenuItem::with_id(app, "sync", "Sync now / Synchroniser / زامن الآن", true, None::<&str>)?;
+    let sync_now = MenuItem::with_id(
+        app,
+        "sync",
+        "Sync now / Synchroniser / زامن الآن",
+        true,
+        None::<&str>,
+    )?;
     let quit = MenuItem::with_id(app, "quit", "Quit / Quitter / خروج", true, None::<&str>)?;
     let menu = Menu::with_items(app, &[&open, &sync_now, &quit])?;
-    let mut tray = TrayIconBuilder::with_id("main").menu(&menu).tooltip("Hanout");
+    let mut tray = TrayIconBuilder::with_id("main")
+        .menu(&menu)
+        .tooltip("Hanout");
     if let Some(icon) = app.default_window_icon() {
         tray = tray.icon(icon.clone());
     }

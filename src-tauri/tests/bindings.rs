@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 #[test]
 fn bindings_are_up_to_date() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
     let committed = root.join(hanout_app::BINDINGS_PATH);
     if std::env::var_os("UPDATE_BINDINGS").is_some() {
         hanout_app::export_bindings(&committed).unwrap();
@@ -16,5 +19,9 @@ fn bindings_are_up_to_date() {
     hanout_app::export_bindings(&fresh).unwrap();
     let fresh = std::fs::read_to_string(fresh).unwrap();
     let old = std::fs::read_to_string(&committed).unwrap_or_default();
-    assert!(fresh == old, "{} is stale: run `cargo xtask codegen` and commit it", committed.display());
+    assert!(
+        fresh == old,
+        "{} is stale: run `cargo xtask codegen` and commit it",
+        committed.display()
+    );
 }

@@ -1,3 +1,4 @@
+#![allow(clippy::print_stderr, clippy::print_stdout)] // a command-line tool talks to its terminal
 //! `cargo xtask`: the project's own automation, in Rust rather than shell.
 //! "If `cargo xtask test` passes locally, CI is green."
 
@@ -22,7 +23,10 @@ fn main() -> Result<()> {
 }
 
 pub fn project_root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
 }
 
 #[cfg(test)]

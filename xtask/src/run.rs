@@ -25,9 +25,17 @@ pub fn run(sh: &Shell) -> Result<()> {
     let market_data = dev.join("market-data");
     let app_data = dev.join("app-data");
 
-    let code = cmd!(sh, "{market_bin} --data {market_data} demo").read().context("hanout-market demo")?;
+    let code = cmd!(sh, "{market_bin} --data {market_data} demo")
+        .read()
+        .context("hanout-market demo")?;
     let mut market = Command::new(&market_bin)
-        .args(["--data".as_ref(), market_data.as_os_str(), "serve".as_ref(), "--listen".as_ref(), MARKET_ADDR.as_ref()])
+        .args([
+            "--data".as_ref(),
+            market_data.as_os_str(),
+            "serve".as_ref(),
+            "--listen".as_ref(),
+            MARKET_ADDR.as_ref(),
+        ])
         .stdout(Stdio::piped())
         .spawn()
         .context("start hanout-market")?;
@@ -38,7 +46,9 @@ pub fn run(sh: &Shell) -> Result<()> {
         let _ = market.kill();
         bail!("hanout-market did not start: {first}");
     }
-    eprintln!("xtask: marketplace on http://{MARKET_ADDR} (public catalog: http://{MARKET_ADDR}/), enrollment code {code}");
+    eprintln!(
+        "xtask: marketplace on http://{MARKET_ADDR} (public catalog: http://{MARKET_ADDR}/), enrollment code {code}"
+    );
 
     let status = Command::new(&app_bin)
         .env("HANOUT_DATA_DIR", &app_data)

@@ -35,20 +35,36 @@ fn apt(sh: &Shell) -> Result<()> {
             .read()
             .is_ok_and(|s| s.contains("install ok installed"))
     };
-    let missing: Vec<&str> = APT_PACKAGES.iter().copied().filter(|p| !installed(p)).collect();
+    let missing: Vec<&str> = APT_PACKAGES
+        .iter()
+        .copied()
+        .filter(|p| !installed(p))
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
-    let is_root = cmd!(sh, "id -u").quiet().read().map(|id| id.trim() == "0").unwrap_or(false);
+    let is_root = cmd!(sh, "id -u")
+        .quiet()
+        .read()
+        .map(|id| id.trim() == "0")
+        .unwrap_or(false);
     if !is_root {
-        bail!("missing system packages; run:\n  sudo apt-get update && sudo apt-get install -y {}", missing.join(" "));
+        bail!(
+            "missing system packages; run:\n  sudo apt-get update && sudo apt-get install -y {}",
+            missing.join(" ")
+        );
     }
     eprintln!("xtask: installing {}", missing.join(" "));
-    cmd!(sh, "apt-get update -qq").env("DEBIAN_FRONTEND", "noninteractive").run()?;
-    cmd!(sh, "apt-get install -y -qq --no-install-recommends {missing...}")
+    cmd!(sh, "apt-get update -qq")
         .env("DEBIAN_FRONTEND", "noninteractive")
-        .run()
-        .context("apt-get install")?;
+        .run()?;
+    cmd!(
+        sh,
+        "apt-get install -y -qq --no-install-recommends {missing...}"
+    )
+    .env("DEBIAN_FRONTEND", "noninteractive")
+    .run()
+    .context("apt-get install")?;
     Ok(())
 }
 
@@ -56,27 +72,47 @@ fn npm(sh: &Shell) -> Result<()> {
     let _dir = sh.push_dir("ui");
     // `npm ci` is exact and fast when node_modules matches the lock file already.
     if sh.path_exists("node_modules/.package-lock.json")
-        && sh.read_file("node_modules/.package-lock.json").ok().is_some_and(|_| lock_unchanged(sh))
+        && sh
+            .read_file("node_modules/.package-lock.json")
+            .ok()
+            .is_some_and(|_| lock_unchanged(sh))
     {
         return Ok(());
     }
-    cmd!(sh, "npm ci --no-audit --no-fund").run().context("npm ci in ui/")?;
+    cmd!(sh, "npm ci --no-audit --no-fund")
+        .run()
+        .context("npm ci in ui/")?;
     Ok(())
 }
 
 /// Whether node_modules was installed from the current package-lock.json.
 fn lock_unchanged(sh: &Shell) -> bool {
-    let modified = |p: &str| std::fs::metadata(sh.current_dir().join(p)).and_then(|m| m.modified()).ok();
-    match (modified("package-lock.json"), modified("node_modules/.package-lock.json")) {
+    let modified = |p: &str| {
+        std::fs::metadata(sh.current_dir().join(p))
+            .and_then(|m| m.modified())
+            .ok()
+    };
+    match (
+        modified("package-lock.json"),
+        modified("node_modules/.package-lock.json"),
+    ) {
         (Some(lock), Some(installed)) => installed >= lock,
         _ => false,
     }
 }
 
 fn tauri_driver(sh: &Shell) -> Result<()> {
-    if cmd!(sh, "tauri-driver --help").quiet().ignore_stdout().ignore_stderr().run().is_ok() {
+    if cmd!(sh, "tauri-driver --help")
+        .quiet()
+        .ignore_stdout()
+        .ignore_stderr()
+        .run()
+        .is_ok()
+    {
         return Ok(());
     }
-    cmd!(sh, "cargo install tauri-driver --locked --version 2.1.0").run().context("cargo install tauri-driver")?;
+    cmd!(sh, "cargo install tauri-driver --locked --version 2.1.0")
+        .run()
+        .context("cargo install tauri-driver")?;
     Ok(())
 }

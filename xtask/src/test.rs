@@ -6,7 +6,9 @@ use crate::setup;
 pub fn run(sh: &Shell) -> Result<()> {
     setup::run(sh)?;
     step("rustfmt");
-    cmd!(sh, "cargo fmt --all -- --check").run().context("cargo fmt: run `cargo fmt --all`")?;
+    cmd!(sh, "cargo fmt --all -- --check")
+        .run()
+        .context("cargo fmt: run `cargo fmt --all`")?;
 
     step("ui: type check, unit tests, build");
     {
@@ -17,20 +19,30 @@ pub fn run(sh: &Shell) -> Result<()> {
     }
 
     step("clippy");
-    cmd!(sh, "cargo clippy --workspace --all-targets --locked -- -D warnings").run()?;
+    cmd!(
+        sh,
+        "cargo clippy --workspace --all-targets --locked -- -D warnings"
+    )
+    .run()?;
 
     step("build the app for the end-to-end tests");
     cmd!(sh, "cargo build --locked -p hanout-app -p market").run()?;
 
     step("all Rust tests (end-to-end ones under Xvfb)");
-    cmd!(sh, "xvfb-run -a -s {XVFB_SCREEN} cargo test --workspace --locked").run()?;
+    cmd!(
+        sh,
+        "xvfb-run -a -s {XVFB_SCREEN} cargo test --workspace --locked"
+    )
+    .run()?;
     Ok(())
 }
 
 const XVFB_SCREEN: &str = "-screen 0 1280x800x24";
 
 pub fn codegen(sh: &Shell) -> Result<()> {
-    cmd!(sh, "cargo test -p hanout-app --test bindings").env("UPDATE_BINDINGS", "1").run()?;
+    cmd!(sh, "cargo test -p hanout-app --test bindings")
+        .env("UPDATE_BINDINGS", "1")
+        .run()?;
     Ok(())
 }
 

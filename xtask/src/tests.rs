@@ -6,7 +6,7 @@ use serde_json::Value;
 
 /// Libraries that must stay free of Tauri and of HTTP serving (ARCHITECTURE.md).
 const PURE_LIBRARIES: &[&str] = &["store", "sync", "protocol", "photos"];
-const FORBIDDEN: &[&str] = &["tauri", "wry", "tao", "axum", "hyper-util-server", "tower-http"];
+const FORBIDDEN: &[&str] = &["tauri", "wry", "tao", "axum", "actix-web", "warp"];
 
 #[test]
 fn libraries_depend_on_neither_tauri_nor_axum() {
@@ -15,7 +15,11 @@ fn libraries_depend_on_neither_tauri_nor_axum() {
         .current_dir(crate::project_root())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let meta: Value = serde_json::from_slice(&out.stdout).unwrap();
 
     let name_of: HashMap<&str, &str> = meta["packages"]
@@ -34,7 +38,13 @@ fn libraries_depend_on_neither_tauri_nor_axum() {
                 .as_array()
                 .unwrap()
                 .iter()
-                .filter(|d| d["dep_kinds"].as_array().unwrap().iter().any(|k| k["kind"].is_null()))
+                .filter(|d| {
+                    d["dep_kinds"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|k| k["kind"].is_null())
+                })
                 .map(|d| d["pkg"].as_str().unwrap())
                 .collect();
             (n["id"].as_str().unwrap(), normal)
@@ -56,8 +66,19 @@ fn libraries_depend_on_neither_tauri_nor_axum() {
                 }
             }
         }
-        let bad: Vec<&str> = seen.iter().map(|d| name_of[d]).filter(|n| FORBIDDEN.contains(n)).collect();
-        assert!(bad.is_empty(), "crate `{name}` depends on {bad:?}; it must stay free of Tauri and HTTP serving");
+        let bad: Vec<&str> = seen
+            .iter()
+            .map(|d| name_of[d])
+            .filter(|n| FORBIDDEN.contains(n))
+            .collect();
+        assert!(
+            bad.is_empty(),
+            "crate `{name}` depends on {bad:?}; it must stay free of Tauri and HTTP serving"
+        );
     }
-    assert_eq!(checked, PURE_LIBRARIES.len(), "every pure library was found in the workspace");
+    assert_eq!(
+        checked,
+        PURE_LIBRARIES.len(),
+        "every pure library was found in the workspace"
+    );
 }

@@ -7,7 +7,11 @@ fn change_wire_shape_is_flat_and_tagged() {
         listing_id: Uuid::max(),
         op: ChangeOp::Upsert {
             listing: ListingPayload {
-                title: LocalizedText { ar: Some("زربية".into()), fr: None, en: None },
+                title: LocalizedText {
+                    ar: Some("زربية".into()),
+                    fr: None,
+                    en: None,
+                },
                 price_centimes: 450_000,
                 updated_at_ms: 1,
             },
@@ -20,7 +24,11 @@ fn change_wire_shape_is_flat_and_tagged() {
     let back: Change = serde_json::from_value(json).unwrap();
     assert_eq!(back, change);
 
-    let delete = serde_json::to_value(Change { op: ChangeOp::Delete, ..change }).unwrap();
+    let delete = serde_json::to_value(Change {
+        op: ChangeOp::Delete,
+        ..change
+    })
+    .unwrap();
     assert_eq!(delete["op"], "delete");
 }
 
@@ -28,7 +36,9 @@ fn change_wire_shape_is_flat_and_tagged() {
 fn outcome_wire_shape() {
     let r = ChangeResult {
         change_id: Uuid::nil(),
-        outcome: Outcome::Rejected { reason: RejectReason::Forbidden },
+        outcome: Outcome::Rejected {
+            reason: RejectReason::Forbidden,
+        },
     };
     let json = serde_json::to_string(&r).unwrap();
     assert_eq!(
@@ -39,7 +49,11 @@ fn outcome_wire_shape() {
 
 #[test]
 fn localized_text_falls_back() {
-    let t = LocalizedText { ar: None, fr: Some("Tapis".into()), en: Some("Rug".into()) };
+    let t = LocalizedText {
+        ar: None,
+        fr: Some("Tapis".into()),
+        en: Some("Rug".into()),
+    };
     assert_eq!(t.get("ar"), Some("Tapis"));
     assert_eq!(t.get("en"), Some("Rug"));
     assert_eq!(LocalizedText::default().get("fr"), None);

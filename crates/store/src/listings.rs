@@ -37,7 +37,9 @@ impl From<Uuid> for ListingId {
 impl FromStr for ListingId {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        Uuid::parse_str(s).map(ListingId).map_err(|_| Error::NotFound(s.to_owned()))
+        Uuid::parse_str(s)
+            .map(ListingId)
+            .map_err(|_| Error::NotFound(s.to_owned()))
     }
 }
 
@@ -56,7 +58,10 @@ pub struct NewListing {
 
 impl NewListing {
     pub fn new(titles: Titles, price: Price) -> Result<NewListing> {
-        Ok(NewListing { titles: titles.validated()?, price })
+        Ok(NewListing {
+            titles: titles.validated()?,
+            price,
+        })
     }
 }
 
@@ -94,7 +99,9 @@ const SELECT_LISTING: &str = "
 
 fn listing_from_row(row: &Row<'_>) -> rusqlite::Result<Listing> {
     let id: String = row.get(0)?;
-    let id = Uuid::parse_str(&id).map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))?;
+    let id = Uuid::parse_str(&id).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })?;
     let price: i64 = row.get(4)?;
     let pending: bool = row.get(8)?;
     let rejected: Option<String> = row.get(9)?;
@@ -105,9 +112,19 @@ fn listing_from_row(row: &Row<'_>) -> rusqlite::Result<Listing> {
     };
     Ok(Listing {
         id: ListingId(id),
-        titles: Titles { ar: row.get(1)?, fr: row.get(2)?, en: row.get(3)? },
+        titles: Titles {
+            ar: row.get(1)?,
+            fr: row.get(2)?,
+            en: row.get(3)?,
+        },
         // The CHECK constraint and `Price` agree; a bad row is corruption.
-        price: Price::from_centimes(price).map_err(|e| rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Integer, Box::new(e)))?,
+        price: Price::from_centimes(price).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(
+                4,
+                rusqlite::types::Type::Integer,
+                Box::new(e),
+            )
+        })?,
         created_at_ms: row.get(5)?,
         updated_at_ms: row.get(6)?,
         deleted: row.get(7)?,
@@ -127,11 +144,17 @@ impl Store {
         )?;
         enqueue(&tx, id, "upsert", now_ms)?;
         tx.commit()?;
-        self.listing(id)?.ok_or_else(|| Error::NotFound(id.to_string()))
+        self.listing(id)?
+            .ok_or_else(|| Error::NotFound(id.to_string()))
     }
 
     /// Replaces a listing's titles and price; queues the change.
-    pub fn update_listing(&mut self, id: ListingId, new: NewListing, now_ms: i64) -> Result<Listing> {
+    pub fn update_listing(
+        &mut self,
+        id: ListingId,
+        new: NewListing,
+        now_ms: i64,
+    ) -> Result<Listing> {
         let tx = self.conn.transaction()?;
         let changed = tx.execute(
             "UPDATE listings SET title_ar = ?2, title_fr = ?3, title_en = ?4, price_centimes = ?5, updated_at_ms = ?6
@@ -143,7 +166,8 @@ impl Store {
         }
         enqueue(&tx, id, "upsert", now_ms)?;
         tx.commit()?;
-        self.listing(id)?.ok_or_else(|| Error::NotFound(id.to_string()))
+        self.listing(id)?
+            .ok_or_else(|| Error::NotFound(id.to_string()))
     }
 
     /// Soft-deletes a listing: the tombstone stays and syncs.
@@ -163,12 +187,17 @@ impl Store {
 
     pub fn listing(&self, id: ListingId) -> Result<Option<Listing>> {
         let sql = format!("{SELECT_LISTING} WHERE l.id = ?1");
-        Ok(self.conn.query_row(&sql, [id.to_string()], listing_from_row).optional()?)
+        Ok(self
+            .conn
+            .query_row(&sql, [id.to_string()], listing_from_row)
+            .optional()?)
     }
 
     /// Every listing not deleted, newest change first.
     pub fn listings(&self) -> Result<Vec<Listing>> {
-        let sql = format!("{SELECT_LISTING} WHERE l.deleted_at_ms IS NULL ORDER BY l.updated_at_ms DESC, l.id DESC");
+        let sql = format!(
+            "{SELECT_LISTING} WHERE l.deleted_at_ms IS NULL ORDER BY l.updated_at_ms DESC, l.id DESC"
+        );
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map([], listing_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -12,7 +12,10 @@ impl Price {
     pub const MAX: Price = Price(10_000_000 * 100);
 
     pub fn from_centimes(centimes: i64) -> Result<Price, ValidationError> {
-        let invalid = |reason| ValidationError { field: Field::Price, reason };
+        let invalid = |reason| ValidationError {
+            field: Field::Price,
+            reason,
+        };
         if centimes < 0 {
             return Err(invalid(Reason::Negative));
         }
@@ -33,7 +36,10 @@ impl Price {
     /// and `٫` as the decimal separator when followed by at most two digits;
     /// spaces (including no-break and thin spaces) and `٬` as grouping.
     pub fn parse(input: &str) -> Result<Price, ValidationError> {
-        let invalid = |reason| ValidationError { field: Field::Price, reason };
+        let invalid = |reason| ValidationError {
+            field: Field::Price,
+            reason,
+        };
         let trimmed = strip_currency(input.trim());
         if trimmed.is_empty() {
             return Err(invalid(Reason::Required));
@@ -73,10 +79,19 @@ impl Price {
         if whole.len() > 12 {
             return Err(invalid(Reason::TooLarge));
         }
-        let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| invalid(Reason::NotANumber))? };
+        let whole: i64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| invalid(Reason::NotANumber))?
+        };
         let fraction: i64 = match fraction.len() {
             0 => 0,
-            1 => fraction.parse::<i64>().map_err(|_| invalid(Reason::NotANumber))? * 10,
+            1 => {
+                fraction
+                    .parse::<i64>()
+                    .map_err(|_| invalid(Reason::NotANumber))?
+                    * 10
+            }
             _ => fraction.parse().map_err(|_| invalid(Reason::NotANumber))?,
         };
         Price::from_centimes(whole * 100 + fraction)

@@ -43,19 +43,33 @@ impl Store {
         )?;
         let rows = stmt
             .query_map([limit as i64], |row| {
-                Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?, row.get::<_, String>(3)?))
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
 
         rows.into_iter()
             .map(|(seq, change_id, listing_id, op)| {
-                let change_id = Uuid::parse_str(&change_id).map_err(|_| Error::NotFound(change_id.clone()))?;
+                let change_id =
+                    Uuid::parse_str(&change_id).map_err(|_| Error::NotFound(change_id.clone()))?;
                 let listing_id: ListingId = listing_id.parse()?;
                 let op = match op.as_str() {
                     "delete" => PendingOp::Delete,
-                    _ => PendingOp::Upsert(self.listing(listing_id)?.ok_or_else(|| Error::NotFound(listing_id.to_string()))?),
+                    _ => PendingOp::Upsert(
+                        self.listing(listing_id)?
+                            .ok_or_else(|| Error::NotFound(listing_id.to_string()))?,
+                    ),
                 };
-                Ok(PendingChange { seq, change_id, listing_id, op })
+                Ok(PendingChange {
+                    seq,
+                    change_id,
+                    listing_id,
+                    op,
+                })
             })
             .collect()
     }

@@ -30,7 +30,11 @@ impl Store {
     pub fn setting(&self, key: SettingKey) -> Result<Option<String>> {
         let value = self
             .conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key.as_str()], |row| row.get(0))
+            .query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                [key.as_str()],
+                |row| row.get(0),
+            )
             .optional()?;
         Ok(value)
     }
@@ -42,7 +46,9 @@ impl Store {
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key.as_str(), value),
             )?,
-            None => self.conn.execute("DELETE FROM settings WHERE key = ?1", [key.as_str()])?,
+            None => self
+                .conn
+                .execute("DELETE FROM settings WHERE key = ?1", [key.as_str()])?,
         };
         Ok(())
     }

@@ -46,15 +46,44 @@ fn price_display_is_plain() {
 #[test]
 fn single_title_goes_to_its_language() {
     assert_eq!(Titles::from_single(" زربية ").ar.as_deref(), Some("زربية"));
-    assert_eq!(Titles::from_single("Tapis Azilal").fr.as_deref(), Some("Tapis Azilal"));
+    assert_eq!(
+        Titles::from_single("Tapis Azilal").fr.as_deref(),
+        Some("Tapis Azilal")
+    );
 }
 
 #[test]
 fn titles_validation() {
     let err = |field, reason| Err(ValidationError { field, reason });
-    assert_eq!(Titles { ar: Some("   ".into()), ..Titles::default() }.validated(), err(Field::Title, Reason::Required));
-    assert_eq!(Titles { fr: Some("x".repeat(201)), ..Titles::default() }.validated(), err(Field::Title, Reason::TooLong));
-    let ok = Titles { fr: Some(" Tapis ".into()), en: Some("".into()), ..Titles::default() }.validated().unwrap();
-    assert_eq!(ok, Titles { fr: Some("Tapis".into()), ..Titles::default() });
+    assert_eq!(
+        Titles {
+            ar: Some("   ".into()),
+            ..Titles::default()
+        }
+        .validated(),
+        err(Field::Title, Reason::Required)
+    );
+    assert_eq!(
+        Titles {
+            fr: Some("x".repeat(201)),
+            ..Titles::default()
+        }
+        .validated(),
+        err(Field::Title, Reason::TooLong)
+    );
+    let ok = Titles {
+        fr: Some(" Tapis ".into()),
+        en: Some("".into()),
+        ..Titles::default()
+    }
+    .validated()
+    .unwrap();
+    assert_eq!(
+        ok,
+        Titles {
+            fr: Some("Tapis".into()),
+            ..Titles::default()
+        }
+    );
     assert_eq!(ok.display("ar"), "Tapis");
 }

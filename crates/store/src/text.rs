@@ -16,22 +16,42 @@ impl Titles {
     pub fn from_single(text: &str) -> Titles {
         let text = text.trim().to_owned();
         if text.chars().any(is_arabic) {
-            Titles { ar: Some(text), ..Titles::default() }
+            Titles {
+                ar: Some(text),
+                ..Titles::default()
+            }
         } else {
-            Titles { fr: Some(text), ..Titles::default() }
+            Titles {
+                fr: Some(text),
+                ..Titles::default()
+            }
         }
     }
 
     /// Trims each title, drops empty ones and checks the rest.
     pub fn validated(self) -> Result<Titles, ValidationError> {
         let clean = |t: Option<String>| t.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
-        let titles = Titles { ar: clean(self.ar), fr: clean(self.fr), en: clean(self.en) };
+        let titles = Titles {
+            ar: clean(self.ar),
+            fr: clean(self.fr),
+            en: clean(self.en),
+        };
         let all = [&titles.ar, &titles.fr, &titles.en];
         if all.iter().all(|t| t.is_none()) {
-            return Err(ValidationError { field: Field::Title, reason: Reason::Required });
+            return Err(ValidationError {
+                field: Field::Title,
+                reason: Reason::Required,
+            });
         }
-        if all.iter().flat_map(|t| t.as_deref()).any(|t| t.chars().count() > Titles::MAX_CHARS) {
-            return Err(ValidationError { field: Field::Title, reason: Reason::TooLong });
+        if all
+            .iter()
+            .flat_map(|t| t.as_deref())
+            .any(|t| t.chars().count() > Titles::MAX_CHARS)
+        {
+            return Err(ValidationError {
+                field: Field::Title,
+                reason: Reason::TooLong,
+            });
         }
         Ok(titles)
     }
@@ -43,7 +63,12 @@ impl Titles {
             "fr" => &self.fr,
             _ => &self.en,
         };
-        preferred.as_deref().or(self.ar.as_deref()).or(self.fr.as_deref()).or(self.en.as_deref()).unwrap_or("")
+        preferred
+            .as_deref()
+            .or(self.ar.as_deref())
+            .or(self.fr.as_deref())
+            .or(self.en.as_deref())
+            .unwrap_or("")
     }
 }
 

@@ -54,7 +54,12 @@ impl Engine {
             .connect_timeout(Duration::from_secs(15))
             .timeout(config.request_timeout)
             .build()?;
-        Ok(Engine { store, client, clock, config: Arc::new(config) })
+        Ok(Engine {
+            store,
+            client,
+            clock,
+            config: Arc::new(config),
+        })
     }
 
     pub fn config(&self) -> &Config {
@@ -69,7 +74,9 @@ impl Engine {
     {
         let store = self.store.clone();
         let out = tokio::task::spawn_blocking(move || {
-            let mut guard = store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut guard = store
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             f(&mut guard)
         })
         .await??;
@@ -77,8 +84,11 @@ impl Engine {
     }
 
     pub(crate) async fn market_url(&self) -> Result<Url> {
-        let url = self.with_store(|s| s.setting(SettingKey::MarketUrl)).await?;
-        url.and_then(|u| Url::parse(&u).ok()).ok_or(Error::NotConfigured)
+        let url = self
+            .with_store(|s| s.setting(SettingKey::MarketUrl))
+            .await?;
+        url.and_then(|u| Url::parse(&u).ok())
+            .ok_or(Error::NotConfigured)
     }
 }
 
@@ -98,18 +108,25 @@ pub async fn sync_once(engine: &Engine) -> Result<Report> {
     let mut report = Report::default();
     loop {
         let batch_size = engine.config.batch_size;
-        let pending = engine.with_store(move |s| s.pending_changes(batch_size)).await?;
+        let pending = engine
+            .with_store(move |s| s.pending_changes(batch_size))
+            .await?;
         if pending.is_empty() {
             break;
         }
         let request = push::plan(&pending);
         let response = push::send(engine, &base, &token, &request).await?;
         let acks = push::acks(&pending, &response)?;
-        let accepted = acks.iter().filter(|(_, _, a)| *a == store::PushAck::Accepted).count();
+        let accepted = acks
+            .iter()
+            .filter(|(_, _, a)| *a == store::PushAck::Accepted)
+            .count();
         report.accepted += accepted;
         report.rejected += acks.len() - accepted;
         let now = engine.clock.now_ms();
-        engine.with_store(move |s| s.record_acks(&acks, now)).await?;
+        engine
+            .with_store(move |s| s.record_acks(&acks, now))
+            .await?;
         tracing::info!(sent = pending.len(), "pushed a batch");
         if pending.len() < batch_size {
             break;

@@ -9,15 +9,24 @@ use crate::{Engine, push};
 /// This device's token, enrolling first with the stored one-time code if
 /// there is no token yet.
 pub(crate) async fn token(engine: &Engine, base: &Url) -> Result<String> {
-    let (token, code) =
-        engine.with_store(|s| Ok((s.setting(SettingKey::DeviceToken)?, s.setting(SettingKey::EnrollCode)?))).await?;
+    let (token, code) = engine
+        .with_store(|s| {
+            Ok((
+                s.setting(SettingKey::DeviceToken)?,
+                s.setting(SettingKey::EnrollCode)?,
+            ))
+        })
+        .await?;
     if let Some(token) = token {
         return Ok(token);
     }
     let code = code.ok_or(Error::NotEnrolled)?;
 
     let url = push::endpoint(base, "enroll")?;
-    let body = EnrollRequest { code, device_name: engine.config.device_name.clone() };
+    let body = EnrollRequest {
+        code,
+        device_name: engine.config.device_name.clone(),
+    };
     let response = engine.client.post(url).json(&body).send().await?;
     match response.status() {
         StatusCode::OK => {}
@@ -32,7 +41,10 @@ pub(crate) async fn token(engine: &Engine, base: &Url) -> Result<String> {
     engine
         .with_store(move |s| {
             s.set_setting(SettingKey::DeviceToken, Some(&enrolled.token))?;
-            s.set_setting(SettingKey::CooperativeName, Some(&enrolled.cooperative.name))?;
+            s.set_setting(
+                SettingKey::CooperativeName,
+                Some(&enrolled.cooperative.name),
+            )?;
             s.set_setting(SettingKey::EnrollCode, None)
         })
         .await?;

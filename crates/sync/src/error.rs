@@ -48,6 +48,9 @@ impl Error {
 
     /// Whether trying again later can help without the user doing anything.
     pub fn is_transient(&self) -> bool {
-        matches!(self, Error::Network(_) | Error::Server { .. } | Error::Protocol(_))
+        matches!(
+            self,
+            Error::Network(_) | Error::Server { .. } | Error::Protocol(_)
+        )
     }
 }

@@ -1,6 +1,9 @@
 //! Building a push from the outbox and reading the marketplace's answer.
 
-use protocol::{Change, ChangeOp, ListingPayload, LocalizedText, Outcome, PushRequest, PushResponse, RejectReason};
+use protocol::{
+    Change, ChangeOp, ListingPayload, LocalizedText, Outcome, PushRequest, PushResponse,
+    RejectReason,
+};
 use reqwest::StatusCode;
 use store::{ListingId, PendingChange, PendingOp, PushAck};
 use url::Url;
@@ -38,7 +41,10 @@ pub fn plan(pending: &[PendingChange]) -> PushRequest {
 ///
 /// Refuses an answer that does not match the request change for change:
 /// recording a wrong ack could mark unsent work as live.
-pub fn acks(pending: &[PendingChange], response: &PushResponse) -> Result<Vec<(ListingId, i64, PushAck)>> {
+pub fn acks(
+    pending: &[PendingChange],
+    response: &PushResponse,
+) -> Result<Vec<(ListingId, i64, PushAck)>> {
     if pending.len() != response.results.len() {
         return Err(Error::Protocol(format!(
             "sent {} changes, got {} results",
@@ -51,11 +57,16 @@ pub fn acks(pending: &[PendingChange], response: &PushResponse) -> Result<Vec<(L
         .zip(&response.results)
         .map(|(p, r)| {
             if p.change_id != r.change_id {
-                return Err(Error::Protocol(format!("result for {} where {} was expected", r.change_id, p.change_id)));
+                return Err(Error::Protocol(format!(
+                    "result for {} where {} was expected",
+                    r.change_id, p.change_id
+                )));
             }
             let ack = match r.outcome {
                 Outcome::Applied | Outcome::Duplicate => PushAck::Accepted,
-                Outcome::Rejected { reason } => PushAck::Rejected { reason: reject_key(reason).to_owned() },
+                Outcome::Rejected { reason } => PushAck::Rejected {
+                    reason: reject_key(reason).to_owned(),
+                },
             };
             Ok((p.listing_id, p.seq, ack))
         })
@@ -70,9 +81,20 @@ fn reject_key(reason: RejectReason) -> &'static str {
 }
 
 /// Sends one push. Public so tests can play a push whose answer was lost.
-pub async fn send(engine: &Engine, base: &Url, token: &str, request: &PushRequest) -> Result<PushResponse> {
+pub async fn send(
+    engine: &Engine,
+    base: &Url,
+    token: &str,
+    request: &PushRequest,
+) -> Result<PushResponse> {
     let url = endpoint(base, "push")?;
-    let response = engine.client.post(url).bearer_auth(token).json(request).send().await?;
+    let response = engine
+        .client
+        .post(url)
+        .bearer_auth(token)
+        .json(request)
+        .send()
+        .await?;
     match response.status() {
         StatusCode::OK => Ok(response.json().await?),
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
@@ -83,13 +105,20 @@ pub async fn send(engine: &Engine, base: &Url, token: &str, request: &PushReques
 }
 
 pub(crate) fn endpoint(base: &Url, path: &str) -> Result<Url> {
-    let joined = format!("{}{}/{}", base.as_str().trim_end_matches('/'), protocol::API_PREFIX, path);
+    let joined = format!(
+        "{}{}/{}",
+        base.as_str().trim_end_matches('/'),
+        protocol::API_PREFIX,
+        path
+    );
     Url::parse(&joined).map_err(|_| Error::NotConfigured)
 }
 
 pub(crate) fn unexpected(status: StatusCode) -> Error {
     if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
-        Error::Server { status: status.as_u16() }
+        Error::Server {
+            status: status.as_u16(),
+        }
     } else {
         Error::Protocol(format!("HTTP {status}"))
     }

@@ -11,7 +11,12 @@ use crate::{Connection, Engine, Status, sync_once};
 /// app saved something, or the user pressed "sync now") or a timer — the
 /// idle interval after success, an exponential backoff with jitter after a
 /// transient failure. Every pass publishes a fresh [`Status`].
-pub async fn run(engine: Engine, wake: Arc<Notify>, status: watch::Sender<Status>, shutdown: impl Future<Output = ()>) {
+pub async fn run(
+    engine: Engine,
+    wake: Arc<Notify>,
+    status: watch::Sender<Status>,
+    shutdown: impl Future<Output = ()>,
+) {
     let config = engine.config().clone();
     let new_backoff = || {
         ExponentialBuilder::default()
@@ -57,9 +62,18 @@ pub async fn run(engine: Engine, wake: Arc<Notify>, status: watch::Sender<Status
     }
 }
 
-async fn publish(engine: &Engine, status: &watch::Sender<Status>, result: &crate::Result<crate::engine::Report>) {
+async fn publish(
+    engine: &Engine,
+    status: &watch::Sender<Status>,
+    result: &crate::Result<crate::engine::Report>,
+) {
     let counts = engine
-        .with_store(|s| Ok((s.pending_count()?, s.setting(store::SettingKey::CooperativeName)?)))
+        .with_store(|s| {
+            Ok((
+                s.pending_count()?,
+                s.setting(store::SettingKey::CooperativeName)?,
+            ))
+        })
         .await;
     let now = engine.clock.now_ms();
     status.send_modify(|s| {
@@ -75,7 +89,9 @@ async fn publish(engine: &Engine, status: &watch::Sender<Status>, result: &crate
             }
             Err(e) => {
                 s.connection = match e.kind() {
-                    crate::ErrorKind::NotConfigured | crate::ErrorKind::NotEnrolled => Connection::NotConfigured,
+                    crate::ErrorKind::NotConfigured | crate::ErrorKind::NotEnrolled => {
+                        Connection::NotConfigured
+                    }
                     _ => Connection::Offline,
                 };
                 s.last_error = Some(e.kind());

@@ -25,6 +25,12 @@ pub struct Status {
 
 impl Default for Status {
     fn default() -> Self {
-        Status { pending: 0, connection: Connection::NotConfigured, last_error: None, last_synced_at_ms: None, cooperative: None }
+        Status {
+            pending: 0,
+            connection: Connection::NotConfigured,
+            last_error: None,
+            last_synced_at_ms: None,
+            cooperative: None,
+        }
     }
 }

@@ -9,7 +9,12 @@ fn pending(seq: i64, op: PendingOp) -> PendingChange {
         PendingOp::Upsert(l) => l.id,
         PendingOp::Delete => ListingId::new(),
     };
-    PendingChange { seq, change_id: Uuid::now_v7(), listing_id, op }
+    PendingChange {
+        seq,
+        change_id: Uuid::now_v7(),
+        listing_id,
+        op,
+    }
 }
 
 fn listing(title: &str, centimes: i64) -> Listing {
@@ -51,9 +56,20 @@ fn acks_pair_outcomes_with_changes() {
     let c = pending(5, PendingOp::Upsert(listing("Savon", 3)));
     let response = PushResponse {
         results: vec![
-            ChangeResult { change_id: a.change_id, outcome: Outcome::Applied },
-            ChangeResult { change_id: b.change_id, outcome: Outcome::Duplicate },
-            ChangeResult { change_id: c.change_id, outcome: Outcome::Rejected { reason: RejectReason::Invalid } },
+            ChangeResult {
+                change_id: a.change_id,
+                outcome: Outcome::Applied,
+            },
+            ChangeResult {
+                change_id: b.change_id,
+                outcome: Outcome::Duplicate,
+            },
+            ChangeResult {
+                change_id: c.change_id,
+                outcome: Outcome::Rejected {
+                    reason: RejectReason::Invalid,
+                },
+            },
         ],
     };
     let got = acks(&[a.clone(), b.clone(), c.clone()], &response).unwrap();
@@ -62,7 +78,13 @@ fn acks_pair_outcomes_with_changes() {
         vec![
             (a.listing_id, 1, PushAck::Accepted),
             (b.listing_id, 2, PushAck::Accepted),
-            (c.listing_id, 5, PushAck::Rejected { reason: "invalid".into() }),
+            (
+                c.listing_id,
+                5,
+                PushAck::Rejected {
+                    reason: "invalid".into()
+                }
+            ),
         ]
     );
 }
@@ -71,13 +93,24 @@ fn acks_pair_outcomes_with_changes() {
 fn acks_refuse_a_mismatched_answer() {
     let a = pending(1, PendingOp::Upsert(listing("Tapis", 1)));
     let b = pending(2, PendingOp::Upsert(listing("Tajine", 2)));
-    let short = PushResponse { results: vec![ChangeResult { change_id: a.change_id, outcome: Outcome::Applied }] };
+    let short = PushResponse {
+        results: vec![ChangeResult {
+            change_id: a.change_id,
+            outcome: Outcome::Applied,
+        }],
+    };
     assert!(acks(&[a.clone(), b.clone()], &short).is_err());
 
     let swapped = PushResponse {
         results: vec![
-            ChangeResult { change_id: b.change_id, outcome: Outcome::Applied },
-            ChangeResult { change_id: a.change_id, outcome: Outcome::Applied },
+            ChangeResult {
+                change_id: b.change_id,
+                outcome: Outcome::Applied,
+            },
+            ChangeResult {
+                change_id: a.change_id,
+                outcome: Outcome::Applied,
+            },
         ],
     };
     assert!(acks(&[a, b], &swapped).is_err());

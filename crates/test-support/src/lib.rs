@@ -28,7 +28,9 @@ impl TestMarket {
     }
 
     pub async fn start_at(market: market::Market, addr: SocketAddr) -> TestMarket {
-        let listener = TcpListener::bind(addr).await.expect("bind the market's address");
+        let listener = TcpListener::bind(addr)
+            .await
+            .expect("bind the market's address");
         let addr = listener.local_addr().expect("local addr");
         let (stop, stopped) = oneshot::channel::<()>();
         let app = market::app(market.clone());
@@ -40,7 +42,12 @@ impl TestMarket {
                 .await
                 .expect("market server");
         });
-        TestMarket { addr, market, stop: Some(stop), task: Some(task) }
+        TestMarket {
+            addr,
+            market,
+            stop: Some(stop),
+            task: Some(task),
+        }
     }
 
     pub fn url(&self) -> String {

@@ -7,7 +7,10 @@ use specta::Type;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AppError {
     #[error("{field:?} is {reason:?}")]
-    Validation { field: ErrorField, reason: ErrorReason },
+    Validation {
+        field: ErrorField,
+        reason: ErrorReason,
+    },
     #[error("listing {id} not found")]
     NotFound { id: String },
     #[error("storage error: {message}")]
@@ -57,7 +60,9 @@ impl From<store::Error> for AppError {
             store::Error::NotFound(id) => AppError::NotFound { id },
             other => {
                 tracing::error!(error = %other, "store error");
-                AppError::Storage { message: other.to_string() }
+                AppError::Storage {
+                    message: other.to_string(),
+                }
             }
         }
     }
@@ -66,6 +71,8 @@ impl From<store::Error> for AppError {
 impl From<tauri::Error> for AppError {
     fn from(e: tauri::Error) -> Self {
         tracing::error!(error = %e, "task error");
-        AppError::Storage { message: e.to_string() }
+        AppError::Storage {
+            message: e.to_string(),
+        }
     }
 }

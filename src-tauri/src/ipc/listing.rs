@@ -55,7 +55,9 @@ impl From<&store::Listing> for ListingView {
             sync: match &l.sync {
                 store::SyncState::Waiting => SyncView::Waiting,
                 store::SyncState::Live => SyncView::Live,
-                store::SyncState::Failed { reason } => SyncView::Failed { reason: reason.clone() },
+                store::SyncState::Failed { reason } => SyncView::Failed {
+                    reason: reason.clone(),
+                },
             },
         }
     }

@@ -17,8 +17,16 @@ use fantoccini::{Client, ClientBuilder, Locator};
 pub fn app_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("current exe");
     // target/debug/deps/e2e-… → target/debug/hanout-app
-    let bin = exe.parent().and_then(|deps| deps.parent()).expect("target dir").join("hanout-app");
-    assert!(bin.exists(), "{} is missing: run `cargo build -p hanout-app` first (cargo xtask test does)", bin.display());
+    let bin = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target dir")
+        .join("hanout-app");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build -p hanout-app` first (cargo xtask test does)",
+        bin.display()
+    );
     bin
 }
 
@@ -36,7 +44,12 @@ impl TauriDriver {
         let native_port = free_port();
         let mut command = Command::new("tauri-driver");
         command
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -44,7 +57,9 @@ impl TauriDriver {
         for (key, value) in env {
             command.env(key, value);
         }
-        let child = command.spawn().expect("tauri-driver on PATH (cargo xtask setup installs it)");
+        let child = command
+            .spawn()
+            .expect("tauri-driver on PATH (cargo xtask setup installs it)");
         TauriDriver { child, port }
     }
 
@@ -59,7 +74,11 @@ impl TauriDriver {
         let url = format!("http://127.0.0.1:{}", self.port);
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            match ClientBuilder::native().capabilities(caps.clone()).connect(&url).await {
+            match ClientBuilder::native()
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
                 Ok(client) => return client,
                 Err(e) if Instant::now() < deadline => {
                     let _ = e;
@@ -74,13 +93,18 @@ impl TauriDriver {
 impl Drop for TauriDriver {
     fn drop(&mut self) {
         let pgid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", "--", &format!("-{pgid}")]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &format!("-{pgid}")])
+            .status();
         let _ = self.child.wait();
     }
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 /// Waits for the element matching `css`. Elements appear asynchronously: never find once.

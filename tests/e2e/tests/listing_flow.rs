@@ -18,26 +18,53 @@ async fn save_offline_then_go_live() {
     let addr = free_addr(); // nothing listens here yet: the marketplace is down
 
     let driver = TauriDriver::start(&[
-        ("HANOUT_DATA_DIR", dir.path().join("app").to_string_lossy().into_owned()),
+        (
+            "HANOUT_DATA_DIR",
+            dir.path().join("app").to_string_lossy().into_owned(),
+        ),
         ("HANOUT_MARKET_URL", format!("http://{addr}")),
         ("HANOUT_ENROLL_CODE", code),
         ("HANOUT_SYNC_RETRY_MAX_MS", "500".into()),
     ]);
     let client = driver.connect().await;
 
-    wait_for(&client, "[data-testid=lang-fr]").await.click().await.unwrap();
-    wait_for(&client, "[data-testid=title-input]").await.send_keys(TITLE).await.unwrap();
-    wait_for(&client, "[data-testid=price-input]").await.send_keys("4 500").await.unwrap();
-    wait_for(&client, "[data-testid=save-button]").await.click().await.unwrap();
+    wait_for(&client, "[data-testid=lang-fr]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&client, "[data-testid=title-input]")
+        .await
+        .send_keys(TITLE)
+        .await
+        .unwrap();
+    wait_for(&client, "[data-testid=price-input]")
+        .await
+        .send_keys("4 500")
+        .await
+        .unwrap();
+    wait_for(&client, "[data-testid=save-button]")
+        .await
+        .click()
+        .await
+        .unwrap();
 
     let waiting = wait_for(&client, "[data-testid=listing][data-sync=waiting]").await;
     assert!(waiting.text().await.unwrap().contains(TITLE));
-    wait_for(&client, "[data-testid=sync-status][data-connection=offline][data-pending='1']").await;
+    wait_for(
+        &client,
+        "[data-testid=sync-status][data-connection=offline][data-pending='1']",
+    )
+    .await;
 
     let server = TestMarket::start_at(market, addr).await;
     let live = wait_for(&client, "[data-testid=listing][data-sync=live]").await;
     assert!(live.text().await.unwrap().contains(TITLE));
-    wait_for(&client, "[data-testid=sync-status][data-connection=online][data-pending='0']").await;
+    wait_for(
+        &client,
+        "[data-testid=sync-status][data-connection=online][data-pending='0']",
+    )
+    .await;
 
     let catalog = server.catalog().await;
     assert_eq!(catalog.listings.len(), 1);
@@ -45,10 +72,18 @@ async fn save_offline_then_go_live() {
     assert_eq!(catalog.listings[0].price_centimes, 450_000);
 
     // Arabic is first-class: the whole window turns right-to-left.
-    wait_for(&client, "[data-testid=lang-ar]").await.click().await.unwrap();
+    wait_for(&client, "[data-testid=lang-ar]")
+        .await
+        .click()
+        .await
+        .unwrap();
     wait_for(&client, "html[dir=rtl][lang=ar]").await;
     save_screenshot(&client, "app-ar.png").await;
-    wait_for(&client, "[data-testid=lang-fr]").await.click().await.unwrap();
+    wait_for(&client, "[data-testid=lang-fr]")
+        .await
+        .click()
+        .await
+        .unwrap();
     wait_for(&client, "html[dir=ltr][lang=fr]").await;
     save_screenshot(&client, "app-fr.png").await;
 

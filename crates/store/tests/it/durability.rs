@@ -9,8 +9,12 @@ fn listing_survives_close_and_reopen() {
 
     let saved = {
         let mut store = store::open(&path).unwrap();
-        store.set_setting(SettingKey::MarketUrl, Some("http://127.0.0.1:1")).unwrap();
-        store.create_listing(new_listing("زربية بني ورين", "4500"), 1_000).unwrap()
+        store
+            .set_setting(SettingKey::MarketUrl, Some("http://127.0.0.1:1"))
+            .unwrap();
+        store
+            .create_listing(new_listing("زربية بني ورين", "4500"), 1_000)
+            .unwrap()
     };
 
     let store = store::open(&path).unwrap();
@@ -19,7 +23,10 @@ fn listing_survives_close_and_reopen() {
     assert_eq!(listings[0].titles.ar.as_deref(), Some("زربية بني ورين"));
     assert_eq!(listings[0].price.centimes(), 450_000);
     assert_eq!(listings[0].sync, SyncState::Waiting);
-    assert_eq!(store.setting(SettingKey::MarketUrl).unwrap().as_deref(), Some("http://127.0.0.1:1"));
+    assert_eq!(
+        store.setting(SettingKey::MarketUrl).unwrap().as_deref(),
+        Some("http://127.0.0.1:1")
+    );
 }
 
 #[test]
@@ -30,7 +37,9 @@ fn durability_pragmas_are_set() {
     // Read them back through a second, plain connection.
     #[allow(clippy::disallowed_methods)]
     let conn = rusqlite_for_tests::open(&path);
-    let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+    let mode: String = conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
     assert_eq!(mode, "wal");
 }
 

@@ -7,7 +7,9 @@ fn outbox_entry_commits_with_the_change() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("catalog.db");
     let mut store = store::open(&path).unwrap();
-    let listing = store.create_listing(new_listing("Tapis Azilal", "3200"), 10).unwrap();
+    let listing = store
+        .create_listing(new_listing("Tapis Azilal", "3200"), 10)
+        .unwrap();
 
     // A second connection sees both the listing and its outbox row, or neither.
     let other = store::open(&path).unwrap();
@@ -23,7 +25,11 @@ fn a_failed_write_leaves_no_outbox_row() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = store::open(&dir.path().join("catalog.db")).unwrap();
     let missing = store::ListingId::new();
-    assert!(store.update_listing(missing, new_listing("Tapis", "1"), 1).is_err());
+    assert!(
+        store
+            .update_listing(missing, new_listing("Tapis", "1"), 1)
+            .is_err()
+    );
     assert!(store.pending_changes(10).unwrap().is_empty());
 }
 
@@ -31,9 +37,15 @@ fn a_failed_write_leaves_no_outbox_row() {
 fn changes_to_one_listing_fold_into_the_newest() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = store::open(&dir.path().join("catalog.db")).unwrap();
-    let a = store.create_listing(new_listing("Tajine", "250"), 1).unwrap();
-    let b = store.create_listing(new_listing("طاجين", "300"), 2).unwrap();
-    let a2 = store.update_listing(a.id, new_listing("Tajine de Safi", "275"), 3).unwrap();
+    let a = store
+        .create_listing(new_listing("Tajine", "250"), 1)
+        .unwrap();
+    let b = store
+        .create_listing(new_listing("طاجين", "300"), 2)
+        .unwrap();
+    let a2 = store
+        .update_listing(a.id, new_listing("Tajine de Safi", "275"), 3)
+        .unwrap();
 
     let pending = store.pending_changes(10).unwrap();
     assert_eq!(pending.len(), 2);
@@ -41,24 +53,44 @@ fn changes_to_one_listing_fold_into_the_newest() {
     assert_eq!(pending[0].listing_id, b.id);
     assert_eq!(pending[1].op, PendingOp::Upsert(a2.clone()));
 
-    let acks: Vec<_> = pending.iter().map(|p| (p.listing_id, p.seq, PushAck::Accepted)).collect();
+    let acks: Vec<_> = pending
+        .iter()
+        .map(|p| (p.listing_id, p.seq, PushAck::Accepted))
+        .collect();
     store.record_acks(&acks, 4).unwrap();
     assert!(store.pending_changes(10).unwrap().is_empty());
-    assert!(store.listings().unwrap().iter().all(|l| l.sync == SyncState::Live));
+    assert!(
+        store
+            .listings()
+            .unwrap()
+            .iter()
+            .all(|l| l.sync == SyncState::Live)
+    );
 
     // An edit after the ack is pending again.
-    store.update_listing(b.id, new_listing("طاجين آسفي", "310"), 5).unwrap();
-    assert_eq!(store.listing(b.id).unwrap().unwrap().sync, SyncState::Waiting);
+    store
+        .update_listing(b.id, new_listing("طاجين آسفي", "310"), 5)
+        .unwrap();
+    assert_eq!(
+        store.listing(b.id).unwrap().unwrap().sync,
+        SyncState::Waiting
+    );
 }
 
 #[test]
 fn an_edit_made_while_a_push_is_in_flight_stays_pending() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = store::open(&dir.path().join("catalog.db")).unwrap();
-    let a = store.create_listing(new_listing("Huile d'argan", "180"), 1).unwrap();
+    let a = store
+        .create_listing(new_listing("Huile d'argan", "180"), 1)
+        .unwrap();
     let in_flight = store.pending_changes(10).unwrap();
-    store.update_listing(a.id, new_listing("Huile d'argan bio", "190"), 2).unwrap();
-    store.record_acks(&[(a.id, in_flight[0].seq, PushAck::Accepted)], 3).unwrap();
+    store
+        .update_listing(a.id, new_listing("Huile d'argan bio", "190"), 2)
+        .unwrap();
+    store
+        .record_acks(&[(a.id, in_flight[0].seq, PushAck::Accepted)], 3)
+        .unwrap();
 
     let pending = store.pending_changes(10).unwrap();
     assert_eq!(pending.len(), 1);
@@ -69,10 +101,28 @@ fn an_edit_made_while_a_push_is_in_flight_stays_pending() {
 fn rejection_shows_as_failed_with_its_reason() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = store::open(&dir.path().join("catalog.db")).unwrap();
-    let a = store.create_listing(new_listing("Savon noir", "40"), 1).unwrap();
+    let a = store
+        .create_listing(new_listing("Savon noir", "40"), 1)
+        .unwrap();
     let p = store.pending_changes(1).unwrap();
-    store.record_acks(&[(a.id, p[0].seq, PushAck::Rejected { reason: "invalid".into() })], 2).unwrap();
-    assert_eq!(store.listing(a.id).unwrap().unwrap().sync, SyncState::Failed { reason: "invalid".into() });
+    store
+        .record_acks(
+            &[(
+                a.id,
+                p[0].seq,
+                PushAck::Rejected {
+                    reason: "invalid".into(),
+                },
+            )],
+            2,
+        )
+        .unwrap();
+    assert_eq!(
+        store.listing(a.id).unwrap().unwrap().sync,
+        SyncState::Failed {
+            reason: "invalid".into()
+        }
+    );
 
     store.delete_listing(a.id, 3).unwrap();
     assert_eq!(store.pending_changes(10).unwrap()[0].op, PendingOp::Delete);

@@ -18,26 +18,60 @@ async fn listing_created_offline_arrives_exactly_once() {
     // The server is down: nothing listens on this address yet.
     let addr = free_addr();
     let mut store = store::open(&dir.path().join("app.db")).unwrap();
-    store.set_setting(SettingKey::MarketUrl, Some(&format!("http://{addr}"))).unwrap();
-    store.set_setting(SettingKey::EnrollCode, Some(&code)).unwrap();
-    let listing = store.create_listing(new_listing("زربية أزيلال ملونة", "3200"), 1).unwrap();
+    store
+        .set_setting(SettingKey::MarketUrl, Some(&format!("http://{addr}")))
+        .unwrap();
+    store
+        .set_setting(SettingKey::EnrollCode, Some(&code))
+        .unwrap();
+    let listing = store
+        .create_listing(new_listing("زربية أزيلال ملونة", "3200"), 1)
+        .unwrap();
     let store = Arc::new(Mutex::new(store));
     let engine = Engine::new(store.clone(), Arc::new(SystemClock), Config::default()).unwrap();
 
     let err = sync_once(&engine).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Network, "{err}");
-    assert_eq!(store.lock().unwrap().listing(listing.id).unwrap().unwrap().sync, SyncState::Waiting);
+    assert_eq!(
+        store
+            .lock()
+            .unwrap()
+            .listing(listing.id)
+            .unwrap()
+            .unwrap()
+            .sync,
+        SyncState::Waiting
+    );
 
     let server = TestMarket::start_at(market, addr).await;
     let report = sync_once(&engine).await.unwrap();
     assert_eq!(report.accepted, 1);
-    assert_eq!(store.lock().unwrap().listing(listing.id).unwrap().unwrap().sync, SyncState::Live);
-    assert_eq!(store.lock().unwrap().setting(SettingKey::EnrollCode).unwrap(), None);
+    assert_eq!(
+        store
+            .lock()
+            .unwrap()
+            .listing(listing.id)
+            .unwrap()
+            .unwrap()
+            .sync,
+        SyncState::Live
+    );
+    assert_eq!(
+        store
+            .lock()
+            .unwrap()
+            .setting(SettingKey::EnrollCode)
+            .unwrap(),
+        None
+    );
 
     let catalog = server.catalog().await;
     assert_eq!(catalog.listings.len(), 1);
     assert_eq!(catalog.listings[0].id, listing.id.uuid());
-    assert_eq!(catalog.listings[0].title.ar.as_deref(), Some("زربية أزيلال ملونة"));
+    assert_eq!(
+        catalog.listings[0].title.ar.as_deref(),
+        Some("زربية أزيلال ملونة")
+    );
     assert_eq!(catalog.listings[0].price_centimes, 320_000);
 
     // Again: nothing to send, still one.
@@ -53,25 +87,47 @@ async fn a_push_whose_answer_was_lost_is_not_published_twice() {
     let code = market::admin::enrollment_code(&market, "atlas").unwrap();
     let server = TestMarket::start(market).await;
 
-    let mut store = store::open(&dir.path().join("app.db")).unwrap();
-    store.set_setting(SettingKey::MarketUrl, Some(&server.url())).unwrap();
-    store.set_setting(SettingKey::EnrollCode, Some(&code)).unwrap();
+    let store = store::open(&dir.path().join("app.db")).unwrap();
+    store
+        .set_setting(SettingKey::MarketUrl, Some(&server.url()))
+        .unwrap();
+    store
+        .set_setting(SettingKey::EnrollCode, Some(&code))
+        .unwrap();
     let store = Arc::new(Mutex::new(store));
     let engine = Engine::new(store.clone(), Arc::new(SystemClock), Config::default()).unwrap();
     sync_once(&engine).await.unwrap(); // enrolls
 
-    store.lock().unwrap().create_listing(new_listing("Huile d'argan alimentaire", "180"), 2).unwrap();
+    store
+        .lock()
+        .unwrap()
+        .create_listing(new_listing("Huile d'argan alimentaire", "180"), 2)
+        .unwrap();
     // Push, then "lose" the answer: the outbox is not told.
     let pending = store.lock().unwrap().pending_changes(10).unwrap();
-    let token = store.lock().unwrap().setting(SettingKey::DeviceToken).unwrap().unwrap();
+    let token = store
+        .lock()
+        .unwrap()
+        .setting(SettingKey::DeviceToken)
+        .unwrap()
+        .unwrap();
     let base = url::Url::parse(&server.url()).unwrap();
-    sync::push::send(&engine, &base, &token, &sync::push::plan(&pending)).await.unwrap();
+    sync::push::send(&engine, &base, &token, &sync::push::plan(&pending))
+        .await
+        .unwrap();
 
     // The retry carries the same change id; the server says duplicate.
     let report = sync_once(&engine).await.unwrap();
     assert_eq!(report.accepted, 1);
     assert_eq!(server.catalog().await.listings.len(), 1);
-    assert!(store.lock().unwrap().pending_changes(10).unwrap().is_empty());
+    assert!(
+        store
+            .lock()
+            .unwrap()
+            .pending_changes(10)
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -80,9 +136,18 @@ async fn a_refused_code_is_reported_as_unauthorized() {
     let market = market::Market::open(&dir.path().join("market")).unwrap();
     let server = TestMarket::start(market).await;
     let store = store::open(&dir.path().join("app.db")).unwrap();
-    store.set_setting(SettingKey::MarketUrl, Some(&server.url())).unwrap();
-    store.set_setting(SettingKey::EnrollCode, Some("ZZZZ-ZZZZ")).unwrap();
-    let engine = Engine::new(Arc::new(Mutex::new(store)), Arc::new(SystemClock), Config::default()).unwrap();
+    store
+        .set_setting(SettingKey::MarketUrl, Some(&server.url()))
+        .unwrap();
+    store
+        .set_setting(SettingKey::EnrollCode, Some("ZZZZ-ZZZZ"))
+        .unwrap();
+    let engine = Engine::new(
+        Arc::new(Mutex::new(store)),
+        Arc::new(SystemClock),
+        Config::default(),
+    )
+    .unwrap();
     let err = sync_once(&engine).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unauthorized);
     assert!(!err.is_transient());

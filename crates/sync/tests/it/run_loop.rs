@@ -17,8 +17,12 @@ async fn background_loop_delivers_when_the_server_comes_up() {
     let addr = free_addr();
 
     let store = store::open(&dir.path().join("app.db")).unwrap();
-    store.set_setting(SettingKey::MarketUrl, Some(&format!("http://{addr}"))).unwrap();
-    store.set_setting(SettingKey::EnrollCode, Some(&code)).unwrap();
+    store
+        .set_setting(SettingKey::MarketUrl, Some(&format!("http://{addr}")))
+        .unwrap();
+    store
+        .set_setting(SettingKey::EnrollCode, Some(&code))
+        .unwrap();
     let store = Arc::new(Mutex::new(store));
     let config = Config {
         retry_min: Duration::from_millis(50),
@@ -36,14 +40,27 @@ async fn background_loop_delivers_when_the_server_comes_up() {
     store
         .lock()
         .unwrap()
-        .create_listing(NewListing::new(Titles::from_single("Tajine de Safi"), Price::parse("250").unwrap()).unwrap(), 1)
+        .create_listing(
+            NewListing::new(
+                Titles::from_single("Tajine de Safi"),
+                Price::parse("250").unwrap(),
+            )
+            .unwrap(),
+            1,
+        )
         .unwrap();
     wake.notify_one();
-    let offline = wait_for(&mut status_rx, |s| s.connection == Connection::Offline && s.pending == 1).await;
+    let offline = wait_for(&mut status_rx, |s| {
+        s.connection == Connection::Offline && s.pending == 1
+    })
+    .await;
     assert_eq!(offline.last_error, Some(sync::ErrorKind::Network));
 
     let server = TestMarket::start_at(market, addr).await;
-    let online = wait_for(&mut status_rx, |s| s.connection == Connection::Online && s.pending == 0).await;
+    let online = wait_for(&mut status_rx, |s| {
+        s.connection == Connection::Online && s.pending == 0
+    })
+    .await;
     assert_eq!(online.cooperative.as_deref(), Some("Coopérative Atlas"));
     assert!(online.last_synced_at_ms.is_some());
     assert_eq!(server.catalog().await.listings.len(), 1);
@@ -54,7 +71,10 @@ async fn background_loop_delivers_when_the_server_comes_up() {
 
 /// Waits for a status matching `pred`. The timeout only keeps a broken
 /// engine from hanging CI; it is not what the test measures.
-async fn wait_for(rx: &mut watch::Receiver<sync::Status>, pred: impl Fn(&sync::Status) -> bool) -> sync::Status {
+async fn wait_for(
+    rx: &mut watch::Receiver<sync::Status>,
+    pred: impl Fn(&sync::Status) -> bool,
+) -> sync::Status {
     let status = tokio::time::timeout(Duration::from_secs(30), rx.wait_for(|s| pred(s)))
         .await
         .expect("status never reached the expected state")
