@@ -29,9 +29,9 @@ export type AppError = { kind: "validation"; field: ErrorField; reason: ErrorRea
 
 export type Connection = "not_configured" | "offline" | "syncing" | "online";
 
-export type ErrorField = "title" | "price";
+export type ErrorField = "title" | "description" | "price" | "category" | "stock" | "unit" | "weight" | "status" | "tags" | "artisan" | "name" | "materials" | "origin" | "dimensions";
 
-export type ErrorReason = "required" | "too_long" | "not_a_number" | "too_many_decimals" | "negative" | "too_large";
+export type ErrorReason = "required" | "too_long" | "not_a_number" | "too_many_decimals" | "negative" | "too_large" | "unknown";
 
 export type ListingView = {
 	id: string,

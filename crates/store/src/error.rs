@@ -1,4 +1,5 @@
 use std::fmt;
+use std::path::PathBuf;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -12,10 +13,28 @@ pub enum Error {
         "this catalog was written by a newer version of Hanout (schema {found}, this build knows up to {known}) — update Hanout to open it"
     )]
     TooNew { found: i64, known: i64 },
+    #[error("the catalog file is damaged ({detail}); restore the latest backup{}", latest_hint(.backups))]
+    Corrupt {
+        detail: String,
+        backups: Vec<PathBuf>,
+    },
+    #[error("restoring would lose {} listing(s) not yet sent to the marketplace; confirm to restore anyway", .unsynced.len())]
+    RestoreWouldLose { unsynced: Vec<String> },
+    #[error("the file could not be read or written: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the CSV file could not be read: {0}")]
+    Csv(String),
     #[error("the database could not be read or written: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("the database could not be upgraded: {0}")]
     Migration(#[from] rusqlite_migration::Error),
+}
+
+fn latest_hint(backups: &[PathBuf]) -> String {
+    match backups.first() {
+        Some(latest) => format!(" ({})", latest.display()),
+        None => " (none found)".to_owned(),
+    }
 }
 
 /// A field failed validation. The UI translates `field` + `reason`; the
@@ -30,7 +49,19 @@ pub struct ValidationError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
     Title,
+    Description,
     Price,
+    Category,
+    Stock,
+    Unit,
+    Weight,
+    Status,
+    Tags,
+    Artisan,
+    Name,
+    Materials,
+    Origin,
+    Dimensions,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,13 +72,26 @@ pub enum Reason {
     TooManyDecimals,
     Negative,
     TooLarge,
+    Unknown,
 }
 
 impl Field {
     pub fn as_str(self) -> &'static str {
         match self {
             Field::Title => "title",
+            Field::Description => "description",
             Field::Price => "price",
+            Field::Category => "category",
+            Field::Stock => "stock",
+            Field::Unit => "unit",
+            Field::Weight => "weight",
+            Field::Status => "status",
+            Field::Tags => "tags",
+            Field::Artisan => "artisan",
+            Field::Name => "name",
+            Field::Materials => "materials",
+            Field::Origin => "origin",
+            Field::Dimensions => "dimensions",
         }
     }
 }
@@ -61,6 +105,7 @@ impl Reason {
             Reason::TooManyDecimals => "too_many_decimals",
             Reason::Negative => "negative",
             Reason::TooLarge => "too_large",
+            Reason::Unknown => "unknown",
         }
     }
 }

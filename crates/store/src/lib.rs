@@ -4,21 +4,36 @@
 //! outbox row; the sync engine (`sync` crate) reads the outbox. No Tauri, no
 //! HTTP: both shells (the desktop app and the CLI) call into this crate.
 
+mod artisans;
+mod backup;
+mod category;
+mod cooperative;
+mod csv_export;
+mod csv_import;
 mod error;
 mod listings;
 mod money;
+mod normalize;
 mod open;
 mod outbox;
+mod search;
 mod settings;
 mod text;
 
+pub use artisans::{Artisan, ArtisanId};
+pub use backup::{KEEP_BACKUPS, RestoreReport, backups_dir, list_backups};
+pub use category::{Category, Status, Unit};
+pub use cooperative::Cooperative;
+pub use csv_import::{ImportPlan, RowError, plan_import};
 pub use error::{Error, Field, Reason, Result, ValidationError};
-pub use listings::{Listing, ListingId, NewListing, SyncState};
+pub use listings::{Listing, ListingId, ListingInput, NewListing, SyncState};
 pub use money::Price;
+pub use normalize::normalize;
 pub use open::{Store, open};
 pub use outbox::{PendingChange, PendingOp, PushAck};
+pub use search::{SearchQuery, Sort};
 pub use settings::SettingKey;
-pub use text::Titles;
+pub use text::{Localized, Titles};
 
 #[cfg(test)]
 mod tests;

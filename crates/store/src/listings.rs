@@ -4,8 +4,9 @@ use std::str::FromStr;
 use rusqlite::{OptionalExtension, Row, Transaction};
 use uuid::Uuid;
 
-use crate::error::{Error, Result};
-use crate::{Price, Store, Titles};
+use crate::error::{Error, Field, Reason, Result, ValidationError};
+use crate::normalize::normalize;
+use crate::{ArtisanId, Category, Localized, Price, Status, Store, Titles, Unit};
 
 /// A listing's id: a UUIDv7 minted on the device, so it exists offline and
 /// sorts by creation time.
@@ -37,7 +38,7 @@ impl From<Uuid> for ListingId {
 impl FromStr for ListingId {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        Uuid::parse_str(s)
+        Uuid::parse_str(s.trim())
             .map(ListingId)
             .map_err(|_| Error::NotFound(s.to_owned()))
     }
@@ -49,19 +50,121 @@ impl fmt::Display for ListingId {
     }
 }
 
-/// What the manager typed, already validated.
-#[derive(Debug, Clone)]
-pub struct NewListing {
-    titles: Titles,
-    price: Price,
+/// Everything a manager can say about a product, before validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListingInput {
+    pub titles: Titles,
+    pub descriptions: Localized,
+    pub category: Category,
+    pub price: Price,
+    pub stock: u32,
+    pub unit: Unit,
+    /// Free text, e.g. `200 × 300 cm`.
+    pub dimensions: Option<String>,
+    pub weight_grams: Option<u32>,
+    pub materials: Option<String>,
+    /// Town or village of origin.
+    pub origin: Option<String>,
+    pub region: Option<String>,
+    pub tags: Vec<String>,
+    pub status: Status,
+    pub artisan: Option<ArtisanId>,
+    /// SHA-256 hashes of the listing's photos, in order; the first is the cover.
+    pub photos: Vec<String>,
 }
 
-impl NewListing {
-    pub fn new(titles: Titles, price: Price) -> Result<NewListing> {
-        Ok(NewListing {
-            titles: titles.validated()?,
+impl ListingInput {
+    /// A listing with only what the quick form asks for; the rest defaults.
+    pub fn quick(titles: Titles, price: Price) -> ListingInput {
+        ListingInput {
+            titles,
+            descriptions: Localized::default(),
+            category: Category::Other,
             price,
-        })
+            stock: 1,
+            unit: Unit::Piece,
+            dimensions: None,
+            weight_grams: None,
+            materials: None,
+            origin: None,
+            region: None,
+            tags: Vec::new(),
+            status: Status::Ready,
+            artisan: None,
+            photos: Vec::new(),
+        }
+    }
+}
+
+/// A listing that passed validation: the only thing the store will write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewListing(ListingInput);
+
+impl NewListing {
+    /// The quick form: a title and a price.
+    pub fn new(titles: Titles, price: Price) -> Result<NewListing> {
+        NewListing::validate(ListingInput::quick(titles, price))
+    }
+
+    pub fn validate(input: ListingInput) -> Result<NewListing> {
+        const MAX_SHORT: usize = 200;
+        let short = |field, value: Option<String>| -> Result<Option<String>, ValidationError> {
+            let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+            if value
+                .as_ref()
+                .is_some_and(|v| v.chars().count() > MAX_SHORT)
+            {
+                return Err(ValidationError {
+                    field,
+                    reason: Reason::TooLong,
+                });
+            }
+            Ok(value)
+        };
+        let titles = input.titles.validated()?;
+        let descriptions = input.descriptions.cleaned();
+        descriptions.check_len(Field::Description, Localized::MAX_DESCRIPTION_CHARS)?;
+        if input.stock > 1_000_000 {
+            return Err(ValidationError {
+                field: Field::Stock,
+                reason: Reason::TooLarge,
+            }
+            .into());
+        }
+        if input.weight_grams.is_some_and(|w| w > 10_000_000) {
+            return Err(ValidationError {
+                field: Field::Weight,
+                reason: Reason::TooLarge,
+            }
+            .into());
+        }
+        let tags: Vec<String> = input
+            .tags
+            .iter()
+            .map(|t| t.trim().replace(',', " "))
+            .filter(|t| !t.is_empty())
+            .collect();
+        if tags.len() > 30 || tags.iter().any(|t| t.chars().count() > 50) {
+            return Err(ValidationError {
+                field: Field::Tags,
+                reason: Reason::TooLong,
+            }
+            .into());
+        }
+        Ok(NewListing(ListingInput {
+            titles,
+            descriptions,
+            dimensions: short(Field::Dimensions, input.dimensions)?,
+            materials: short(Field::Materials, input.materials)?,
+            origin: short(Field::Origin, input.origin)?,
+            region: short(Field::Origin, input.region)?,
+            tags,
+            ..input
+        }))
+    }
+
+    pub fn input(&self) -> &ListingInput {
+        &self.0
     }
 }
 
@@ -81,27 +184,50 @@ pub enum SyncState {
 pub struct Listing {
     pub id: ListingId,
     pub titles: Titles,
+    pub descriptions: Localized,
+    pub category: Category,
     pub price: Price,
+    pub stock: u32,
+    pub unit: Unit,
+    pub dimensions: Option<String>,
+    pub weight_grams: Option<u32>,
+    pub materials: Option<String>,
+    pub origin: Option<String>,
+    pub region: Option<String>,
+    pub tags: Vec<String>,
+    pub status: Status,
+    pub artisan: Option<ArtisanId>,
+    pub photos: Vec<String>,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
     pub deleted: bool,
     pub sync: SyncState,
 }
 
-const SELECT_LISTING: &str = "
+pub(crate) const SELECT_LISTING: &str = "
     SELECT l.id, l.title_ar, l.title_fr, l.title_en, l.price_centimes,
            l.created_at_ms, l.updated_at_ms, l.deleted_at_ms IS NOT NULL,
            EXISTS (SELECT 1 FROM outbox o WHERE o.listing_id = l.id AND o.state = 'pending'),
            (SELECT o.reason FROM outbox o WHERE o.listing_id = l.id AND o.state = 'rejected'
              AND NOT EXISTS (SELECT 1 FROM outbox n WHERE n.listing_id = l.id AND n.seq > o.seq)
-             ORDER BY o.seq DESC LIMIT 1)
+             ORDER BY o.seq DESC LIMIT 1),
+           l.description_ar, l.description_fr, l.description_en, l.category, l.stock, l.unit,
+           l.dimensions, l.weight_grams, l.materials, l.origin, l.region, l.tags, l.status, l.artisan_id,
+           (SELECT group_concat(p.sha256, ',') FROM (SELECT sha256 FROM listing_photos
+             WHERE listing_id = l.id ORDER BY position) p)
     FROM listings l";
 
-fn listing_from_row(row: &Row<'_>) -> rusqlite::Result<Listing> {
+fn corrupt(column: usize, what: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        column,
+        rusqlite::types::Type::Text,
+        format!("unexpected {what} in the catalog").into(),
+    )
+}
+
+pub(crate) fn listing_from_row(row: &Row<'_>) -> rusqlite::Result<Listing> {
     let id: String = row.get(0)?;
-    let id = Uuid::parse_str(&id).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-    })?;
+    let id = Uuid::parse_str(&id).map_err(|_| corrupt(0, "listing id"))?;
     let price: i64 = row.get(4)?;
     let pending: bool = row.get(8)?;
     let rejected: Option<String> = row.get(9)?;
@@ -110,21 +236,45 @@ fn listing_from_row(row: &Row<'_>) -> rusqlite::Result<Listing> {
         (false, Some(reason)) => SyncState::Failed { reason },
         (false, None) => SyncState::Live,
     };
+    let split = |s: Option<String>| -> Vec<String> {
+        s.map(|s| {
+            s.split(',')
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    let artisan: Option<String> = row.get(23)?;
     Ok(Listing {
         id: ListingId(id),
-        titles: Titles {
+        titles: Localized {
             ar: row.get(1)?,
             fr: row.get(2)?,
             en: row.get(3)?,
         },
+        descriptions: Localized {
+            ar: row.get(10)?,
+            fr: row.get(11)?,
+            en: row.get(12)?,
+        },
+        category: Category::parse(&row.get::<_, String>(13)?)
+            .ok_or_else(|| corrupt(13, "category"))?,
         // The CHECK constraint and `Price` agree; a bad row is corruption.
-        price: Price::from_centimes(price).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(
-                4,
-                rusqlite::types::Type::Integer,
-                Box::new(e),
-            )
-        })?,
+        price: Price::from_centimes(price).map_err(|_| corrupt(4, "price"))?,
+        stock: row.get(14)?,
+        unit: Unit::parse(&row.get::<_, String>(15)?).ok_or_else(|| corrupt(15, "unit"))?,
+        dimensions: row.get(16)?,
+        weight_grams: row.get(17)?,
+        materials: row.get(18)?,
+        origin: row.get(19)?,
+        region: row.get(20)?,
+        tags: split(row.get(21)?),
+        status: Status::parse(&row.get::<_, String>(22)?).ok_or_else(|| corrupt(22, "status"))?,
+        artisan: artisan
+            .map(|a| a.parse().map_err(|_| corrupt(23, "artisan id")))
+            .transpose()?,
+        photos: split(row.get(24)?),
         created_at_ms: row.get(5)?,
         updated_at_ms: row.get(6)?,
         deleted: row.get(7)?,
@@ -137,18 +287,13 @@ impl Store {
     pub fn create_listing(&mut self, new: NewListing, now_ms: i64) -> Result<Listing> {
         let id = ListingId::new();
         let tx = self.conn.transaction()?;
-        tx.execute(
-            "INSERT INTO listings (id, title_ar, title_fr, title_en, price_centimes, created_at_ms, updated_at_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-            (id.to_string(), &new.titles.ar, &new.titles.fr, &new.titles.en, new.price.centimes(), now_ms),
-        )?;
-        enqueue(&tx, id, "upsert", now_ms)?;
+        insert(&tx, id, &new, now_ms)?;
         tx.commit()?;
         self.listing(id)?
             .ok_or_else(|| Error::NotFound(id.to_string()))
     }
 
-    /// Replaces a listing's titles and price; queues the change.
+    /// Replaces a listing's content; queues the change.
     pub fn update_listing(
         &mut self,
         id: ListingId,
@@ -156,15 +301,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<Listing> {
         let tx = self.conn.transaction()?;
-        let changed = tx.execute(
-            "UPDATE listings SET title_ar = ?2, title_fr = ?3, title_en = ?4, price_centimes = ?5, updated_at_ms = ?6
-             WHERE id = ?1 AND deleted_at_ms IS NULL",
-            (id.to_string(), &new.titles.ar, &new.titles.fr, &new.titles.en, new.price.centimes(), now_ms),
-        )?;
-        if changed == 0 {
-            return Err(Error::NotFound(id.to_string()));
-        }
-        enqueue(&tx, id, "upsert", now_ms)?;
+        replace(&tx, id, &new, now_ms)?;
         tx.commit()?;
         self.listing(id)?
             .ok_or_else(|| Error::NotFound(id.to_string()))
@@ -180,6 +317,10 @@ impl Store {
         if changed == 0 {
             return Err(Error::NotFound(id.to_string()));
         }
+        tx.execute(
+            "DELETE FROM listings_fts WHERE listing_id = ?1",
+            [id.to_string()],
+        )?;
         enqueue(&tx, id, "delete", now_ms)?;
         tx.commit()?;
         Ok(())
@@ -198,10 +339,138 @@ impl Store {
         let sql = format!(
             "{SELECT_LISTING} WHERE l.deleted_at_ms IS NULL ORDER BY l.updated_at_ms DESC, l.id DESC"
         );
-        let mut stmt = self.conn.prepare(&sql)?;
+        let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map([], listing_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+}
+
+/// Overwrites listing `id` with `new` inside `tx`, with its search entry and outbox row.
+pub(crate) fn replace(
+    tx: &Transaction<'_>,
+    id: ListingId,
+    new: &NewListing,
+    now_ms: i64,
+) -> Result<()> {
+    let l = new.input();
+    let changed = tx.execute(
+        "UPDATE listings SET title_ar = ?2, title_fr = ?3, title_en = ?4, price_centimes = ?5, updated_at_ms = ?6,
+        description_ar = ?7, description_fr = ?8, description_en = ?9, category = ?10, stock = ?11,
+        unit = ?12, dimensions = ?13, weight_grams = ?14, materials = ?15, origin = ?16, region = ?17,
+        tags = ?18, status = ?19, artisan_id = ?20
+         WHERE id = ?1 AND deleted_at_ms IS NULL",
+        rusqlite::params![
+        id.to_string(),
+        l.titles.ar,
+        l.titles.fr,
+        l.titles.en,
+        l.price.centimes(),
+        now_ms,
+        l.descriptions.ar,
+        l.descriptions.fr,
+        l.descriptions.en,
+        l.category.as_str(),
+        l.stock,
+        l.unit.as_str(),
+        l.dimensions,
+        l.weight_grams,
+        l.materials,
+        l.origin,
+        l.region,
+        l.tags.join(","),
+        l.status.as_str(),
+        l.artisan.map(|a| a.to_string()),
+        ],
+    )?;
+    if changed == 0 {
+        return Err(Error::NotFound(id.to_string()));
+    }
+    write_photos(tx, id, &l.photos)?;
+    index(tx, id)?;
+    enqueue(tx, id, "upsert", now_ms)?;
+    Ok(())
+}
+
+/// Inserts a listing with its photos, search entry and outbox row, inside `tx`.
+pub(crate) fn insert(
+    tx: &Transaction<'_>,
+    id: ListingId,
+    new: &NewListing,
+    now_ms: i64,
+) -> Result<()> {
+    let l = new.input();
+    tx.execute(
+        "INSERT INTO listings (id, title_ar, title_fr, title_en, price_centimes, created_at_ms, updated_at_ms,
+            description_ar, description_fr, description_en, category, stock, unit, dimensions, weight_grams,
+            materials, origin, region, tags, status, artisan_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+        rusqlite::params![
+            id.to_string(),
+            l.titles.ar,
+            l.titles.fr,
+            l.titles.en,
+            l.price.centimes(),
+            now_ms,
+            l.descriptions.ar,
+            l.descriptions.fr,
+            l.descriptions.en,
+            l.category.as_str(),
+            l.stock,
+            l.unit.as_str(),
+            l.dimensions,
+            l.weight_grams,
+            l.materials,
+            l.origin,
+            l.region,
+            l.tags.join(","),
+            l.status.as_str(),
+            l.artisan.map(|a| a.to_string()),
+        ],
+    )
+    .map_err(|e| match e {
+        rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY => {
+            ValidationError { field: Field::Artisan, reason: Reason::Unknown }.into()
+        }
+        e => Error::from(e),
+    })?;
+    write_photos(tx, id, &l.photos)?;
+    index(tx, id)?;
+    enqueue(tx, id, "upsert", now_ms)?;
+    Ok(())
+}
+
+fn write_photos(tx: &Transaction<'_>, id: ListingId, photos: &[String]) -> Result<()> {
+    tx.execute(
+        "DELETE FROM listing_photos WHERE listing_id = ?1",
+        [id.to_string()],
+    )?;
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO listing_photos (listing_id, position, sha256) VALUES (?1, ?2, ?3)",
+    )?;
+    for (position, sha) in photos.iter().enumerate() {
+        stmt.execute((id.to_string(), position as i64, sha))?;
+    }
+    Ok(())
+}
+
+/// Rewrites the listing's search entry from what is stored now.
+fn index(tx: &Transaction<'_>, id: ListingId) -> Result<()> {
+    let body: String = tx.query_row(
+        "SELECT concat_ws(' ', l.title_ar, l.title_fr, l.title_en, l.description_ar, l.description_fr,
+                l.description_en, replace(l.tags, ',', ' '), l.materials, l.origin, l.region, a.name, a.village, a.craft)
+         FROM listings l LEFT JOIN artisans a ON a.id = l.artisan_id WHERE l.id = ?1",
+        [id.to_string()],
+        |row| row.get(0),
+    )?;
+    tx.execute(
+        "DELETE FROM listings_fts WHERE listing_id = ?1",
+        [id.to_string()],
+    )?;
+    tx.execute(
+        "INSERT INTO listings_fts (listing_id, body) VALUES (?1, ?2)",
+        (id.to_string(), normalize(&body)),
+    )?;
+    Ok(())
 }
 
 fn enqueue(tx: &Transaction<'_>, id: ListingId, op: &str, now_ms: i64) -> Result<()> {

@@ -1,33 +1,59 @@
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 
+use crate::backup::{list_backups, rolling_backup};
 use crate::error::{Error, Result};
 
 /// Append-only: add a file, never edit one that shipped.
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("migrations/0001_init.sql"))];
+pub(crate) const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("migrations/0001_init.sql")),
+    M::up(include_str!("migrations/0002_catalog.sql")),
+];
 
 /// The local catalog: one SQLite file, one writer (this connection).
 #[derive(Debug)]
 pub struct Store {
     pub(crate) conn: Connection,
+    pub(crate) path: PathBuf,
 }
 
-/// Opens (creating if needed) the catalog at `path`, sets the durability
-/// pragmas and brings the schema up to date.
+/// Opens (creating if needed) the catalog at `path`: sets the durability
+/// pragmas, checks the file, backs it up before a migration and once a day,
+/// and brings the schema up to date.
 ///
-/// Refuses a file written by a newer Hanout rather than guessing at it.
+/// Refuses a file written by a newer Hanout rather than guessing at it, and a
+/// damaged file with [`Error::Corrupt`] naming the backups to restore from.
 pub fn open(path: &Path) -> Result<Store> {
     #[allow(clippy::disallowed_methods)] // this is the one place allowed to.
     let mut conn = Connection::open(path)?;
-    configure(&conn)?;
+    let backups = || list_backups(path);
+    configure(&conn).map_err(|e| not_a_database(e, backups()))?;
+    check_integrity(&conn, &backups())?;
+
+    let found = user_version(&conn)?;
+    let known = MIGRATIONS.len() as i64;
+    if found > known {
+        return Err(Error::TooNew { found, known });
+    }
+    if found > 0 && found < known {
+        rolling_backup(&conn, path, &format!("before-schema-{}", found + 1))?;
+    }
     migrate(&mut conn)?;
+    let store = Store {
+        conn,
+        path: path.to_owned(),
+    };
+    if let Err(e) = store.daily_backup_if_due() {
+        // A failed backup must not keep the manager from working.
+        tracing::warn!(error = %e, "daily backup failed");
+    }
     tracing::debug!(path = %path.display(), "store opened");
-    Ok(Store { conn })
+    Ok(store)
 }
 
-fn configure(conn: &Connection) -> Result<()> {
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // WAL + synchronous=FULL: a commit that returned survives a power cut.
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
@@ -36,12 +62,37 @@ fn configure(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-fn migrate(conn: &mut Connection) -> Result<()> {
-    let known = MIGRATIONS.len() as i64;
-    let found: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
-    if found > known {
-        return Err(Error::TooNew { found, known });
+fn user_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.pragma_query_value(None, "user_version", |row| row.get(0))?)
+}
+
+/// `PRAGMA quick_check`; anything but `ok` is [`Error::Corrupt`].
+pub(crate) fn check_integrity(conn: &Connection, backups: &[PathBuf]) -> Result<()> {
+    let result: rusqlite::Result<String> =
+        conn.query_row("PRAGMA quick_check", [], |row| row.get(0));
+    match result {
+        Ok(ok) if ok == "ok" => Ok(()),
+        Ok(detail) => Err(Error::Corrupt {
+            detail,
+            backups: backups.to_vec(),
+        }),
+        Err(e) => Err(not_a_database(e, backups.to_vec())),
     }
+}
+
+fn not_a_database(e: rusqlite::Error, backups: Vec<PathBuf>) -> Error {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
+            Error::Corrupt {
+                detail: e.to_string(),
+                backups,
+            }
+        }
+        _ => Error::Sqlite(e),
+    }
+}
+
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
     Migrations::from_slice(MIGRATIONS).to_latest(conn)?;
     Ok(())
 }

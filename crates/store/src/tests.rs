@@ -87,3 +87,59 @@ fn titles_validation() {
     );
     assert_eq!(ok.display("ar"), "Tapis");
 }
+
+#[track_caller]
+fn check_normalize(input: &str, expect: &str) {
+    assert_eq!(crate::normalize(input), expect, "input {input:?}");
+}
+
+#[test]
+fn normalization() {
+    check_normalize("أإآٱا", "ااااا");
+    check_normalize("مُحَمَّد", "محمد");
+    check_normalize("زربـــية", "زربيه");
+    check_normalize("مدرسة", "مدرسه");
+    check_normalize("على", "علي");
+    check_normalize("٤٥٠٠ ۱۲", "4500 12");
+    check_normalize("Café ÉLÉGANT çà", "cafe elegant ca");
+    check_normalize("Œuvre", "œuvre");
+}
+
+#[test]
+fn fts_queries_are_quoted_prefixes() {
+    assert_eq!(
+        crate::normalize::fts_query("Tapis azi"),
+        Some("\"tapis\"* AND \"azi\"*".to_owned())
+    );
+    assert_eq!(crate::normalize::fts_query("\"\" -- "), None);
+}
+
+#[test]
+fn a_version_1_catalog_is_backed_up_then_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("catalog.db");
+    {
+        #[allow(clippy::disallowed_methods)]
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        rusqlite_migration::Migrations::from_slice(&crate::open::MIGRATIONS[..1])
+            .to_latest(&mut conn)
+            .unwrap();
+        conn.execute(
+            "INSERT INTO listings (id, title_fr, price_centimes, created_at_ms, updated_at_ms) VALUES (?1, 'Tapis', 100, 1, 1)",
+            [uuid::Uuid::now_v7().to_string()],
+        )
+        .unwrap();
+    }
+    let store = crate::open(&path).unwrap();
+    let listings = store.listings().unwrap();
+    assert_eq!(listings.len(), 1);
+    assert_eq!(listings[0].category, crate::Category::Other);
+    assert_eq!(listings[0].status, crate::Status::Ready);
+    let backups = crate::list_backups(&path);
+    assert!(
+        backups
+            .iter()
+            .any(|b| b.to_string_lossy().ends_with("before-schema-2.db")),
+        "{backups:?}"
+    );
+}

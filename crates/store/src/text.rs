@@ -1,62 +1,83 @@
 use crate::error::{Field, Reason, ValidationError};
 
-/// A listing's title in the catalog's three languages; at least one is set.
+/// Text in the catalog's three languages.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Titles {
+pub struct Localized {
     pub ar: Option<String>,
     pub fr: Option<String>,
     pub en: Option<String>,
 }
 
-impl Titles {
-    pub const MAX_CHARS: usize = 200;
+/// A listing's title; at least one language is set.
+pub type Titles = Localized;
 
-    /// One title typed in a single box: Arabic script goes to `ar`, anything
+impl Localized {
+    pub const MAX_TITLE_CHARS: usize = 200;
+    pub const MAX_DESCRIPTION_CHARS: usize = 5000;
+
+    /// One text typed in a single box: Arabic script goes to `ar`, anything
     /// else to `fr` (the cooperative's other working language).
-    pub fn from_single(text: &str) -> Titles {
+    pub fn from_single(text: &str) -> Localized {
         let text = text.trim().to_owned();
         if text.chars().any(is_arabic) {
-            Titles {
+            Localized {
                 ar: Some(text),
-                ..Titles::default()
+                ..Localized::default()
             }
         } else {
-            Titles {
+            Localized {
                 fr: Some(text),
-                ..Titles::default()
+                ..Localized::default()
             }
         }
     }
 
-    /// Trims each title, drops empty ones and checks the rest.
-    pub fn validated(self) -> Result<Titles, ValidationError> {
+    /// Trims each text and drops empty ones.
+    pub fn cleaned(self) -> Localized {
         let clean = |t: Option<String>| t.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
-        let titles = Titles {
+        Localized {
             ar: clean(self.ar),
             fr: clean(self.fr),
             en: clean(self.en),
-        };
-        let all = [&titles.ar, &titles.fr, &titles.en];
-        if all.iter().all(|t| t.is_none()) {
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
+    }
+
+    /// The texts that are set.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        [&self.ar, &self.fr, &self.en]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+    }
+
+    /// Cleans the titles and checks at least one is set and none is too long.
+    pub fn validated(self) -> Result<Titles, ValidationError> {
+        let titles = self.cleaned();
+        if titles.is_empty() {
             return Err(ValidationError {
                 field: Field::Title,
                 reason: Reason::Required,
             });
         }
-        if all
-            .iter()
-            .flat_map(|t| t.as_deref())
-            .any(|t| t.chars().count() > Titles::MAX_CHARS)
-        {
-            return Err(ValidationError {
-                field: Field::Title,
-                reason: Reason::TooLong,
-            });
-        }
+        titles.check_len(Field::Title, Localized::MAX_TITLE_CHARS)?;
         Ok(titles)
     }
 
-    /// The title to show when the reader's language is `lang`.
+    pub(crate) fn check_len(&self, field: Field, max: usize) -> Result<(), ValidationError> {
+        if self.iter().any(|t| t.chars().count() > max) {
+            return Err(ValidationError {
+                field,
+                reason: Reason::TooLong,
+            });
+        }
+        Ok(())
+    }
+
+    /// The text to show when the reader's language is `lang`.
     pub fn display(&self, lang: &str) -> &str {
         let preferred = match lang {
             "ar" => &self.ar,

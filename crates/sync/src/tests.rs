@@ -1,5 +1,7 @@
 use protocol::{ChangeOp, ChangeResult, Outcome, PushResponse, RejectReason};
-use store::{Listing, ListingId, PendingChange, PendingOp, Price, PushAck, SyncState, Titles};
+use store::{
+    Listing, ListingId, ListingInput, PendingChange, PendingOp, Price, PushAck, SyncState, Titles,
+};
 use uuid::Uuid;
 
 use crate::push::{acks, plan};
@@ -18,10 +20,27 @@ fn pending(seq: i64, op: PendingOp) -> PendingChange {
 }
 
 fn listing(title: &str, centimes: i64) -> Listing {
+    let input = ListingInput::quick(
+        Titles::from_single(title),
+        Price::from_centimes(centimes).unwrap(),
+    );
     Listing {
         id: ListingId::new(),
-        titles: Titles::from_single(title),
-        price: Price::from_centimes(centimes).unwrap(),
+        titles: input.titles,
+        descriptions: input.descriptions,
+        category: input.category,
+        price: input.price,
+        stock: input.stock,
+        unit: input.unit,
+        dimensions: None,
+        weight_grams: None,
+        materials: None,
+        origin: None,
+        region: None,
+        tags: Vec::new(),
+        status: input.status,
+        artisan: None,
+        photos: Vec::new(),
         created_at_ms: 1,
         updated_at_ms: 2,
         deleted: false,

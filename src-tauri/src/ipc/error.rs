@@ -21,7 +21,19 @@ pub enum AppError {
 #[serde(rename_all = "snake_case")]
 pub enum ErrorField {
     Title,
+    Description,
     Price,
+    Category,
+    Stock,
+    Unit,
+    Weight,
+    Status,
+    Tags,
+    Artisan,
+    Name,
+    Materials,
+    Origin,
+    Dimensions,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Type)]
@@ -33,13 +45,26 @@ pub enum ErrorReason {
     TooManyDecimals,
     Negative,
     TooLarge,
+    Unknown,
 }
 
 impl From<store::ValidationError> for AppError {
     fn from(e: store::ValidationError) -> Self {
         let field = match e.field {
             store::Field::Title => ErrorField::Title,
+            store::Field::Description => ErrorField::Description,
             store::Field::Price => ErrorField::Price,
+            store::Field::Category => ErrorField::Category,
+            store::Field::Stock => ErrorField::Stock,
+            store::Field::Unit => ErrorField::Unit,
+            store::Field::Weight => ErrorField::Weight,
+            store::Field::Status => ErrorField::Status,
+            store::Field::Tags => ErrorField::Tags,
+            store::Field::Artisan => ErrorField::Artisan,
+            store::Field::Name => ErrorField::Name,
+            store::Field::Materials => ErrorField::Materials,
+            store::Field::Origin => ErrorField::Origin,
+            store::Field::Dimensions => ErrorField::Dimensions,
         };
         let reason = match e.reason {
             store::Reason::Required => ErrorReason::Required,
@@ -48,6 +73,7 @@ impl From<store::ValidationError> for AppError {
             store::Reason::TooManyDecimals => ErrorReason::TooManyDecimals,
             store::Reason::Negative => ErrorReason::Negative,
             store::Reason::TooLarge => ErrorReason::TooLarge,
+            store::Reason::Unknown => ErrorReason::Unknown,
         };
         AppError::Validation { field, reason }
     }

@@ -6,7 +6,12 @@ import type { Lang } from "./types";
 export function errorText(lang: Lang, error: BackendError): string {
   switch (error.kind) {
     case "validation":
-      return translate(lang, `error.${error.field}.${error.reason}`);
+      // Title and price (the quick form) have their own sentences; other
+      // fields share one sentence per reason, naming the field.
+      if (error.field === "title" || error.field === "price") {
+        return translate(lang, `error.${error.field}.${error.reason}`);
+      }
+      return translate(lang, `error.field.${error.reason}`, { field: translate(lang, `field.${error.field}`) });
     case "not_found":
       return translate(lang, "error.not_found");
     case "storage":

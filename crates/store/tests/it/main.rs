@@ -1,10 +1,25 @@
 //! Store behaviour on real SQLite files.
 
+mod backup;
+mod csv;
 mod durability;
+mod kill;
 mod outbox;
+mod search;
 
 use store::{NewListing, Price, Titles};
 
 pub(crate) fn new_listing(title: &str, price: &str) -> NewListing {
     NewListing::new(Titles::from_single(title), Price::parse(price).unwrap()).unwrap()
+}
+
+pub(crate) const DEMO_CSV: &[u8] = include_bytes!("../../../../assets/demo/demo-catalog.csv");
+
+/// A store holding the 32 products of the demo catalog.
+pub(crate) fn demo_store(dir: &std::path::Path) -> store::Store {
+    let mut store = store::open(&dir.join("catalog.db")).unwrap();
+    let plan = store::plan_import(DEMO_CSV).unwrap();
+    assert!(plan.errors.is_empty(), "{:?}", plan.errors);
+    assert_eq!(store.apply_import(&plan, 1_000).unwrap(), 32);
+    store
 }

@@ -1,0 +1,123 @@
+use store::{Error, PushAck};
+
+use crate::new_listing;
+
+#[test]
+fn backup_and_restore_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = store::open(&dir.path().join("catalog.db")).unwrap();
+    let a = store
+        .create_listing(new_listing("Tapis Azilal", "3200"), 1)
+        .unwrap();
+    let backup = dir.path().join("manual.db");
+    store.backup_to(&backup).unwrap();
+    store.delete_listing(a.id, 2).unwrap();
+    // The tombstone is unsynced, but the listing exists in the backup with
+    // an older timestamp than the tombstone: restoring brings it back and
+    // drops the unsent deletion, so it must ask.
+    match store.restore_from(&backup, false) {
+        Err(Error::RestoreWouldLose { unsynced }) => {
+            assert_eq!(unsynced, vec!["Tapis Azilal".to_owned()])
+        }
+        other => panic!("expected RestoreWouldLose, got {other:?}"),
+    }
+    let report = store.restore_from(&backup, true).unwrap();
+    assert_eq!(report.lost, vec!["Tapis Azilal".to_owned()]);
+    assert_eq!(store.listings().unwrap().len(), 1);
+    assert!(report.safety_backup.exists());
+}
+
+#[test]
+fn restore_names_unsynced_listings_it_would_lose() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = store::open(&dir.path().join("catalog.db")).unwrap();
+    let a = store
+        .create_listing(new_listing("Tapis Azilal", "3200"), 1)
+        .unwrap();
+    let p = store.pending_changes(10).unwrap();
+    store
+        .record_acks(&[(a.id, p[0].seq, PushAck::Accepted)], 2)
+        .unwrap();
+    let backup = dir.path().join("after-a.db");
+    store.backup_to(&backup).unwrap();
+    store
+        .create_listing(new_listing("طاجين آسفي", "300"), 3)
+        .unwrap();
+
+    match store.restore_from(&backup, false) {
+        Err(Error::RestoreWouldLose { unsynced }) => {
+            assert_eq!(unsynced, vec!["طاجين آسفي".to_owned()])
+        }
+        other => panic!("expected RestoreWouldLose, got {other:?}"),
+    }
+    // Nothing changed by the refusal.
+    assert_eq!(store.listings().unwrap().len(), 2);
+
+    // A synced-only catalog restores without asking.
+    let dir2 = tempfile::tempdir().unwrap();
+    let mut clean = store::open(&dir2.path().join("catalog.db")).unwrap();
+    let report = clean.restore_from(&backup, false).unwrap();
+    assert!(report.lost.is_empty());
+    assert_eq!(clean.listings().unwrap().len(), 1);
+}
+
+#[test]
+fn rolling_backups_are_pruned() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("catalog.db");
+    let store = store::open(&path).unwrap();
+    // open() made the first daily backup.
+    assert_eq!(store::list_backups(&path).len(), 1);
+    for i in 0..store::KEEP_BACKUPS + 3 {
+        store.rolling_backup(&format!("test{i}")).unwrap();
+    }
+    let backups = store::list_backups(&path);
+    assert_eq!(backups.len(), store::KEEP_BACKUPS);
+    let newest = backups[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert!(
+        newest.ends_with(&format!("test{}.db", store::KEEP_BACKUPS + 2)),
+        "{newest}"
+    );
+}
+
+#[test]
+fn a_damaged_file_is_reported_with_the_backups_to_restore() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("catalog.db");
+    {
+        let mut store = store::open(&path).unwrap();
+        for i in 0..200 {
+            store
+                .create_listing(new_listing(&format!("Tapis {i}"), "100"), i)
+                .unwrap();
+        }
+    }
+    // Scribble over the middle of the file, as a failing disk would.
+    let mut bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.len() > 16_384);
+    for b in &mut bytes[8_192..16_384] {
+        *b = 0xA5;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+
+    match store::open(&path) {
+        Err(Error::Corrupt { backups, .. }) => {
+            assert_eq!(backups.len(), 1);
+            // The backup opens and holds what was there at the time.
+            let mut fresh = store::open(&dir.path().join("restored.db")).unwrap();
+            fresh.restore_from(&backups[0], false).unwrap();
+        }
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+
+    std::fs::write(
+        &path,
+        b"this is not a database at all, just text that a user renamed",
+    )
+    .unwrap();
+    assert!(matches!(store::open(&path), Err(Error::Corrupt { .. })));
+}
