@@ -2,6 +2,7 @@
 //! `cargo xtask`: the project's own automation, in Rust rather than shell.
 //! "If `cargo xtask test` passes locally, CI is green."
 
+mod bench;
 mod flags;
 mod run;
 mod setup;
@@ -19,6 +20,7 @@ fn main() -> Result<()> {
         flags::Command::Codegen => test::codegen(&sh),
         flags::Command::Run => run::run(&sh),
         flags::Command::Test => test::run(&sh),
+        flags::Command::Bench { name } => bench::run(&sh, name.as_deref()),
     }
 }
 

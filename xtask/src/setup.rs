@@ -16,6 +16,7 @@ pub const APT_PACKAGES: &[&str] = &[
     "xauth",
     "webkit2gtk-driver",
     "imagemagick",
+    "libvips-tools",
     "file",
 ];
 

@@ -20,6 +20,10 @@ pub enum Error {
     },
     #[error("restoring would lose {} listing(s) not yet sent to the marketplace; confirm to restore anyway", .unsynced.len())]
     RestoreWouldLose { unsynced: Vec<String> },
+    #[error(
+        "Hanout is open on this catalog; close the app (or quit it from the tray) and try again"
+    )]
+    Locked,
     #[error("the file could not be read or written: {0}")]
     Io(#[from] std::io::Error),
     #[error("the CSV file could not be read: {0}")]

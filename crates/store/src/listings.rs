@@ -318,7 +318,7 @@ impl Store {
             return Err(Error::NotFound(id.to_string()));
         }
         tx.execute(
-            "DELETE FROM listings_fts WHERE listing_id = ?1",
+            "DELETE FROM listings_fts WHERE rowid = (SELECT rowid FROM listings WHERE id = ?1)",
             [id.to_string()],
         )?;
         enqueue(&tx, id, "delete", now_ms)?;
@@ -463,11 +463,12 @@ fn index(tx: &Transaction<'_>, id: ListingId) -> Result<()> {
         |row| row.get(0),
     )?;
     tx.execute(
-        "DELETE FROM listings_fts WHERE listing_id = ?1",
+        "DELETE FROM listings_fts WHERE rowid = (SELECT rowid FROM listings WHERE id = ?1)",
         [id.to_string()],
     )?;
+    // The search entry shares the listing's rowid: lookups and deletes by rowid, never a scan.
     tx.execute(
-        "INSERT INTO listings_fts (listing_id, body) VALUES (?1, ?2)",
+        "INSERT INTO listings_fts (rowid, listing_id, body) SELECT rowid, id, ?2 FROM listings WHERE id = ?1",
         (id.to_string(), normalize(&body)),
     )?;
     Ok(())
@@ -479,4 +480,27 @@ fn enqueue(tx: &Transaction<'_>, id: ListingId, op: &str, now_ms: i64) -> Result
         (Uuid::now_v7().to_string(), id.to_string(), op, now_ms),
     )?;
     Ok(())
+}
+
+impl Listing {
+    /// The listing's content as an input, to edit a few fields and save it back.
+    pub fn to_input(&self) -> ListingInput {
+        ListingInput {
+            titles: self.titles.clone(),
+            descriptions: self.descriptions.clone(),
+            category: self.category,
+            price: self.price,
+            stock: self.stock,
+            unit: self.unit,
+            dimensions: self.dimensions.clone(),
+            weight_grams: self.weight_grams,
+            materials: self.materials.clone(),
+            origin: self.origin.clone(),
+            region: self.region.clone(),
+            tags: self.tags.clone(),
+            status: self.status,
+            artisan: self.artisan,
+            photos: self.photos.clone(),
+        }
+    }
 }

@@ -17,7 +17,7 @@ pub struct PendingChange {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PendingOp {
-    Upsert(Listing),
+    Upsert(Box<Listing>),
     Delete,
 }
 
@@ -59,10 +59,10 @@ impl Store {
                 let listing_id: ListingId = listing_id.parse()?;
                 let op = match op.as_str() {
                     "delete" => PendingOp::Delete,
-                    _ => PendingOp::Upsert(
+                    _ => PendingOp::Upsert(Box::new(
                         self.listing(listing_id)?
                             .ok_or_else(|| Error::NotFound(listing_id.to_string()))?,
-                    ),
+                    )),
                 };
                 Ok(PendingChange {
                     seq,

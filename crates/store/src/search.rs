@@ -53,15 +53,13 @@ impl Store {
             params.push(value);
             sql.push_str(&clause.replace('?', &format!("?{}", params.len())));
         };
-        if let Some(text) = query.text.as_deref() {
-            match fts_query(text) {
-                Some(fts) => bind(
-                    &mut sql,
-                    " AND l.id IN (SELECT listing_id FROM listings_fts WHERE listings_fts MATCH ?)",
-                    Box::new(fts),
-                ),
-                None => {}
-            }
+        // Only punctuation typed: no text filter at all.
+        if let Some(fts) = query.text.as_deref().and_then(fts_query) {
+            bind(
+                &mut sql,
+                " AND l.rowid IN (SELECT rowid FROM listings_fts WHERE listings_fts MATCH ?)",
+                Box::new(fts),
+            );
         }
         if let Some(status) = query.status {
             bind(&mut sql, " AND l.status = ?", Box::new(status.as_str()));

@@ -50,7 +50,7 @@ fn listing(title: &str, centimes: i64) -> Listing {
 
 #[test]
 fn plan_sends_current_state_under_the_newest_change_id() {
-    let a = pending(3, PendingOp::Upsert(listing("زربية", 450_000)));
+    let a = pending(3, PendingOp::Upsert(Box::new(listing("زربية", 450_000))));
     let b = pending(4, PendingOp::Delete);
     let request = plan(&[a.clone(), b.clone()]);
     assert_eq!(request.changes.len(), 2);
@@ -70,9 +70,9 @@ fn plan_sends_current_state_under_the_newest_change_id() {
 
 #[test]
 fn acks_pair_outcomes_with_changes() {
-    let a = pending(1, PendingOp::Upsert(listing("Tapis", 1)));
-    let b = pending(2, PendingOp::Upsert(listing("Tajine", 2)));
-    let c = pending(5, PendingOp::Upsert(listing("Savon", 3)));
+    let a = pending(1, PendingOp::Upsert(Box::new(listing("Tapis", 1))));
+    let b = pending(2, PendingOp::Upsert(Box::new(listing("Tajine", 2))));
+    let c = pending(5, PendingOp::Upsert(Box::new(listing("Savon", 3))));
     let response = PushResponse {
         results: vec![
             ChangeResult {
@@ -110,8 +110,8 @@ fn acks_pair_outcomes_with_changes() {
 
 #[test]
 fn acks_refuse_a_mismatched_answer() {
-    let a = pending(1, PendingOp::Upsert(listing("Tapis", 1)));
-    let b = pending(2, PendingOp::Upsert(listing("Tajine", 2)));
+    let a = pending(1, PendingOp::Upsert(Box::new(listing("Tapis", 1))));
+    let b = pending(2, PendingOp::Upsert(Box::new(listing("Tajine", 2))));
     let short = PushResponse {
         results: vec![ChangeResult {
             change_id: a.change_id,

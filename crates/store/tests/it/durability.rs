@@ -66,3 +66,12 @@ mod rusqlite_for_tests {
         rusqlite::Connection::open(path).unwrap()
     }
 }
+
+#[test]
+fn only_one_writer_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let held = store::lock_writer(dir.path()).unwrap();
+    assert!(matches!(store::lock_writer(dir.path()), Err(Error::Locked)));
+    drop(held);
+    store::lock_writer(dir.path()).unwrap();
+}

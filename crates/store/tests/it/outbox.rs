@@ -16,7 +16,7 @@ fn outbox_entry_commits_with_the_change() {
     let pending = other.pending_changes(10).unwrap();
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].listing_id, listing.id);
-    assert_eq!(pending[0].op, PendingOp::Upsert(listing.clone()));
+    assert_eq!(pending[0].op, PendingOp::Upsert(Box::new(listing.clone())));
     assert_eq!(other.pending_count().unwrap(), 1);
 }
 
@@ -51,7 +51,7 @@ fn changes_to_one_listing_fold_into_the_newest() {
     assert_eq!(pending.len(), 2);
     // b's change is older than a's newest one.
     assert_eq!(pending[0].listing_id, b.id);
-    assert_eq!(pending[1].op, PendingOp::Upsert(a2.clone()));
+    assert_eq!(pending[1].op, PendingOp::Upsert(Box::new(a2.clone())));
 
     let acks: Vec<_> = pending
         .iter()

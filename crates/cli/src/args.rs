@@ -1,0 +1,153 @@
+use std::path::PathBuf;
+
+use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
+
+/// Hanout's catalog from the command line: the same data and rules as the app.
+///
+/// Exit codes: 0 all went well; 1 some items failed (listed); 2 usage or fatal error.
+#[derive(Debug, Parser)]
+#[command(name = "hanout", version)]
+pub struct Args {
+    /// The app's data directory (default: the desktop app's, for this OS).
+    #[arg(long, global = true, env = "HANOUT_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Language of messages.
+    #[arg(long, global = true, value_enum, default_value_t = Lang::detect())]
+    pub lang: Lang,
+    /// Print one JSON document instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Lang {
+    Ar,
+    Fr,
+    En,
+}
+
+impl Lang {
+    /// From `LANG` (`ar_MA.UTF-8` → ar), else French, the cooperatives' written language.
+    fn detect() -> Lang {
+        let lang = std::env::var("LANG").unwrap_or_default();
+        match lang.get(..2) {
+            Some("ar") => Lang::Ar,
+            Some("en") => Lang::En,
+            _ => Lang::Fr,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process; boxing buys nothing
+pub enum Command {
+    /// Add, edit, show, list, search or archive listings.
+    #[command(subcommand)]
+    Listing(ListingCommand),
+    /// Import listings from a CSV file (Excel or LibreOffice; `,` or `;`; UTF-8 or Windows-1256).
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
+    /// Export the catalog.
+    Export {
+        #[command(subcommand)]
+        what: ExportCommand,
+    },
+    /// Back the catalog up (to FILE, or to a new rolling backup).
+    Backup { file: Option<PathBuf> },
+    /// Replace the catalog with a backup; asks (or needs --yes) if unsynced work would be lost.
+    Restore {
+        file: PathBuf,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// What is in the catalog and what is waiting to sync.
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ListingCommand {
+    /// Add a listing.
+    Add(ListingFields),
+    /// Change a listing: only the fields given change.
+    Edit {
+        id: String,
+        #[command(flatten)]
+        fields: ListingFields,
+    },
+    /// Show one listing.
+    Show { id: String },
+    /// List listings, newest change first.
+    List(Filters),
+    /// Search titles, descriptions, tags, materials, origin and artisan, in all three languages.
+    Search {
+        query: String,
+        #[command(flatten)]
+        filters: Filters,
+    },
+    /// Archive a listing (it leaves the marketplace; the change syncs).
+    Archive { id: String },
+}
+
+#[derive(Debug, Default, ClapArgs)]
+pub struct ListingFields {
+    #[arg(long)]
+    pub title_ar: Option<String>,
+    #[arg(long)]
+    pub title_fr: Option<String>,
+    #[arg(long)]
+    pub title_en: Option<String>,
+    /// Price in dirhams, as you would type it: 4500, "4 500,50", ٤٥٠٠.
+    #[arg(long)]
+    pub price: Option<String>,
+    /// carpets, pottery, argan-cosmetics, food, leather, textiles, woodwork, metal-lanterns, jewellery, basketry, other.
+    #[arg(long)]
+    pub category: Option<String>,
+    #[arg(long)]
+    pub stock: Option<u32>,
+    /// piece, kg, litre, m2.
+    #[arg(long)]
+    pub unit: Option<String>,
+    #[arg(long)]
+    pub origin: Option<String>,
+    #[arg(long)]
+    pub region: Option<String>,
+    #[arg(long)]
+    pub materials: Option<String>,
+    /// Comma-separated.
+    #[arg(long)]
+    pub tags: Option<String>,
+    /// draft, ready, published, archived.
+    #[arg(long)]
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Default, ClapArgs)]
+pub struct Filters {
+    #[arg(long)]
+    pub status: Option<String>,
+    #[arg(long)]
+    pub category: Option<String>,
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Validate every row, report row by row, then import the valid ones.
+    Csv {
+        file: PathBuf,
+        /// Only report; import nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// UTF-8 with BOM, one row per listing, photos by file name.
+    Csv { file: PathBuf },
+}

@@ -1,0 +1,219 @@
+use anyhow::Result;
+use serde_json::{Value, json};
+
+use super::{DataDir, now_ms};
+use crate::args::{Filters, ListingCommand, ListingFields};
+use crate::messages::{UsageError, pick};
+use crate::output::{Outcome, Output};
+
+pub fn run(data: &DataDir, cmd: &ListingCommand, out: &Output) -> Result<Outcome> {
+    match cmd {
+        ListingCommand::Add(fields) => {
+            let (_lock, mut store) = data.write()?;
+            let price = fields.price.as_deref().ok_or_else(|| usage(out, "price"))?;
+            let mut input =
+                store::ListingInput::quick(store::Titles::default(), store::Price::parse(price)?);
+            apply(fields, &mut input)?;
+            if input.titles.is_empty() {
+                return Err(usage(out, "title"));
+            }
+            let listing = store.create_listing(store::NewListing::validate(input)?, now_ms())?;
+            show(out, &listing);
+        }
+        ListingCommand::Edit { id, fields } => {
+            let (_lock, mut store) = data.write()?;
+            let id: store::ListingId = id.parse()?;
+            let current = store
+                .listing(id)?
+                .ok_or_else(|| store::Error::NotFound(id.to_string()))?;
+            let mut input = current.to_input();
+            apply(fields, &mut input)?;
+            let listing =
+                store.update_listing(id, store::NewListing::validate(input)?, now_ms())?;
+            show(out, &listing);
+        }
+        ListingCommand::Archive { id } => {
+            let (_lock, mut store) = data.write()?;
+            let id: store::ListingId = id.parse()?;
+            let current = store
+                .listing(id)?
+                .ok_or_else(|| store::Error::NotFound(id.to_string()))?;
+            let mut input = current.to_input();
+            input.status = store::Status::Archived;
+            let listing =
+                store.update_listing(id, store::NewListing::validate(input)?, now_ms())?;
+            show(out, &listing);
+        }
+        ListingCommand::Show { id } => {
+            let store = data.read()?;
+            let id: store::ListingId = id.parse()?;
+            let listing = store
+                .listing(id)?
+                .ok_or_else(|| store::Error::NotFound(id.to_string()))?;
+            show(out, &listing);
+        }
+        ListingCommand::List(filters) => list(out, &data.read()?, None, filters)?,
+        ListingCommand::Search { query, filters } => {
+            list(out, &data.read()?, Some(query.clone()), filters)?
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+fn usage(out: &Output, what: &str) -> anyhow::Error {
+    let message = match what {
+        "price" => pick(
+            out.lang,
+            "أعطِ السعر: ‎--price 4500",
+            "indiquez le prix : --price 4500",
+            "give the price: --price 4500",
+        ),
+        _ => pick(
+            out.lang,
+            "أعطِ عنوانًا واحدًا على الأقل: ‎--title-ar‎ أو ‎--title-fr‎ أو ‎--title-en",
+            "indiquez au moins un titre : --title-ar, --title-fr ou --title-en",
+            "give at least one title: --title-ar, --title-fr or --title-en",
+        ),
+    };
+    UsageError(message.to_owned()).into()
+}
+
+/// Overwrites `input` with the fields given on the command line.
+fn apply(fields: &ListingFields, input: &mut store::ListingInput) -> Result<()> {
+    let unknown = |field| store::ValidationError {
+        field,
+        reason: store::Reason::Unknown,
+    };
+    if let Some(t) = &fields.title_ar {
+        input.titles.ar = Some(t.clone());
+    }
+    if let Some(t) = &fields.title_fr {
+        input.titles.fr = Some(t.clone());
+    }
+    if let Some(t) = &fields.title_en {
+        input.titles.en = Some(t.clone());
+    }
+    if let Some(p) = &fields.price {
+        input.price = store::Price::parse(p)?;
+    }
+    if let Some(c) = &fields.category {
+        input.category = store::Category::parse(c).ok_or(unknown(store::Field::Category))?;
+    }
+    if let Some(u) = &fields.unit {
+        input.unit = store::Unit::parse(u).ok_or(unknown(store::Field::Unit))?;
+    }
+    if let Some(s) = &fields.status {
+        input.status = store::Status::parse(s).ok_or(unknown(store::Field::Status))?;
+    }
+    if let Some(s) = fields.stock {
+        input.stock = s;
+    }
+    if let Some(o) = &fields.origin {
+        input.origin = Some(o.clone());
+    }
+    if let Some(r) = &fields.region {
+        input.region = Some(r.clone());
+    }
+    if let Some(m) = &fields.materials {
+        input.materials = Some(m.clone());
+    }
+    if let Some(t) = &fields.tags {
+        input.tags = t.split(',').map(str::to_owned).collect();
+    }
+    Ok(())
+}
+
+fn list(out: &Output, store: &store::Store, text: Option<String>, filters: &Filters) -> Result<()> {
+    let unknown = |field| store::ValidationError {
+        field,
+        reason: store::Reason::Unknown,
+    };
+    let query = store::SearchQuery {
+        text,
+        status: filters
+            .status
+            .as_deref()
+            .map(|s| store::Status::parse(s).ok_or(unknown(store::Field::Status)))
+            .transpose()?,
+        category: filters
+            .category
+            .as_deref()
+            .map(|c| store::Category::parse(c).ok_or(unknown(store::Field::Category)))
+            .transpose()?,
+        limit: filters.limit,
+        ..store::SearchQuery::default()
+    };
+    let listings = store.search(&query)?;
+    out.print(
+        || {
+            listings
+                .iter()
+                .map(|l| line(out, l))
+                .collect::<Vec<_>>()
+                .join("\n")
+        },
+        json!({ "listings": listings.iter().map(listing_json).collect::<Vec<_>>() }),
+    );
+    Ok(())
+}
+
+fn show(out: &Output, listing: &store::Listing) {
+    out.print(
+        || line(out, listing),
+        json!({ "listing": listing_json(listing) }),
+    );
+}
+
+fn line(out: &Output, l: &store::Listing) -> String {
+    let lang = match out.lang {
+        crate::args::Lang::Ar => "ar",
+        crate::args::Lang::Fr => "fr",
+        crate::args::Lang::En => "en",
+    };
+    let sync = match &l.sync {
+        store::SyncState::Waiting => {
+            pick(out.lang, "في انتظار المزامنة", "en attente", "waiting").to_owned()
+        }
+        store::SyncState::Live => pick(out.lang, "معروض في السوق", "en ligne", "live").to_owned(),
+        store::SyncState::Failed { reason } => format!(
+            "{} ({reason})",
+            pick(out.lang, "مرفوض", "refusée", "refused")
+        ),
+    };
+    format!(
+        "{}  {}  {}  {}  [{}]",
+        l.id,
+        l.titles.display(lang),
+        l.price,
+        l.category,
+        sync
+    )
+}
+
+/// The JSON shape of a listing; field names are stable (documented in the README).
+pub fn listing_json(l: &store::Listing) -> Value {
+    let (sync, sync_reason) = match &l.sync {
+        store::SyncState::Waiting => ("waiting", None),
+        store::SyncState::Live => ("live", None),
+        store::SyncState::Failed { reason } => ("failed", Some(reason.clone())),
+    };
+    let centimes = l.price.centimes();
+    json!({
+        "id": l.id.to_string(),
+        "titles": { "ar": l.titles.ar, "fr": l.titles.fr, "en": l.titles.en },
+        "category": l.category.as_str(),
+        "price_centimes": centimes,
+        "price_mad": format!("{}.{:02}", centimes / 100, centimes % 100),
+        "stock": l.stock,
+        "unit": l.unit.as_str(),
+        "origin": l.origin,
+        "region": l.region,
+        "materials": l.materials,
+        "tags": l.tags,
+        "status": l.status.as_str(),
+        "photos": l.photos,
+        "sync": sync,
+        "sync_reason": sync_reason,
+        "updated_at_ms": l.updated_at_ms,
+    })
+}

@@ -1,0 +1,124 @@
+//! The CLI's messages in Arabic, French and English. Keys mirror the app's
+//! (`error.<field>.<reason>` there, `field`/`reason` here) so both say the
+//! same thing; the UI's catalogs are TypeScript, these are the few the CLI
+//! prints.
+
+use crate::args::Lang;
+
+/// Picks the string for `lang`.
+pub fn pick(lang: Lang, ar: &'static str, fr: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::Ar => ar,
+        Lang::Fr => fr,
+        Lang::En => en,
+    }
+}
+
+pub fn field(lang: Lang, field: store::Field) -> &'static str {
+    use store::Field as F;
+    match field {
+        F::Title => pick(lang, "العنوان", "titre", "title"),
+        F::Description => pick(lang, "الوصف", "description", "description"),
+        F::Price => pick(lang, "السعر", "prix", "price"),
+        F::Category => pick(lang, "الفئة", "catégorie", "category"),
+        F::Stock => pick(lang, "المخزون", "stock", "stock"),
+        F::Unit => pick(lang, "الوحدة", "unité", "unit"),
+        F::Weight => pick(lang, "الوزن", "poids", "weight"),
+        F::Status => pick(lang, "الحالة", "statut", "status"),
+        F::Tags => pick(lang, "الكلمات المفتاحية", "mots-clés", "tags"),
+        F::Artisan => pick(lang, "الحرفي", "artisan", "artisan"),
+        F::Name => pick(lang, "الاسم", "nom", "name"),
+        F::Materials => pick(lang, "المواد", "matériaux", "materials"),
+        F::Origin => pick(lang, "المنشأ", "origine", "origin"),
+        F::Dimensions => pick(lang, "الأبعاد", "dimensions", "dimensions"),
+    }
+}
+
+pub fn reason(lang: Lang, reason: store::Reason) -> &'static str {
+    use store::Reason as R;
+    match reason {
+        R::Required => pick(lang, "مطلوب", "obligatoire", "is required"),
+        R::TooLong => pick(lang, "طويل جدًا", "trop long", "is too long"),
+        R::NotANumber => pick(lang, "ليس رقمًا", "n'est pas un nombre", "is not a number"),
+        R::TooManyDecimals => pick(
+            lang,
+            "فيه أرقام عشرية كثيرة",
+            "a trop de décimales",
+            "has too many decimals",
+        ),
+        R::Negative => pick(
+            lang,
+            "لا يمكن أن يكون سالبًا",
+            "ne peut pas être négatif",
+            "cannot be negative",
+        ),
+        R::TooLarge => pick(lang, "كبير جدًا", "trop grand", "is too large"),
+        R::Unknown => pick(
+            lang,
+            "قيمة غير معروفة",
+            "valeur inconnue",
+            "is not a known value",
+        ),
+    }
+}
+
+pub fn validation(lang: Lang, e: store::ValidationError) -> String {
+    format!("{}: {}", field(lang, e.field), reason(lang, e.reason))
+}
+
+/// A stable kind and a translated message for a fatal error.
+pub fn error(lang: Lang, error: &anyhow::Error) -> (&'static str, String) {
+    if let Some(v) = error.downcast_ref::<store::ValidationError>() {
+        return ("validation", validation(lang, *v));
+    }
+    let Some(e) = error.downcast_ref::<store::Error>() else {
+        if let Some(clap) = error.downcast_ref::<UsageError>() {
+            return ("usage", clap.0.clone());
+        }
+        return ("error", format!("{error:#}"));
+    };
+    match e {
+        store::Error::Validation(v) => ("validation", validation(lang, *v)),
+        store::Error::Locked => (
+            "locked",
+            pick(
+                lang,
+                "حانوت مفتوح على هذا الكتالوج؛ أغلق التطبيق (أو اخرج منه من شريط المهام) ثم أعد المحاولة",
+                "Hanout est ouvert sur ce catalogue ; fermez l'application (ou quittez-la depuis la barre des tâches) et réessayez",
+                "Hanout is open on this catalog; close the app (or quit it from the tray) and try again",
+            )
+            .to_owned(),
+        ),
+        store::Error::NotFound(id) => (
+            "not_found",
+            format!("{} {id}", pick(lang, "لا يوجد إعلان بالمعرّف", "aucune annonce n'a l'identifiant", "no listing has the id")),
+        ),
+        store::Error::RestoreWouldLose { unsynced } => (
+            "restore_would_lose",
+            format!(
+                "{} ({}) — {}",
+                pick(
+                    lang,
+                    "الاسترجاع سيحذف إعلانات لم تُرسل بعد إلى السوق",
+                    "la restauration perdrait des annonces pas encore envoyées à la marketplace",
+                    "restoring would lose listings not yet sent to the marketplace",
+                ),
+                unsynced.join(", "),
+                pick(lang, "أعد الأمر مع ‎--yes‎ للتأكيد", "relancez avec --yes pour confirmer", "run again with --yes to confirm"),
+            ),
+        ),
+        other => ("store", other.to_string()),
+    }
+}
+
+/// A usage problem found after parsing (e.g. no title given).
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}

@@ -1,0 +1,25 @@
+use anyhow::{Result, bail};
+use xshell::{Shell, cmd};
+
+/// `cargo xtask bench [store|photos|market]`: release builds of each bench
+/// binary, figures printed and written to `target/bench/<name>.json`.
+pub fn run(sh: &Shell, which: Option<&str>) -> Result<()> {
+    let all = ["store", "photos", "market"];
+    let selected: Vec<&str> = match which {
+        None => all.to_vec(),
+        Some(name) if all.contains(&name) => vec![name],
+        Some(other) => bail!("unknown benchmark {other:?}; pick one of {all:?}"),
+    };
+    sh.create_dir("target/bench")?;
+    for name in selected {
+        let bin = format!("{name}-bench");
+        let out = format!("target/bench/{name}.json");
+        eprintln!("\n== xtask bench {name}");
+        cmd!(
+            sh,
+            "cargo run --release --locked -p {name} --bin {bin} -- --out {out}"
+        )
+        .run()?;
+    }
+    Ok(())
+}
