@@ -1,12 +1,12 @@
 //! Operator tasks, run from the CLI: cooperatives, enrollment codes, devices.
 //! Blocking: call them from a plain thread, not from async code.
 
-use protocol::CooperativeRef;
+use protocol::{CooperativeRef, ModerationState};
 use rusqlite::{TransactionBehavior, params};
 use uuid::Uuid;
 
 use crate::error::Error;
-use crate::{Market, cooperative, enrollment_code};
+use crate::{Market, cooperative, enrollment_code, moderation};
 
 /// Adds a cooperative. Fails if the slug is taken.
 pub fn add_cooperative(market: &Market, slug: &str, name: &str) -> anyhow::Result<CooperativeRef> {
@@ -99,4 +99,76 @@ pub fn revoke_device(market: &Market, device_id: Uuid) -> anyhow::Result<()> {
     }
     tracing::info!(%device_id, "device revoked");
     Ok(())
+}
+
+/// Approves a listing: it appears in the public catalog (if its
+/// cooperative has not unpublished it).
+pub fn approve_listing(market: &Market, listing_id: Uuid) -> anyhow::Result<()> {
+    moderation::decide(
+        &mut market.conn(),
+        listing_id,
+        ModerationState::Approved,
+        None,
+    )?;
+    tracing::info!(%listing_id, "listing approved");
+    Ok(())
+}
+
+/// Rejects a listing: it leaves the public catalog, and its cooperative's
+/// devices get `reason` on their next pull.
+pub fn reject_listing(market: &Market, listing_id: Uuid, reason: &str) -> anyhow::Result<()> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(Error::EmptyReason.into());
+    }
+    moderation::decide(
+        &mut market.conn(),
+        listing_id,
+        ModerationState::Rejected,
+        Some(reason),
+    )?;
+    tracing::info!(%listing_id, "listing rejected");
+    Ok(())
+}
+
+/// A device as `hanout-market device list` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceInfo {
+    pub id: Uuid,
+    pub cooperative_slug: String,
+    pub name: String,
+    pub created_at_ms: i64,
+    pub revoked_at_ms: Option<i64>,
+}
+
+/// The devices of the cooperative `slug`, or of all cooperatives, oldest
+/// first (revoked ones included).
+pub fn list_devices(market: &Market, slug: Option<&str>) -> anyhow::Result<Vec<DeviceInfo>> {
+    let conn = market.conn();
+    if let Some(slug) = slug {
+        cooperative::by_slug(&conn, slug)?
+            .ok_or_else(|| Error::UnknownCooperative(slug.to_owned()))?;
+    }
+    let mut stmt = conn
+        .prepare(
+            "SELECT d.id, c.slug, d.name, d.created_at, d.revoked_at
+             FROM devices d JOIN cooperatives c ON c.id = d.cooperative_id
+             WHERE ?1 IS NULL OR c.slug = ?1
+             ORDER BY d.created_at, d.id",
+        )
+        .map_err(Error::from)?;
+    let devices = stmt
+        .query_map([slug], |row| {
+            Ok(DeviceInfo {
+                id: cooperative::uuid_column(row, 0)?,
+                cooperative_slug: row.get(1)?,
+                name: row.get(2)?,
+                created_at_ms: row.get(3)?,
+                revoked_at_ms: row.get(4)?,
+            })
+        })
+        .map_err(Error::from)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(Error::from)?;
+    Ok(devices)
 }

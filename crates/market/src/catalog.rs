@@ -1,5 +1,5 @@
 //! The public catalog as JSON: `GET /v1/catalog` and `GET /v1/listings/{id}`.
-//! Only published, undeleted listings are ever shown.
+//! Only published, approved, undeleted listings are ever shown.
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -20,7 +20,7 @@ const SELECT_PUBLIC: &str = "
     SELECT l.id, c.id, c.slug, c.name, l.title_ar, l.title_fr, l.title_en,
            l.price_centimes, l.updated_at_ms
     FROM listings l JOIN cooperatives c ON c.id = l.cooperative_id
-    WHERE l.deleted = 0 AND l.published = 1";
+    WHERE l.deleted = 0 AND l.published = 1 AND l.moderation = 'approved'";
 
 pub(crate) fn router() -> Router<Market> {
     Router::new()

@@ -2,11 +2,12 @@
 //! what a script reads (the listening address, a code).
 
 use std::io::IsTerminal as _;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use market::{Market, admin};
+use market::{Config, Market, ModerationPolicy, S3Blobs, admin};
 use tokio::net::TcpListener;
 use uuid::Uuid;
 
@@ -17,7 +18,8 @@ const DEMO_NAME: &str = "Coopérative Atlas — تعاونية الأطلس";
 #[derive(Debug, Parser)]
 #[command(name = "hanout-market", version)]
 pub struct Cli {
-    /// Directory holding the marketplace database (market.db).
+    /// Directory holding the marketplace database (market.db), the photos
+    /// (blobs/) and unfinished uploads (uploads/).
     #[arg(
         long,
         global = true,
@@ -36,6 +38,15 @@ enum Command {
         /// Address to listen on; port 0 picks a free port.
         #[arg(long, default_value = "127.0.0.1:7878")]
         listen: String,
+        /// `auto`: pushed listings are public at once. `manual`: they wait
+        /// for `hanout-market listing approve`.
+        #[arg(long, value_enum, default_value_t = Moderation::Auto)]
+        moderation: Moderation,
+        /// Keep photos in an S3-compatible bucket instead of <data>/blobs:
+        /// `s3://BUCKET?endpoint=URL&region=REGION`. Credentials come from
+        /// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
+        #[arg(long, env = "HANOUT_MARKET_BLOBS")]
+        blobs: Option<String>,
     },
     /// Manage cooperatives.
     Coop {
@@ -46,6 +57,11 @@ enum Command {
     Device {
         #[command(subcommand)]
         command: DeviceCommand,
+    },
+    /// Moderate listings.
+    Listing {
+        #[command(subcommand)]
+        command: ListingCommand,
     },
     /// Ensure the demo cooperative `atlas` and print a fresh enrollment code.
     Demo,
@@ -68,13 +84,48 @@ enum DeviceCommand {
     Code { slug: String },
     /// Revoke a device's token.
     Revoke { device_id: Uuid },
+    /// List the devices of a cooperative, or of all: id, cooperative, state, name.
+    List { slug: Option<String> },
+}
+
+#[derive(Debug, Subcommand)]
+enum ListingCommand {
+    /// Approve a listing: it appears in the public catalog.
+    Approve { listing_id: Uuid },
+    /// Reject a listing; the reason reaches the cooperative's devices.
+    Reject {
+        listing_id: Uuid,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Moderation {
+    Auto,
+    Manual,
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     init_tracing();
-    let market = Market::open(&cli.data)?;
+    let mut config = Config::default();
+    if let Command::Serve {
+        moderation, blobs, ..
+    } = &cli.command
+    {
+        config.moderation = match moderation {
+            Moderation::Auto => ModerationPolicy::Auto,
+            Moderation::Manual => ModerationPolicy::Manual,
+        };
+        config.blobs = blobs.clone().map(|url| S3Blobs {
+            url,
+            access_key_id: None,
+            secret_access_key: None,
+        });
+    }
+    let market = Market::open_with(&cli.data, config)?;
     match cli.command {
-        Command::Serve { listen } => serve(market, &listen),
+        Command::Serve { listen, .. } => serve(market, &listen),
         Command::Coop {
             command: CoopCommand::Add { slug, name },
         } => {
@@ -95,6 +146,36 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             say(&format!("revoked device {device_id}"));
             Ok(())
         }
+        Command::Device {
+            command: DeviceCommand::List { slug },
+        } => {
+            for device in admin::list_devices(&market, slug.as_deref())? {
+                let state = if device.revoked_at_ms.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                say(&format!(
+                    "{}\t{}\t{state}\t{}",
+                    device.id, device.cooperative_slug, device.name
+                ));
+            }
+            Ok(())
+        }
+        Command::Listing {
+            command: ListingCommand::Approve { listing_id },
+        } => {
+            admin::approve_listing(&market, listing_id)?;
+            say(&format!("approved listing {listing_id}"));
+            Ok(())
+        }
+        Command::Listing {
+            command: ListingCommand::Reject { listing_id, reason },
+        } => {
+            admin::reject_listing(&market, listing_id, &reason)?;
+            say(&format!("rejected listing {listing_id}"));
+            Ok(())
+        }
         Command::Demo => {
             admin::ensure_cooperative(&market, DEMO_SLUG, DEMO_NAME)?;
             say(&admin::enrollment_code(&market, DEMO_SLUG)?);
@@ -112,7 +193,9 @@ fn serve(market: Market, listen: &str) -> anyhow::Result<()> {
         let addr = listener.local_addr()?;
         tracing::info!(%addr, "serving");
         say(&format!("listening on http://{addr}"));
-        axum::serve(listener, market::app(market))
+        // ConnectInfo gives the enrollment rate limit each client's address.
+        let app = market::app(market).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await
             .context("the server stopped with an error")?;

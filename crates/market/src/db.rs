@@ -9,7 +9,11 @@ use rusqlite_migration::{M, Migrations};
 use crate::error::{Error, Result};
 
 /// Append-only: add a file, never edit one that shipped.
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("migrations/0001_init.sql")),
+    M::up(include_str!("migrations/0002_moderation_and_pull.sql")),
+    M::up(include_str!("migrations/0003_photos_and_uploads.sql")),
+];
 
 /// File name of the database inside the data directory.
 pub const FILE_NAME: &str = "market.db";
@@ -47,4 +51,17 @@ fn migrate(conn: &mut Connection) -> Result<()> {
 #[cfg(test)]
 pub(crate) fn migrations() -> Migrations<'static> {
     Migrations::from_slice(MIGRATIONS)
+}
+
+/// The next number of the change feed: higher than any handed out before.
+/// Call it inside the write transaction that uses it. SQLite runs one write
+/// transaction at a time, so numbers also commit in increasing order and a
+/// pull never skips a change that commits later with a lower number.
+pub(crate) fn next_change_seq(conn: &Connection) -> Result<i64> {
+    let seq = conn.query_row(
+        "UPDATE change_sequence SET value = value + 1 WHERE only_row = 1 RETURNING value",
+        [],
+        |row| row.get(0),
+    )?;
+    Ok(seq)
 }

@@ -1,7 +1,11 @@
 //! `POST /v1/enroll`: a one-time code becomes a device token.
 
+use std::net::{IpAddr, SocketAddr};
+
 use axum::Router;
 use axum::extract::State;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
 use axum::routing::post;
 use protocol::{EnrollRequest, EnrollResponse};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -16,14 +20,37 @@ const MAX_DEVICE_NAME_CHARS: usize = 100;
 const REFUSED: &str =
     "this enrollment code is wrong, used or expired — ask the marketplace for a new one";
 
+/// The peer's IP when the server runs with `ConnectInfo`
+/// (`into_make_service_with_connect_info`); `None` otherwise, e.g. under
+/// `Router::oneshot` — those requests share one rate-limit bucket.
+struct ClientIp(Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<ClientIp, Self::Rejection> {
+        let info = parts.extensions.get::<ConnectInfo<SocketAddr>>();
+        Ok(ClientIp(info.map(|ConnectInfo(addr)| addr.ip())))
+    }
+}
+
 pub(crate) fn router() -> Router<Market> {
     Router::new().route("/enroll", post(enroll))
 }
 
 async fn enroll(
     State(market): State<Market>,
+    ClientIp(ip): ClientIp,
     AppJson(request): AppJson<EnrollRequest>,
 ) -> Result<AppJson<EnrollResponse>, AppError> {
+    // Counted before anything else: a guesser pays for wrong codes too.
+    market
+        .enroll_limiter()
+        .check(ip, market.now_ms())
+        .map_err(|retry_after_s| {
+            tracing::warn!(?ip, "enrollment rate limit hit");
+            AppError::TooManyRequests { retry_after_s }
+        })?;
     let device_name = request.device_name.trim().to_owned();
     if device_name.is_empty() || device_name.chars().count() > MAX_DEVICE_NAME_CHARS {
         return Err(AppError::BadRequest(format!(

@@ -21,6 +21,10 @@ pub enum Error {
     EmptyName,
     #[error("no device has the id `{0}`")]
     UnknownDevice(String),
+    #[error("no listing has the id `{0}`, or it was deleted")]
+    UnknownListing(String),
+    #[error("a rejection needs a reason the cooperative can act on — pass `--reason`")]
+    EmptyReason,
     #[error(
         "this database was written by a newer hanout-market (schema {found}, this build knows up to {known}) — update hanout-market to open it"
     )]
@@ -31,6 +35,10 @@ pub enum Error {
     Migration(#[from] rusqlite_migration::Error),
     #[error("a page could not be rendered: {0}")]
     Render(#[from] askama::Error),
+    #[error("a file in the data directory could not be read or written: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the blob store failed: {0}")]
+    ObjectStore(#[from] object_store::Error),
     #[error("a database task did not finish: {0}")]
     Task(#[from] tokio::task::JoinError),
 }
@@ -47,6 +55,16 @@ pub enum AppError {
     BadRequest(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    #[error("too many attempts from this address — wait {retry_after_s} s and try again")]
+    TooManyRequests { retry_after_s: u64 },
+    /// A status of its own (tus: 409, 410, 412, 415, 460) with the kind
+    /// that says what to do about it.
+    #[error("{message}")]
+    Status {
+        status: StatusCode,
+        kind: ErrorKind,
+        message: String,
+    },
     #[error(transparent)]
     Internal(#[from] Error),
 }
@@ -60,6 +78,10 @@ impl AppError {
             AppError::PayloadTooLarge(_) => {
                 (StatusCode::PAYLOAD_TOO_LARGE, ErrorKind::PayloadTooLarge)
             }
+            AppError::TooManyRequests { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, ErrorKind::TooManyRequests)
+            }
+            AppError::Status { status, kind, .. } => (*status, *kind),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorKind::Internal),
         }
     }
@@ -78,6 +100,12 @@ impl IntoResponse for AppError {
         let body = ErrorBody {
             error: ErrorDetail { kind, message },
         };
-        (status, axum::Json(body)).into_response()
+        let mut response = (status, axum::Json(body)).into_response();
+        if let AppError::TooManyRequests { retry_after_s } = self {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, retry_after_s.into());
+        }
+        response
     }
 }

@@ -1,12 +1,19 @@
 //! The Hanout marketplace server.
 //!
-//! Cooperatives' devices enroll with a one-time code, push their listing
-//! changes (idempotent, last writer wins) and the public reads the catalog as
-//! JSON (`/v1/catalog`) or HTML (`/`). One SQLite file holds everything; the
-//! HTTP shell lives in [`app`], the admin operations in [`admin`].
+//! Cooperatives' devices enroll with a one-time code (rate-limited per IP),
+//! push their listing changes (idempotent, last writer wins), pull what
+//! their other devices and the moderators changed (`pull.rs`), and upload
+//! photos over tus (`tus.rs`) into a content-addressed blob store
+//! (`blobs.rs`). The public reads the catalog as JSON (`/v1/catalog`) or
+//! HTML (`/`): only approved listings (`moderation.rs`). One data directory
+//! holds everything: `market.db` (SQLite), `blobs/`, `uploads/` — or the
+//! photos go to an S3-compatible bucket ([`S3Blobs`]). The HTTP
+//! shell lives in [`app`], the admin operations in [`admin`]; the API is
+//! described in `openapi.json`, served at `/v1/openapi.json`.
 
 pub mod admin;
 mod auth;
+mod blobs;
 mod catalog;
 mod clock;
 mod cooperative;
@@ -16,12 +23,18 @@ mod enrollment_code;
 mod error;
 mod json;
 mod lang;
+mod moderation;
+mod openapi;
 mod pages;
+mod photos;
 mod price;
+mod pull;
 mod push;
+mod rate_limit;
 mod routes;
+mod tus;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -30,6 +43,8 @@ use rusqlite::Connection;
 
 pub use clock::Clock;
 pub use error::{Error, Result};
+pub use moderation::ModerationPolicy;
+pub use rate_limit::RateLimit;
 pub use routes::app;
 
 /// Settings of a [`Market`]; `Config::default()` is what production runs.
@@ -40,6 +55,33 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Largest request body accepted, after gzip decompression.
     pub body_limit: usize,
+    /// Whether pushed listings are public at once or wait for approval.
+    pub moderation: ModerationPolicy,
+    /// Enrollment attempts allowed per client IP.
+    pub enroll_rate: RateLimit,
+    /// Where photos go: `None` for `<data>/blobs`, or an S3-compatible
+    /// bucket.
+    pub blobs: Option<S3Blobs>,
+}
+
+/// An S3-compatible bucket for the photos.
+#[derive(Clone, PartialEq, Eq)]
+pub struct S3Blobs {
+    /// `s3://BUCKET?endpoint=URL&region=REGION`.
+    pub url: String,
+    /// `None`: from `AWS_ACCESS_KEY_ID` (and the other usual variables).
+    pub access_key_id: Option<String>,
+    /// `None`: from `AWS_SECRET_ACCESS_KEY`.
+    pub secret_access_key: Option<String>,
+}
+
+impl std::fmt::Debug for S3Blobs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Blobs")
+            .field("url", &self.url)
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for Config {
@@ -48,6 +90,12 @@ impl Default for Config {
             clock: Clock::system(),
             request_timeout: Duration::from_secs(30),
             body_limit: 4 * 1024 * 1024,
+            moderation: ModerationPolicy::Auto,
+            enroll_rate: RateLimit {
+                burst: 10,
+                refill_every: Duration::from_secs(60),
+            },
+            blobs: None,
         }
     }
 }
@@ -60,7 +108,10 @@ pub struct Market {
 
 struct Inner {
     conn: Mutex<Connection>,
+    data_dir: PathBuf,
+    blobs: blobs::BlobStore,
     config: Config,
+    enroll_limiter: rate_limit::Limiter,
 }
 
 impl Market {
@@ -73,12 +124,16 @@ impl Market {
         std::fs::create_dir_all(data_dir).with_context(|| {
             format!("could not create the data directory {}", data_dir.display())
         })?;
+        let blobs = blobs::BlobStore::open(data_dir, config.blobs.as_ref())?;
         let path = data_dir.join(db::FILE_NAME);
         let conn = db::open(&path)
             .with_context(|| format!("could not open the database {}", path.display()))?;
         Ok(Market {
             inner: Arc::new(Inner {
                 conn: Mutex::new(conn),
+                data_dir: data_dir.to_owned(),
+                blobs,
+                enroll_limiter: rate_limit::Limiter::new(config.enroll_rate),
                 config,
             }),
         })
@@ -86,6 +141,19 @@ impl Market {
 
     pub(crate) fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    pub(crate) fn enroll_limiter(&self) -> &rate_limit::Limiter {
+        &self.inner.enroll_limiter
+    }
+
+    /// The data directory: `market.db`, `blobs/`, `uploads/`.
+    pub(crate) fn data_dir(&self) -> &Path {
+        &self.inner.data_dir
+    }
+
+    pub(crate) fn blobs(&self) -> &blobs::BlobStore {
+        &self.inner.blobs
     }
 
     pub(crate) fn now_ms(&self) -> i64 {

@@ -11,10 +11,11 @@ use protocol::{
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use uuid::Uuid;
 
-use crate::Market;
 use crate::auth::Device;
 use crate::error::{AppError, Result};
 use crate::json::AppJson;
+use crate::moderation::{self, ModerationPolicy};
+use crate::{Market, db};
 
 /// Highest price accepted: 10 000 000 MAD.
 const MAX_PRICE_CENTIMES: i64 = 1_000_000_000;
@@ -36,8 +37,9 @@ async fn push(
         )));
     }
     let now_ms = market.now_ms();
+    let policy = market.config().moderation;
     let results = market
-        .run(move |conn| apply_all(conn, device, request.changes, now_ms))
+        .run(move |conn| apply_all(conn, device, request.changes, policy, now_ms))
         .await?;
     let applied = results
         .iter()
@@ -51,13 +53,14 @@ fn apply_all(
     conn: &mut Connection,
     device: Device,
     changes: Vec<Change>,
+    policy: ModerationPolicy,
     now_ms: i64,
 ) -> Result<Vec<ChangeResult>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut results = Vec::with_capacity(changes.len());
     for change in changes {
         let change_id = change.change_id;
-        let outcome = apply(&tx, device.cooperative_id, change, now_ms)?;
+        let outcome = apply(&tx, device.cooperative_id, change, policy, now_ms)?;
         results.push(ChangeResult { change_id, outcome });
     }
     tx.commit()?;
@@ -68,6 +71,7 @@ fn apply(
     tx: &Transaction<'_>,
     cooperative_id: Uuid,
     change: Change,
+    policy: ModerationPolicy,
     now_ms: i64,
 ) -> Result<Outcome> {
     let change_id = change.change_id.to_string();
@@ -102,7 +106,7 @@ fn apply(
                     reason: RejectReason::Invalid,
                 });
             };
-            upsert(tx, &listing_id, &cooperative_id, &listing)?;
+            upsert(tx, &listing_id, &cooperative_id, &listing, policy)?;
         }
         ChangeOp::Delete => delete(tx, &listing_id, &cooperative_id)?,
     }
@@ -115,24 +119,33 @@ fn apply(
 
 /// Last writer wins: an older `updated_at_ms` than the stored one leaves the
 /// row alone (the change still counts as applied). A newer one also brings a
-/// deleted listing back.
+/// deleted listing back. New content gets the moderation policy's state
+/// and a new place in the change feed.
 fn upsert(
     tx: &Transaction<'_>,
     id: &str,
     cooperative_id: &str,
     listing: &ValidListing,
+    policy: ModerationPolicy,
 ) -> Result<()> {
+    // A stale change that updates nothing still takes a number: gaps in the
+    // feed are harmless.
+    let seq = db::next_change_seq(tx)?;
     tx.execute(
         "INSERT INTO listings
-             (id, cooperative_id, title_ar, title_fr, title_en, price_centimes, updated_at_ms, deleted)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0)
+             (id, cooperative_id, title_ar, title_fr, title_en, price_centimes, updated_at_ms,
+              deleted, moderation, rejection_reason, changes_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, NULL, ?9)
          ON CONFLICT (id) DO UPDATE SET
              title_ar = excluded.title_ar,
              title_fr = excluded.title_fr,
              title_en = excluded.title_en,
              price_centimes = excluded.price_centimes,
              updated_at_ms = excluded.updated_at_ms,
-             deleted = 0
+             deleted = 0,
+             moderation = excluded.moderation,
+             rejection_reason = NULL,
+             changes_seq = excluded.changes_seq
          WHERE excluded.updated_at_ms >= listings.updated_at_ms
            AND excluded.cooperative_id = listings.cooperative_id",
         params![
@@ -142,7 +155,9 @@ fn upsert(
             listing.fr,
             listing.en,
             listing.price_centimes,
-            listing.updated_at_ms
+            listing.updated_at_ms,
+            moderation::to_sql(policy.state_after_push()),
+            seq
         ],
     )?;
     Ok(())
@@ -151,12 +166,13 @@ fn upsert(
 /// Marks the listing deleted. A listing the server never saw gets a bare
 /// tombstone, so its id stays with this cooperative.
 fn delete(tx: &Transaction<'_>, id: &str, cooperative_id: &str) -> Result<()> {
+    let seq = db::next_change_seq(tx)?;
     tx.execute(
-        "INSERT INTO listings (id, cooperative_id, price_centimes, updated_at_ms, deleted)
-         VALUES (?1, ?2, 0, 0, 1)
-         ON CONFLICT (id) DO UPDATE SET deleted = 1
+        "INSERT INTO listings (id, cooperative_id, price_centimes, updated_at_ms, deleted, changes_seq)
+         VALUES (?1, ?2, 0, 0, 1, ?3)
+         ON CONFLICT (id) DO UPDATE SET deleted = 1, changes_seq = excluded.changes_seq
          WHERE excluded.cooperative_id = listings.cooperative_id",
-        params![id, cooperative_id],
+        params![id, cooperative_id, seq],
     )?;
     Ok(())
 }

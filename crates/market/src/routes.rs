@@ -13,7 +13,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::AppError;
-use crate::{Market, catalog, enroll, pages, push};
+use crate::{Market, catalog, enroll, openapi, pages, photos, pull, push, tus};
 
 /// The marketplace's HTTP app, ready for `axum::serve`.
 pub fn app(market: Market) -> Router {
@@ -21,12 +21,17 @@ pub fn app(market: Market) -> Router {
     let api = Router::new()
         .merge(enroll::router())
         .merge(push::router())
+        .merge(pull::router())
+        .merge(photos::router())
+        .merge(tus::router())
+        .merge(openapi::router())
         .merge(catalog::router());
     // The last layer added sees the request first: trace, time out, gunzip,
     // then count the (decompressed) bytes against the limit.
     Router::new()
         .nest(protocol::API_PREFIX, api)
         .merge(pages::router())
+        .merge(photos::public_router())
         .route("/healthz", get(|| async { "ok" }))
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(config.body_limit))

@@ -4,7 +4,7 @@ use protocol::{ListingPayload, LocalizedText};
 
 use crate::lang::Lang;
 use crate::push::ValidListing;
-use crate::{db, enrollment_code, price};
+use crate::{db, enrollment_code, openapi, price, tus};
 
 #[test]
 fn migrations_are_valid() {
@@ -132,4 +132,134 @@ fn blank_titles_are_stored_as_absent() {
     let valid = ValidListing::new(payload(Some(" "), Some("Tapis"), 100)).unwrap();
     assert_eq!(valid.ar, None);
     assert_eq!(valid.fr.as_deref(), Some("Tapis"));
+}
+
+#[test]
+fn upload_metadata_is_parsed_as_tus_says() {
+    #[track_caller]
+    fn check(header: &str, expect: Option<&[(&str, Option<&str>)]>) {
+        let parsed = tus::parse_metadata(header).ok();
+        let expect = expect.map(|pairs| {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.map(str::to_owned)))
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(parsed, expect, "{header:?}");
+    }
+    check(
+        "sha256 YWJj,filename dGFwaXMuanBn",
+        Some(&[("sha256", Some("abc")), ("filename", Some("tapis.jpg"))]),
+    );
+    check("is_confidential", Some(&[("is_confidential", None)]));
+    check(" a YQ== , b ", Some(&[("a", Some("a")), ("b", None)]));
+    check("", Some(&[]));
+    check("a YQ==,a Yg==", None);
+    check("a not-base64!", None);
+    check("a //4=", None); // not UTF-8
+}
+
+/// Every `.route("…", method(…))` in this crate's source is in
+/// `openapi.json`, with each of its methods.
+#[test]
+fn every_route_is_in_the_openapi_document() {
+    let document: serde_json::Value = serde_json::from_str(openapi::DOCUMENT).unwrap();
+    let paths = document["paths"].as_object().unwrap();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(src).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") || path.ends_with("tests.rs") {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).unwrap();
+        for (route, methods) in routes_in(&source) {
+            let documented = paths
+                .get(&format!("{}{route}", protocol::API_PREFIX))
+                .or_else(|| paths.get(&route))
+                .unwrap_or_else(|| panic!("{route} ({}) is not in openapi.json", path.display()));
+            for method in methods {
+                assert!(
+                    documented.get(method).is_some(),
+                    "{method} {route} is not in openapi.json"
+                );
+                seen += 1;
+            }
+        }
+    }
+    assert!(seen >= 15, "found only {seen} routes: is the scan broken?");
+}
+
+/// `(path, methods)` of each `.route(` call in `source`.
+fn routes_in(source: &str) -> Vec<(String, Vec<&'static str>)> {
+    const METHODS: [&str; 7] = ["get", "post", "put", "patch", "delete", "head", "options"];
+    let mut routes = Vec::new();
+    for (start, _) in source.match_indices(".route(") {
+        let rest = &source[start + ".route(".len()..];
+        let mut depth = 1;
+        let end = rest
+            .char_indices()
+            .find(|&(_, c)| {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    _ => {}
+                }
+                depth == 0
+            })
+            .map(|(i, _)| i)
+            .unwrap();
+        let call = &rest[..end];
+        let Some(path) = call.split('"').nth(1) else {
+            continue; // e.g. a `.route(` inside this very test
+        };
+        let methods = METHODS
+            .into_iter()
+            .filter(|m| {
+                call.match_indices(&format!("{m}(")).any(|(i, _)| {
+                    !call[..i]
+                        .chars()
+                        .next_back()
+                        .is_some_and(|c| c.is_alphanumeric() || c == '_')
+                })
+            })
+            .collect();
+        routes.push((path.to_owned(), methods));
+    }
+    routes
+}
+
+/// A database from before moderation keeps its listings public, and a
+/// first pull sees each of them.
+#[test]
+fn listings_from_before_moderation_are_approved_and_in_the_change_feed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(db::FILE_NAME);
+    {
+        #[expect(clippy::disallowed_methods, reason = "building an old database")]
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        db::migrations().to_version(&mut conn, 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO cooperatives VALUES ('c', 'atlas', 'Atlas', 0);
+             INSERT INTO listings (id, cooperative_id, title_fr, price_centimes, updated_at_ms)
+                 VALUES ('a', 'c', 'Tapis', 1, 1), ('b', 'c', 'Bol', 1, 2);",
+        )
+        .unwrap();
+    }
+    let conn = db::open(&path).unwrap();
+    let rows: Vec<(String, String, i64)> = conn
+        .prepare("SELECT id, moderation, changes_seq FROM listings ORDER BY changes_seq")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(
+        rows,
+        [
+            ("a".to_owned(), "approved".to_owned(), 1),
+            ("b".to_owned(), "approved".to_owned(), 2)
+        ]
+    );
+    assert_eq!(db::next_change_seq(&conn).unwrap(), 3);
 }

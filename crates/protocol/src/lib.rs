@@ -148,6 +148,62 @@ pub struct CatalogPage {
     pub listings: Vec<PublicListing>,
 }
 
+/// Most changes one `GET /v1/pull` answer holds, whatever `limit` asks.
+pub const MAX_PULL_LIMIT: usize = 500;
+
+/// Where a listing stands with the marketplace's moderators. Only approved
+/// listings appear in the public catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModerationState {
+    /// Waiting for a moderator (marketplaces with manual moderation).
+    Pending,
+    Approved,
+    /// Refused; `rejection_reason` says why.
+    Rejected,
+}
+
+/// `GET /v1/pull?since=CURSOR&limit=N`: the changes to the device's
+/// cooperative's listings since `cursor`, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub changes: Vec<PulledListing>,
+    /// Opaque; send it back as `since` to get what happened after.
+    pub cursor: String,
+    /// More changes are waiting: pull again at once with the new cursor.
+    pub more: bool,
+}
+
+/// The server's current state of one listing that changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PulledListing {
+    pub listing_id: Uuid,
+    pub deleted: bool,
+    /// Absent for a listing the server only knows as deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listing: Option<ListingPayload>,
+    pub moderation: ModerationState,
+    /// Set when `moderation` is `rejected`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejection_reason: Option<String>,
+}
+
+/// `POST /v1/photos/missing`: which of these photos (SHA-256, lowercase hex)
+/// the server lacks and the device must upload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhotosMissingRequest {
+    pub hashes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhotosMissingResponse {
+    /// The requested hashes the server has no photo for, in request order.
+    pub missing: Vec<String>,
+}
+
+/// Most hashes one `POST /v1/photos/missing` may ask about.
+pub const MAX_PHOTOS_MISSING: usize = 1000;
+
 /// The body of every error response: `{"error": {"kind": …, "message": …}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {

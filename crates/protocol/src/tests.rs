@@ -58,3 +58,20 @@ fn localized_text_falls_back() {
     assert_eq!(t.get("en"), Some("Rug"));
     assert_eq!(LocalizedText::default().get("fr"), None);
 }
+
+#[test]
+fn pulled_listing_wire_shape() {
+    let pulled = PulledListing {
+        listing_id: Uuid::nil(),
+        deleted: false,
+        listing: None,
+        moderation: ModerationState::Rejected,
+        rejection_reason: Some("photo missing".into()),
+    };
+    let json = serde_json::to_value(&pulled).unwrap();
+    assert_eq!(json["moderation"], "rejected");
+    assert_eq!(json["rejection_reason"], "photo missing");
+    assert!(json.get("listing").is_none());
+    let back: PulledListing = serde_json::from_value(json).unwrap();
+    assert_eq!(back, pulled);
+}

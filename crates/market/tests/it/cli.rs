@@ -6,10 +6,10 @@ use std::process::{Command, Output, Stdio};
 
 use axum::http::StatusCode;
 use market::Market;
-use protocol::{EnrollRequest, EnrollResponse};
+use protocol::{CatalogPage, EnrollRequest, EnrollResponse, PullResponse, PushRequest};
 use tower::ServiceExt as _;
 
-use crate::post_json;
+use crate::{post_json, upsert};
 
 fn hanout_market(data: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_hanout-market"))
@@ -150,4 +150,154 @@ async fn serve_announces_its_address_and_stops_on_sigterm() {
     assert!(killed.success());
     let status = child.wait().unwrap();
     assert!(status.success(), "{status:?}");
+}
+
+/// A child process killed when the test ends, passing or not.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The first line `serve` prints, as a base URL.
+fn base_url(child: &mut std::process::Child) -> String {
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    line.trim_end()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("{line:?}"))
+        .to_owned()
+}
+
+#[track_caller]
+fn stdout_of(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+/// `serve --moderation manual` holds a pushed listing until `listing
+/// approve`; `listing reject` reaches the device through pull; `device list`
+/// shows the enrolled device.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn manual_moderation_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let code = printed_code(&hanout_market(dir.path(), &["demo"]));
+    let mut child = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_hanout-market"))
+            .arg("--data")
+            .arg(dir.path())
+            .args(["serve", "--listen", "127.0.0.1:0", "--moderation", "manual"])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let base = base_url(&mut child.0);
+    let client = reqwest::Client::new();
+    let enrolled: EnrollResponse = client
+        .post(format!("{base}/v1/enroll"))
+        .json(&EnrollRequest {
+            code,
+            device_name: "Fatima's laptop".to_owned(),
+        })
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let listed = stdout_of(&hanout_market(dir.path(), &["device", "list", "atlas"]));
+    assert!(
+        listed.starts_with(&format!(
+            "{}\tatlas\tactive\tFatima's laptop",
+            enrolled.device_id
+        )),
+        "{listed:?}"
+    );
+
+    let (kept, refused) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    let push = PushRequest {
+        changes: vec![upsert(kept, "Tapis", 100, 1), upsert(refused, "Bol", 50, 1)],
+    };
+    let pushed = client
+        .post(format!("{base}/v1/push"))
+        .bearer_auth(&enrolled.token)
+        .json(&push)
+        .send()
+        .await
+        .unwrap();
+    assert!(pushed.status().is_success());
+    let catalog = || async {
+        let page: CatalogPage = client
+            .get(format!("{base}/v1/catalog"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        page.listings.iter().map(|l| l.id).collect::<Vec<_>>()
+    };
+    assert!(catalog().await.is_empty());
+
+    stdout_of(&hanout_market(
+        dir.path(),
+        &["listing", "approve", &kept.to_string()],
+    ));
+    stdout_of(&hanout_market(
+        dir.path(),
+        &[
+            "listing",
+            "reject",
+            &refused.to_string(),
+            "--reason",
+            "Prix manquant",
+        ],
+    ));
+    assert_eq!(catalog().await, [kept]);
+    let pulled: PullResponse = client
+        .get(format!("{base}/v1/pull"))
+        .bearer_auth(&enrolled.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let reasons: Vec<_> = pulled
+        .changes
+        .iter()
+        .map(|c| (c.listing_id, c.rejection_reason.as_deref()))
+        .collect();
+    assert_eq!(reasons, [(kept, None), (refused, Some("Prix manquant"))]);
+
+    let no_reason = hanout_market(dir.path(), &["listing", "reject", &kept.to_string()]);
+    assert!(!no_reason.status.success());
+
+    let device_id = enrolled.device_id.to_string();
+    stdout_of(&hanout_market(
+        dir.path(),
+        &["device", "revoke", &device_id],
+    ));
+    let listed = stdout_of(&hanout_market(dir.path(), &["device", "list"]));
+    assert!(
+        listed.contains(&format!("{device_id}\tatlas\trevoked\t")),
+        "{listed:?}"
+    );
+    let refused = client
+        .get(format!("{base}/v1/pull"))
+        .bearer_auth(&enrolled.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), reqwest::StatusCode::UNAUTHORIZED);
 }

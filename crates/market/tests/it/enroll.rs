@@ -4,6 +4,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use market::admin;
 use protocol::{EnrollRequest, EnrollResponse, ErrorKind};
+use tower::ServiceExt as _;
 
 use crate::{error_kind, post_json, test_market};
 
@@ -137,4 +138,62 @@ fn codes_are_only_issued_for_known_cooperatives() {
     let t = test_market();
     let err = admin::enrollment_code(&t.market, "nowhere").unwrap_err();
     assert!(err.to_string().contains("nowhere"), "{err}");
+}
+
+/// `request` as if it came from `ip` over a server with `ConnectInfo`.
+fn from_ip(mut request: Request<Body>, ip: [u8; 4]) -> Request<Body> {
+    let addr = std::net::SocketAddr::from((ip, 40_000));
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(addr));
+    request
+}
+
+#[tokio::test]
+async fn enrollment_attempts_are_rate_limited_per_address() {
+    let t = test_market();
+    admin::add_cooperative(&t.market, "atlas", "Coopérative Atlas").unwrap();
+    let code = admin::enrollment_code(&t.market, "atlas").unwrap();
+    let guesser = [203, 0, 113, 7];
+    let burst = market::Config::default().enroll_rate.burst;
+    for _ in 0..burst {
+        let (status, _) = t.send(from_ip(request("0000-0000"), guesser)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    // The next attempt is refused even with the right code…
+    let response = market::app(t.market.clone())
+        .oneshot(from_ip(request(&code), guesser))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(response.headers()[header::RETRY_AFTER], "60");
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    assert_eq!(error_kind(&body), ErrorKind::TooManyRequests);
+
+    // …another address is not slowed down…
+    let (status, _) = t
+        .send(from_ip(request("0000-0000"), [198, 51, 100, 1]))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // …and a minute later the guesser gets one more try.
+    t.advance(60_000);
+    let _: EnrollResponse = t.send_ok(from_ip(request(&code), guesser)).await;
+    let (status, _) = t.send(from_ip(request("0000-0000"), guesser)).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn without_connect_info_all_attempts_share_one_bucket() {
+    let t = test_market();
+    let burst = market::Config::default().enroll_rate.burst;
+    for _ in 0..burst {
+        let (status, _) = t.send(request("0000-0000")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, body) = t.send(request("0000-0000")).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(error_kind(&body), ErrorKind::TooManyRequests);
 }

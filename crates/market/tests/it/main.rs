@@ -4,21 +4,27 @@
 
 mod catalog;
 mod cli;
+mod devices;
 mod enroll;
+mod moderation;
 mod pages;
+mod photos;
+mod pull;
 mod push;
+mod s3_blobs;
 mod server;
+mod tus_interop;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use market::{Clock, Config, Market, admin};
+use market::{Clock, Config, Market, ModerationPolicy, S3Blobs, admin};
 use protocol::{
     CatalogPage, Change, ChangeOp, EnrollRequest, EnrollResponse, ErrorBody, ErrorKind,
-    ListingPayload, LocalizedText, PushRequest, PushResponse,
+    ListingPayload, LocalizedText, PullResponse, PushRequest, PushResponse,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -30,6 +36,8 @@ use uuid::Uuid;
 pub(crate) struct TestMarket {
     pub market: Market,
     pub now_ms: Arc<AtomicI64>,
+    pub data_dir: PathBuf,
+    blobs: Option<S3Blobs>,
     _dir: Option<TempDir>,
 }
 
@@ -38,15 +46,32 @@ pub(crate) const START_MS: i64 = 1_772_323_200_000;
 
 /// A market on a fresh temporary directory.
 pub(crate) fn test_market() -> TestMarket {
+    test_market_with(ModerationPolicy::Auto)
+}
+
+/// A market on a fresh temporary directory, moderating as `moderation` says.
+pub(crate) fn test_market_with(moderation: ModerationPolicy) -> TestMarket {
     let dir = tempfile::tempdir().unwrap();
-    let mut t = TestMarket::open(dir.path());
+    let mut t = TestMarket::open_with(dir.path(), moderation, None);
+    t._dir = Some(dir);
+    t
+}
+
+/// A market on a fresh temporary directory, its photos in `blobs`.
+pub(crate) fn test_market_on(blobs: S3Blobs) -> TestMarket {
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = TestMarket::open_with(dir.path(), ModerationPolicy::Auto, Some(blobs));
     t._dir = Some(dir);
     t
 }
 
 impl TestMarket {
     /// A market on `data_dir`, which the caller keeps alive.
-    pub(crate) fn open(data_dir: &Path) -> TestMarket {
+    fn open_with(
+        data_dir: &Path,
+        moderation: ModerationPolicy,
+        blobs: Option<S3Blobs>,
+    ) -> TestMarket {
         let now_ms = Arc::new(AtomicI64::new(START_MS));
         let clock = {
             let now_ms = Arc::clone(&now_ms);
@@ -54,11 +79,15 @@ impl TestMarket {
         };
         let config = Config {
             clock,
+            moderation,
+            blobs: blobs.clone(),
             ..Config::default()
         };
         TestMarket {
             market: Market::open_with(data_dir, config).unwrap(),
             now_ms,
+            data_dir: data_dir.to_owned(),
+            blobs,
             _dir: None,
         }
     }
@@ -69,15 +98,47 @@ impl TestMarket {
 
     /// Sends one request through the whole app (all layers).
     pub(crate) async fn send(&self, request: Request<Body>) -> (StatusCode, Vec<u8>) {
+        let (status, _, body) = self.send_full(request).await;
+        (status, body)
+    }
+
+    /// Like [`TestMarket::send`], with the response's headers.
+    pub(crate) async fn send_full(
+        &self,
+        request: Request<Body>,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
         let response = market::app(self.market.clone())
             .oneshot(request)
             .await
             .unwrap();
         let status = response.status();
+        let headers = response.headers().clone();
         let body = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await
             .unwrap();
-        (status, body.to_vec())
+        (status, headers, body.to_vec())
+    }
+
+    /// Another `Market` on the same data directory, as a second server
+    /// process would open it, on the same clock.
+    pub(crate) fn second_process(&self) -> TestMarket {
+        let config = Config {
+            clock: self.market_clock(),
+            blobs: self.blobs.clone(),
+            ..Config::default()
+        };
+        TestMarket {
+            market: Market::open_with(&self.data_dir, config).unwrap(),
+            now_ms: Arc::clone(&self.now_ms),
+            data_dir: self.data_dir.clone(),
+            blobs: self.blobs.clone(),
+            _dir: None,
+        }
+    }
+
+    fn market_clock(&self) -> Clock {
+        let now_ms = Arc::clone(&self.now_ms);
+        Clock::from_fn(move || now_ms.load(Ordering::SeqCst))
     }
 
     /// Sends a request that must succeed and parses its JSON answer.
@@ -110,6 +171,32 @@ impl TestMarket {
 
     pub(crate) async fn catalog(&self) -> CatalogPage {
         self.send_ok(get("/v1/catalog")).await
+    }
+
+    /// Ids in the public catalog, newest first.
+    pub(crate) async fn catalog_ids(&self) -> Vec<Uuid> {
+        self.catalog().await.listings.iter().map(|l| l.id).collect()
+    }
+
+    /// `GET /v1/pull` as the device with `token`.
+    pub(crate) async fn pull(
+        &self,
+        token: &str,
+        since: Option<&str>,
+        limit: Option<usize>,
+    ) -> PullResponse {
+        let mut query = Vec::new();
+        if let Some(since) = since {
+            query.push(format!("since={since}"));
+        }
+        if let Some(limit) = limit {
+            query.push(format!("limit={limit}"));
+        }
+        let request = Request::get(format!("/v1/pull?{}", query.join("&")))
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        self.send_ok(request).await
     }
 }
 

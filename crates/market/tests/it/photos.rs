@@ -1,0 +1,615 @@
+//! Photos: `POST /v1/photos/missing`, tus 1.0 uploads at `/v1/uploads`
+//! (core, creation, checksum, expiration, termination) and
+//! `GET /photos/{sha256}.jpg`, each rule sent as raw HTTP.
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use protocol::{ErrorKind, PhotosMissingRequest, PhotosMissingResponse};
+use sha2::{Digest, Sha256};
+
+use crate::{TestMarket, error_kind, get, post_json, test_market};
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Some bytes that stand for a JPEG; `seed` makes them differ.
+pub(crate) fn photo(seed: u8, len: usize) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    bytes.extend((0..len - 4).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)));
+    bytes
+}
+
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn tus(method: &str, path: &str, token: &str) -> axum::http::request::Builder {
+    Request::builder()
+        .method(method)
+        .uri(path)
+        .header("tus-resumable", "1.0.0")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+}
+
+fn creation(token: &str, length: usize, sha256: &str) -> Request<Body> {
+    let metadata = format!(
+        "sha256 {},filename {}",
+        BASE64.encode(sha256),
+        BASE64.encode("tapis.jpg")
+    );
+    tus("POST", "/v1/uploads", token)
+        .header("upload-length", length.to_string())
+        .header("upload-metadata", metadata)
+        .body(Body::empty())
+        .unwrap()
+}
+
+fn chunk(token: &str, location: &str, offset: usize) -> axum::http::request::Builder {
+    tus("PATCH", location, token)
+        .header(header::CONTENT_TYPE, "application/offset+octet-stream")
+        .header("upload-offset", offset.to_string())
+}
+
+fn checksum(bytes: &[u8]) -> String {
+    format!("sha256 {}", BASE64.encode(Sha256::digest(bytes)))
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+    headers
+        .get(name)
+        .unwrap_or_else(|| panic!("no {name} in {headers:?}"))
+        .to_str()
+        .unwrap()
+}
+
+/// Creates an upload of `bytes` and returns its URL.
+pub(crate) async fn create(t: &TestMarket, token: &str, bytes: &[u8]) -> String {
+    let (status, headers, body) = t
+        .send_full(creation(token, bytes.len(), &sha256_hex(bytes)))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    header(&headers, "location").to_owned()
+}
+
+/// PATCHes `bytes[from..to]` with its checksum; returns the status.
+pub(crate) async fn send_chunk(
+    t: &TestMarket,
+    token: &str,
+    location: &str,
+    bytes: &[u8],
+    from: usize,
+    to: usize,
+) -> (StatusCode, HeaderMap) {
+    let part = &bytes[from..to];
+    let request = chunk(token, location, from)
+        .header("upload-checksum", checksum(part))
+        .body(Body::from(part.to_vec()))
+        .unwrap();
+    let (status, headers, _) = t.send_full(request).await;
+    (status, headers)
+}
+
+pub(crate) async fn offset(
+    t: &TestMarket,
+    token: &str,
+    location: &str,
+) -> (StatusCode, Option<u64>) {
+    let request = tus("HEAD", location, token).body(Body::empty()).unwrap();
+    let (status, headers, _) = t.send_full(request).await;
+    let offset = headers
+        .get("upload-offset")
+        .map(|v| v.to_str().unwrap().parse().unwrap());
+    (status, offset)
+}
+
+pub(crate) async fn missing(t: &TestMarket, token: &str, hashes: &[&str]) -> Vec<String> {
+    let request = PhotosMissingRequest {
+        hashes: hashes.iter().map(|h| (*h).to_owned()).collect(),
+    };
+    let response: PhotosMissingResponse = t
+        .send_ok(post_json("/v1/photos/missing", Some(token), &request))
+        .await;
+    response.missing
+}
+
+fn blob_files(t: &TestMarket) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let Ok(dirs) = std::fs::read_dir(t.data_dir.join("blobs")) else {
+        return files;
+    };
+    for dir in dirs {
+        for file in std::fs::read_dir(dir.unwrap().path()).unwrap() {
+            files.push(file.unwrap().path());
+        }
+    }
+    files
+}
+
+#[tokio::test]
+async fn options_advertises_the_protocol() {
+    let t = test_market();
+    let request = Request::builder()
+        .method("OPTIONS")
+        .uri("/v1/uploads")
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, _) = t.send_full(request).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(header(&headers, "tus-resumable"), "1.0.0");
+    assert_eq!(header(&headers, "tus-version"), "1.0.0");
+    assert_eq!(
+        header(&headers, "tus-extension"),
+        "creation,checksum,expiration,termination"
+    );
+    assert_eq!(header(&headers, "tus-checksum-algorithm"), "sha256");
+    assert!(header(&headers, "tus-max-size").parse::<u64>().unwrap() >= 30 * 1024 * 1024);
+}
+
+#[tokio::test]
+async fn a_photo_uploads_in_checked_chunks_and_is_served_immutable() {
+    let t = test_market();
+    let device = t.enroll("atlas").await;
+    let bytes = photo(1, 10_000);
+    let sha = sha256_hex(&bytes);
+    assert_eq!(missing(&t, &device.token, &[&sha]).await, [sha.as_str()]);
+
+    let (status, headers, _) = t
+        .send_full(creation(&device.token, bytes.len(), &sha))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(header(&headers, "tus-resumable"), "1.0.0");
+    let location = header(&headers, "location").to_owned();
+    assert!(location.starts_with("/v1/uploads/"), "{location}");
+    let expires = httpdate::parse_http_date(header(&headers, "upload-expires")).unwrap();
+    let expires_ms = expires
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    assert_eq!(expires_ms, crate::START_MS + DAY_MS);
+    assert_eq!(
+        offset(&t, &device.token, &location).await,
+        (StatusCode::OK, Some(0))
+    );
+
+    for (from, to) in [(0, 4_000), (4_000, 8_000)] {
+        let (status, headers) = send_chunk(&t, &device.token, &location, &bytes, from, to).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        assert_eq!(header(&headers, "upload-offset"), to.to_string());
+        assert_eq!(
+            offset(&t, &device.token, &location).await,
+            (StatusCode::OK, Some(to as u64))
+        );
+        assert!(
+            !t.data_dir.join("blobs").exists(),
+            "not stored before the end"
+        );
+    }
+    // The last chunk without a checksum: it is optional.
+    let request = chunk(&device.token, &location, 8_000)
+        .body(Body::from(bytes[8_000..].to_vec()))
+        .unwrap();
+    let (status, headers, _) = t.send_full(request).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(header(&headers, "upload-offset"), "10000");
+
+    let blob = t
+        .data_dir
+        .join("blobs")
+        .join(&sha[..2])
+        .join(format!("{sha}.jpg"));
+    assert_eq!(std::fs::read(&blob).unwrap(), bytes);
+    assert!(missing(&t, &device.token, &[&sha]).await.is_empty());
+    assert_eq!(
+        offset(&t, &device.token, &location).await,
+        (StatusCode::OK, Some(10_000))
+    );
+
+    let (status, headers, body) = t.send_full(get(&format!("/photos/{sha}.jpg"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, bytes);
+    assert_eq!(header(&headers, "content-type"), "image/jpeg");
+    assert_eq!(
+        header(&headers, "cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    for path in [
+        format!("/photos/{}.jpg", sha256_hex(b"other")),
+        format!("/photos/{}.jpg", sha.to_uppercase()),
+        format!("/photos/{sha}.png"),
+        "/photos/..%2Fmarket.db".to_owned(),
+    ] {
+        let (status, body) = t.send(get(&path)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(error_kind(&body), ErrorKind::NotFound);
+    }
+}
+
+#[tokio::test]
+async fn chunks_are_refused_for_the_right_reasons() {
+    let t = test_market();
+    let device = t.enroll("atlas").await;
+    let bytes = photo(2, 3_000);
+    let location = create(&t, &device.token, &bytes).await;
+    send_chunk(&t, &device.token, &location, &bytes, 0, 1_000).await;
+
+    // Wrong content type: 415.
+    let request = tus("PATCH", &location, &device.token)
+        .header(header::CONTENT_TYPE, "application/octet-stream")
+        .header("upload-offset", "1000")
+        .body(Body::from(bytes[1_000..2_000].to_vec()))
+        .unwrap();
+    assert_eq!(t.send(request).await.0, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    // Wrong offset: 409.
+    let (status, _) = send_chunk(&t, &device.token, &location, &bytes, 0, 1_000).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let request = chunk(&device.token, &location, 2_000)
+        .body(Body::from(bytes[2_000..].to_vec()))
+        .unwrap();
+    assert_eq!(t.send(request).await.0, StatusCode::CONFLICT);
+
+    // Checksum of other bytes: 460, nothing counted.
+    let request = chunk(&device.token, &location, 1_000)
+        .header("upload-checksum", checksum(b"something else"))
+        .body(Body::from(bytes[1_000..2_000].to_vec()))
+        .unwrap();
+    let (status, body) = t.send(request).await;
+    assert_eq!(status.as_u16(), 460);
+    assert_eq!(error_kind(&body), ErrorKind::BadRequest);
+
+    // An algorithm we do not offer, or a malformed checksum: 400.
+    for value in [
+        "md5 1B2M2Y8AsgTpgAmY7PhCfg==",
+        "sha256 not-base64!",
+        "sha256",
+    ] {
+        let request = chunk(&device.token, &location, 1_000)
+            .header("upload-checksum", value)
+            .body(Body::from(bytes[1_000..2_000].to_vec()))
+            .unwrap();
+        assert_eq!(t.send(request).await.0, StatusCode::BAD_REQUEST, "{value}");
+    }
+
+    // No Upload-Offset, or past the end: 400.
+    let request = tus("PATCH", &location, &device.token)
+        .header(header::CONTENT_TYPE, "application/offset+octet-stream")
+        .body(Body::from(bytes[1_000..2_000].to_vec()))
+        .unwrap();
+    assert_eq!(t.send(request).await.0, StatusCode::BAD_REQUEST);
+    let mut too_long = bytes[1_000..].to_vec();
+    too_long.push(0);
+    let request = chunk(&device.token, &location, 1_000)
+        .body(Body::from(too_long))
+        .unwrap();
+    assert_eq!(t.send(request).await.0, StatusCode::BAD_REQUEST);
+
+    // No Tus-Resumable: 412, with the version we speak.
+    let request = Request::head(&location)
+        .header(header::AUTHORIZATION, format!("Bearer {}", device.token))
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, _) = t.send_full(request).await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(header(&headers, "tus-version"), "1.0.0");
+
+    // None of that moved the offset, and the upload still completes.
+    assert_eq!(
+        offset(&t, &device.token, &location).await,
+        (StatusCode::OK, Some(1_000))
+    );
+    let (status, _) = send_chunk(&t, &device.token, &location, &bytes, 1_000, 3_000).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(
+        missing(&t, &device.token, &[&sha256_hex(&bytes)])
+            .await
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn creation_needs_a_token_a_length_and_the_photo_hash() {
+    let t = test_market();
+    let device = t.enroll("atlas").await;
+    let sha = sha256_hex(b"x");
+    let no_token = Request::post("/v1/uploads")
+        .header("tus-resumable", "1.0.0")
+        .header("upload-length", "10")
+        .header("upload-metadata", format!("sha256 {}", BASE64.encode(&sha)))
+        .body(Body::empty())
+        .unwrap();
+    let (status, body) = t.send(no_token).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(error_kind(&body), ErrorKind::Unauthorized);
+
+    let cases: [(&str, Option<&str>, Option<String>); 6] = [
+        (
+            "no length",
+            None,
+            Some(format!("sha256 {}", BASE64.encode(&sha))),
+        ),
+        (
+            "bad length",
+            Some("-5"),
+            Some(format!("sha256 {}", BASE64.encode(&sha))),
+        ),
+        (
+            "zero length",
+            Some("0"),
+            Some(format!("sha256 {}", BASE64.encode(&sha))),
+        ),
+        ("no metadata", Some("10"), None),
+        (
+            "no hash",
+            Some("10"),
+            Some(format!("filename {}", BASE64.encode("a.jpg"))),
+        ),
+        (
+            "bad hash",
+            Some("10"),
+            Some(format!("sha256 {}", BASE64.encode("abc"))),
+        ),
+    ];
+    for (case, length, metadata) in cases {
+        let mut request = tus("POST", "/v1/uploads", &device.token);
+        if let Some(length) = length {
+            request = request.header("upload-length", length);
+        }
+        if let Some(metadata) = metadata {
+            request = request.header("upload-metadata", metadata);
+        }
+        let (status, body) = t.send(request.body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{case}");
+        assert_eq!(error_kind(&body), ErrorKind::BadRequest, "{case}");
+    }
+
+    let (status, body) = t
+        .send(creation(&device.token, 65 * 1024 * 1024, &sha))
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(error_kind(&body), ErrorKind::PayloadTooLarge);
+}
+
+#[tokio::test]
+async fn a_file_that_does_not_hash_to_its_declared_sha256_is_discarded() {
+    let t = test_market();
+    let device = t.enroll("atlas").await;
+    let bytes = photo(3, 2_000);
+    let declared = sha256_hex(b"a different photo");
+    let (status, headers, _) = t
+        .send_full(creation(&device.token, bytes.len(), &declared))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let location = header(&headers, "location").to_owned();
+    // Each chunk is intact; only the whole is wrong.
+    let (status, _) = send_chunk(&t, &device.token, &location, &bytes, 0, 2_000).await;
+    assert_eq!(status.as_u16(), 460);
+    assert_eq!(
+        offset(&t, &device.token, &location).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert!(blob_files(&t).is_empty());
+    assert_eq!(
+        missing(&t, &device.token, &[&declared]).await,
+        [declared.as_str()]
+    );
+}
+
+#[tokio::test]
+async fn another_cooperative_cannot_touch_an_upload() {
+    let t = test_market();
+    let atlas = t.enroll("atlas").await;
+    let rif = t.enroll("rif").await;
+    let bytes = photo(4, 2_000);
+    let location = create(&t, &atlas.token, &bytes).await;
+
+    assert_eq!(
+        offset(&t, &rif.token, &location).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (status, _) = send_chunk(&t, &rif.token, &location, &bytes, 0, 2_000).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let delete = tus("DELETE", &location, &rif.token)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(t.send(delete).await.0, StatusCode::NOT_FOUND);
+
+    // A second device of the owner may carry on.
+    let phone = t.enroll("atlas").await;
+    let (status, _) = send_chunk(&t, &phone.token, &location, &bytes, 0, 2_000).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn termination_drops_the_upload_and_its_bytes() {
+    let t = test_market();
+    let device = t.enroll("atlas").await;
+    let bytes = photo(5, 2_000);
+    let location = create(&t, &device.token, &bytes).await;
+    send_chunk(&t, &device.token, &location, &bytes, 0, 500).await;
+    let id = location.rsplit('/').next().unwrap();
+    let part = t.data_dir.join("uploads").join(format!("{id}.part"));
+    assert_eq!(std::fs::metadata(&part).unwrap().len(), 500);
+
+    let delete = tus("DELETE", &location, &device.token)
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, _) = t.send_full(delete).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(header(&headers, "tus-resumable"), "1.0.0");
+    assert!(!part.exists());
+    assert_eq!(
+        offset(&t, &device.token, &location).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let again = tus("DELETE", &location, &device.token)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(t.send(again).await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn unfinished_uploads_expire_after_a_day() {
+    let t = test_market();
+    let device = t.enroll("atlas").await;
+    let bytes = photo(6, 2_000);
+    let location = create(&t, &device.token, &bytes).await;
+    send_chunk(&t, &device.token, &location, &bytes, 0, 500).await;
+
+    t.advance(DAY_MS - 1);
+    assert_eq!(
+        offset(&t, &device.token, &location).await,
+        (StatusCode::OK, Some(500))
+    );
+    t.advance(1);
+    assert_eq!(
+        offset(&t, &device.token, &location).await.0,
+        StatusCode::GONE
+    );
+    let (status, _) = send_chunk(&t, &device.token, &location, &bytes, 500, 2_000).await;
+    assert_eq!(status, StatusCode::GONE);
+
+    // The next creation sweeps it away, bytes and all.
+    create(&t, &device.token, &photo(7, 100)).await;
+    assert_eq!(
+        offset(&t, &device.token, &location).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let id = location.rsplit('/').next().unwrap();
+    assert!(
+        !t.data_dir
+            .join("uploads")
+            .join(format!("{id}.part"))
+            .exists()
+    );
+}
+
+/// The offset lives in the database: a second server process on the same
+/// data takes over an upload the first one started.
+#[tokio::test]
+async fn another_server_process_resumes_an_upload() {
+    let first = test_market();
+    let device = first.enroll("atlas").await;
+    let bytes = photo(8, 3_000);
+    let location = create(&first, &device.token, &bytes).await;
+    send_chunk(&first, &device.token, &location, &bytes, 0, 1_200).await;
+
+    let second = first.second_process();
+    assert_eq!(
+        offset(&second, &device.token, &location).await,
+        (StatusCode::OK, Some(1_200))
+    );
+    let (status, _) = send_chunk(&second, &device.token, &location, &bytes, 1_200, 3_000).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(
+        missing(&first, &device.token, &[&sha256_hex(&bytes)])
+            .await
+            .is_empty()
+    );
+}
+
+/// Content-addressed: the same photo from two cooperatives is stored once,
+/// and `missing` tells the second it need not upload it at all.
+#[tokio::test]
+async fn a_photo_is_stored_once() {
+    let t = test_market();
+    let atlas = t.enroll("atlas").await;
+    let rif = t.enroll("rif").await;
+    let bytes = photo(9, 1_500);
+    let sha = sha256_hex(&bytes);
+    let other = sha256_hex(b"not uploaded");
+
+    let location = create(&t, &atlas.token, &bytes).await;
+    send_chunk(&t, &atlas.token, &location, &bytes, 0, 1_500).await;
+    assert_eq!(
+        missing(&t, &rif.token, &[&sha, &other, &other.to_uppercase()]).await,
+        [other.as_str()]
+    );
+
+    // Uploading it again anyway changes nothing in the store.
+    let location = create(&t, &rif.token, &bytes).await;
+    let (status, _) = send_chunk(&t, &rif.token, &location, &bytes, 0, 1_500).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(blob_files(&t).len(), 1);
+}
+
+#[tokio::test]
+async fn missing_needs_a_token_and_real_hashes() {
+    let t = test_market();
+    let device = t.enroll("atlas").await;
+    let body = PhotosMissingRequest {
+        hashes: vec![sha256_hex(b"x")],
+    };
+    let (status, _) = t.send(post_json("/v1/photos/missing", None, &body)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let bad = PhotosMissingRequest {
+        hashes: vec!["../../etc/passwd".to_owned()],
+    };
+    let (status, body) = t
+        .send(post_json("/v1/photos/missing", Some(&device.token), &bad))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_kind(&body), ErrorKind::BadRequest);
+}
+
+/// Two PATCHes of the same chunk at once (a client retrying while its first
+/// request is still in flight): one is counted, the other gets 409.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_patches_count_one_chunk_once() {
+    let t = test_market();
+    let device = t.enroll("atlas").await;
+    let bytes = photo(10, 4_000);
+    let location = create(&t, &device.token, &bytes).await;
+    let (a, b) = tokio::join!(
+        send_chunk(&t, &device.token, &location, &bytes, 0, 2_000),
+        send_chunk(&t, &device.token, &location, &bytes, 0, 2_000),
+    );
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::NO_CONTENT, StatusCode::CONFLICT]);
+    assert_eq!(
+        offset(&t, &device.token, &location).await,
+        (StatusCode::OK, Some(2_000))
+    );
+    let (status, _) = send_chunk(&t, &device.token, &location, &bytes, 2_000, 4_000).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let blob = t
+        .data_dir
+        .join("blobs")
+        .join(&sha256_hex(&bytes)[..2])
+        .join(format!("{}.jpg", sha256_hex(&bytes)));
+    assert_eq!(std::fs::read(blob).unwrap(), bytes);
+}
+
+/// The bytes of an upload are on one machine's disk: a server that lacks
+/// them (another machine, a lost disk) rewinds the offset to what it has
+/// and answers 409, and the client resumes from there.
+#[tokio::test]
+async fn a_server_missing_the_bytes_rewinds_the_offset() {
+    let t = test_market();
+    let device = t.enroll("atlas").await;
+    let bytes = photo(11, 3_000);
+    let location = create(&t, &device.token, &bytes).await;
+    send_chunk(&t, &device.token, &location, &bytes, 0, 1_000).await;
+    let id = location.rsplit('/').next().unwrap();
+    std::fs::remove_file(t.data_dir.join("uploads").join(format!("{id}.part"))).unwrap();
+
+    let (status, _) = send_chunk(&t, &device.token, &location, &bytes, 1_000, 2_000).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(
+        offset(&t, &device.token, &location).await,
+        (StatusCode::OK, Some(0))
+    );
+    let (status, _) = send_chunk(&t, &device.token, &location, &bytes, 0, 3_000).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(
+        missing(&t, &device.token, &[&sha256_hex(&bytes)])
+            .await
+            .is_empty()
+    );
+}
