@@ -17,6 +17,7 @@ pub const APT_PACKAGES: &[&str] = &[
     "webkit2gtk-driver",
     "imagemagick",
     "libvips-tools",
+    "chromium",
     "file",
 ];
 

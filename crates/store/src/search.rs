@@ -47,7 +47,9 @@ pub enum Sort {
 impl Store {
     /// Listings (not deleted) matching `query`, one page.
     pub fn search(&self, query: &SearchQuery) -> Result<Vec<Listing>> {
-        let mut sql = format!("{SELECT_LISTING} WHERE l.deleted_at_ms IS NULL");
+        // Two steps: pick the page's rowids with only cheap columns, then load
+        // those few full rows (the sync-state subqueries are per row).
+        let mut sql = "SELECT l.rowid FROM listings l WHERE l.deleted_at_ms IS NULL".to_owned();
         let mut params: Vec<Box<dyn ToSql>> = Vec::new();
         let mut bind = |sql: &mut String, clause: &str, value: Box<dyn ToSql>| {
             params.push(value);
@@ -99,11 +101,20 @@ impl Store {
         bind(&mut sql, " LIMIT ?", Box::new(query.limit));
         bind(&mut sql, " OFFSET ?", Box::new(query.offset));
 
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(
-            rusqlite::params_from_iter(params.iter().map(|p| p.as_ref())),
-            listing_from_row,
-        )?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let rowids: Vec<i64> = {
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(
+                rusqlite::params_from_iter(params.iter().map(|p| p.as_ref())),
+                |r| r.get(0),
+            )?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{SELECT_LISTING} WHERE l.rowid = ?1"))?;
+        rowids
+            .iter()
+            .map(|rowid| Ok(stmt.query_row([rowid], listing_from_row)?))
+            .collect()
     }
 }
