@@ -25,8 +25,22 @@ where
 
 #[tauri::command]
 #[specta::specta]
-pub async fn list_listings(state: State<'_, AppState>) -> Result<Vec<ListingView>, AppError> {
-    let listings = with_store(&state, |s| s.listings()).await?;
+/// Every listing, or those matching `query` (any language, Arabic
+/// normalisation, prefix matching as the user types).
+pub async fn list_listings(
+    state: State<'_, AppState>,
+    query: Option<String>,
+) -> Result<Vec<ListingView>, AppError> {
+    let query = query.filter(|q| !q.trim().is_empty());
+    let listings = with_store(&state, move |s| match query {
+        Some(text) => s.search(&store::SearchQuery {
+            text: Some(text),
+            limit: 500,
+            ..Default::default()
+        }),
+        None => s.listings(),
+    })
+    .await?;
     Ok(listings.iter().map(ListingView::from).collect())
 }
 

@@ -7,7 +7,11 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 
 /** Commands */
 export const commands = {
-	listListings: () => typedError<ListingView[], AppError>(__TAURI_INVOKE("list_listings")),
+	/**
+	 *  Every listing, or those matching `query` (any language, Arabic
+	 *  normalisation, prefix matching as the user types).
+	 */
+	listListings: (query: string | null) => typedError<ListingView[], AppError>(__TAURI_INVOKE("list_listings", { query })),
 	/**  Saves at once, locally; the sync engine is woken to send it. */
 	createListing: (input: NewListingInput) => typedError<ListingView, AppError>(__TAURI_INVOKE("create_listing", { input })),
 	syncStatus: () => typedError<SyncStatusView_Serialize, AppError>(__TAURI_INVOKE("sync_status")),

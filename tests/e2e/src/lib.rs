@@ -117,3 +117,16 @@ pub async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Eleme
         .await
         .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
 }
+
+/// Waits until nothing matches `css` any more.
+pub async fn wait_gone(client: &Client, css: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let found = client.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0);
+        if found == 0 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{css} is still there");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use e2e::{TauriDriver, wait_for};
+use e2e::{TauriDriver, wait_for, wait_gone};
 use test_support::{TestMarket, free_addr};
 
 const TITLE: &str = "زربية بني ورين من الصوف الطبيعي";
@@ -70,6 +70,17 @@ async fn save_offline_then_go_live() {
     assert_eq!(catalog.listings.len(), 1);
     assert_eq!(catalog.listings[0].title.ar.as_deref(), Some(TITLE));
     assert_eq!(catalog.listings[0].price_centimes, 450_000);
+
+    // Search as the user types, with Arabic normalisation (ة typed as ه).
+    let search = wait_for(&client, "[data-testid=search-input]").await;
+    search.send_keys("tajine").await.unwrap();
+    wait_gone(&client, "[data-testid=listing]").await;
+    search.clear().await.unwrap();
+    search.send_keys("زربيه ورين").await.unwrap();
+    wait_for(&client, "[data-testid=listing][data-sync=live]").await;
+    // WebDriver's clear fires no input event; a blank query shows everything again.
+    search.clear().await.unwrap();
+    search.send_keys(" ").await.unwrap();
 
     // Arabic is first-class: the whole window turns right-to-left.
     wait_for(&client, "[data-testid=lang-ar]")

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
-import { render, screen } from "@testing-library/svelte";
-import { beforeEach, describe, expect, it } from "vitest";
+import { fireEvent, render, screen } from "@testing-library/svelte";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { setLang } from "../i18n/locale.svelte";
 import type { ListingView } from "../lib/backend";
 import ListingList from "./ListingList.svelte";
@@ -17,6 +17,16 @@ describe("ListingList", () => {
   it("shows the empty state once loaded", () => {
     render(ListingList, { listings: [], loaded: true, error: null });
     expect(screen.getByText("No listings yet — add your first product above")).toBeTruthy();
+  });
+
+  it("passes what is typed in the search box on, and says when nothing matches", async () => {
+    const onsearch = vi.fn();
+    render(ListingList, { listings: [], loaded: true, error: null, query: "زربيه", onsearch });
+    expect(screen.getByText("No listing matches this search")).toBeTruthy();
+    const input = screen.getByTestId("search-input") as HTMLInputElement;
+    expect(input.value).toBe("زربيه");
+    await fireEvent.input(input, { target: { value: "tapis az" } });
+    expect(onsearch).toHaveBeenLastCalledWith("tapis az");
   });
 
   it("lists newest first with price and sync state", () => {

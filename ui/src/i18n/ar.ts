@@ -15,6 +15,8 @@ export const ar: Catalog = {
   "form.saving": "جارٍ الحفظ…",
 
   "list.heading": "إعلاناتك",
+  "list.search": "ابحث في إعلاناتك",
+  "list.noMatch": "لا يوجد إعلان يطابق هذا البحث",
   "list.empty": "لا توجد إعلانات بعد — أضف منتجك الأول أعلاه",
 
   "sync.waiting": "في انتظار المزامنة",

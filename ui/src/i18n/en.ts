@@ -15,6 +15,8 @@ export const en = {
   "form.saving": "Saving…",
 
   "list.heading": "Your listings",
+  "list.search": "Search your listings",
+  "list.noMatch": "No listing matches this search",
   "list.empty": "No listings yet — add your first product above",
 
   "sync.waiting": "Waiting to sync",

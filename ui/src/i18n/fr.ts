@@ -15,6 +15,8 @@ export const fr: Catalog = {
   "form.saving": "Enregistrement…",
 
   "list.heading": "Vos annonces",
+  "list.search": "Rechercher dans vos annonces",
+  "list.noMatch": "Aucune annonce ne correspond à cette recherche",
   "list.empty": "Aucune annonce pour l'instant — ajoutez votre premier produit ci-dessus",
 
   "sync.waiting": "En attente de synchronisation",

@@ -37,8 +37,8 @@ async function guard<T>(call: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
   }
 }
 
-export function listListings(): Promise<Outcome<ListingView[]>> {
-  return guard(() => commands.listListings());
+export function listListings(query: string = ""): Promise<Outcome<ListingView[]>> {
+  return guard(() => commands.listListings(query.trim() === "" ? null : query));
 }
 
 export function createListing(input: NewListingInput): Promise<Outcome<ListingView>> {
