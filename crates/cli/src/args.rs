@@ -56,6 +56,9 @@ pub enum Command {
         #[command(subcommand)]
         what: ExportCommand,
     },
+    /// Turn photos into small JPEGs without metadata, in parallel; optionally attach them to a listing.
+    #[command(subcommand)]
+    Photos(PhotosCommand),
     /// Back the catalog up (to FILE, or to a new rolling backup).
     Backup { file: Option<PathBuf> },
     /// Replace the catalog with a backup; asks (or needs --yes) if unsynced work would be lost.
@@ -133,6 +136,21 @@ pub struct Filters {
     pub category: Option<String>,
     #[arg(long, default_value_t = 50)]
     pub limit: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PhotosCommand {
+    /// Import photo files (JPEG, PNG, WebP, TIFF, GIF); a bad file never stops the others.
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Attach the imported photos to this listing (the first becomes the cover if it has none).
+        #[arg(long)]
+        listing: Option<String>,
+        /// Worker threads (default: 2, kind to a 4 GB laptop).
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]

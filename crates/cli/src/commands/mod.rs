@@ -1,6 +1,7 @@
 mod backup;
 mod csv;
 mod listing;
+mod photos;
 mod status;
 
 use std::path::PathBuf;
@@ -8,7 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
 
-use crate::args::{Args, Command, ExportCommand, ImportCommand};
+use crate::args::{Args, Command, ExportCommand, ImportCommand, PhotosCommand};
 use crate::output::{Outcome, Output};
 
 pub fn run(args: &Args, out: &Output) -> Result<Outcome> {
@@ -21,6 +22,11 @@ pub fn run(args: &Args, out: &Output) -> Result<Outcome> {
         Command::Export {
             what: ExportCommand::Csv { file },
         } => csv::export(&data, file, out),
+        Command::Photos(PhotosCommand::Import {
+            files,
+            listing,
+            workers,
+        }) => photos::import(&data, files, listing.as_deref(), *workers, out),
         Command::Backup { file } => backup::backup(&data, file.as_deref(), out),
         Command::Restore { file, yes } => backup::restore(&data, file, *yes, out),
         Command::Status => status::run(&data, out),
