@@ -18,6 +18,7 @@ pub fn specta_builder() -> Builder<Wry> {
             commands::create_listing,
             commands::sync_status,
             commands::sync_now,
+            commands::startup_notice,
         ])
         .events(collect_events![SyncStatusChanged, ListingsChanged])
 }

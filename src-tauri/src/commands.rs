@@ -3,7 +3,7 @@
 
 use tauri::State;
 
-use crate::ipc::{AppError, ListingView, NewListingInput, SyncStatusView};
+use crate::ipc::{AppError, ListingView, NewListingInput, RecoveryNotice, SyncStatusView};
 use crate::state::AppState;
 
 /// Runs `f` on the store on a blocking thread.
@@ -72,4 +72,13 @@ pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncStatusView, A
 pub async fn sync_now(state: State<'_, AppState>) -> Result<(), AppError> {
     state.wake.notify_one();
     Ok(())
+}
+
+/// Whether the catalog had to be restored from a backup when the app started.
+#[tauri::command]
+#[specta::specta]
+pub async fn startup_notice(
+    state: State<'_, AppState>,
+) -> Result<Option<RecoveryNotice>, AppError> {
+    Ok(state.recovery.as_ref().map(RecoveryNotice::from))
 }

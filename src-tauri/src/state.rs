@@ -13,12 +13,16 @@ pub struct AppState {
     pub status_tx: watch::Sender<sync::Status>,
     /// This process is the catalog's one writer; the CLI refuses to write meanwhile.
     _writer: store::WriterLock,
+    /// Set when the catalog had to be restored from a backup at start-up.
+    pub recovery: Option<store::Recovery>,
 }
 
 impl AppState {
     pub fn open(config: &Config) -> Result<AppState, store::Error> {
         let writer = store::lock_writer(&config.data_dir)?;
-        let store = store::open(&config.data_dir.join("catalog.db"))?;
+        // A damaged catalog is set aside and its latest backup restored; the
+        // window says so (`startup_notice`) instead of the app failing to start.
+        let (store, recovery) = store::open_or_recover(&config.data_dir.join("catalog.db"))?;
         if let Some(url) = &config.market_url {
             store.set_setting(SettingKey::MarketUrl, Some(url))?;
         }
@@ -33,6 +37,7 @@ impl AppState {
             wake: Arc::new(Notify::new()),
             status_tx,
             _writer: writer,
+            recovery,
         })
     }
 }

@@ -12,6 +12,7 @@ vi.mock("./lib/backend", () => ({
   createListing: vi.fn(),
   syncStatus: vi.fn(),
   syncNow: vi.fn(),
+  startupNotice: vi.fn(),
   onSyncStatusChanged: vi.fn(),
   onListingsChanged: vi.fn(),
 }));
@@ -46,6 +47,7 @@ describe("App", () => {
     vi.mocked(backend.listListings).mockResolvedValue({ status: "ok", data: [] });
     vi.mocked(backend.syncStatus).mockResolvedValue({ status: "ok", data: status() });
     vi.mocked(backend.syncNow).mockResolvedValue({ status: "ok", data: null });
+    vi.mocked(backend.startupNotice).mockResolvedValue({ status: "ok", data: null });
     vi.mocked(backend.onSyncStatusChanged).mockImplementation(async (cb) => {
       emitStatus = cb;
       return () => {};
@@ -71,6 +73,24 @@ describe("App", () => {
     expect(bar.textContent).toContain("No connection — your work is saved and will be sent later");
     expect(strip(document.querySelector("header")!.textContent)).toContain("Cooperative: Tifawin");
     expect(await screen.findByText("No listings yet — add your first product above")).toBeTruthy();
+  });
+
+  it("says so when the catalog was restored from a backup at start-up", async () => {
+    vi.mocked(backend.startupNotice).mockResolvedValue({
+      status: "ok",
+      data: { restoredFrom: "/data/backups/001-catalog-daily.db", damagedCopy: "/data/catalog.damaged-17.db" },
+    });
+    render(App);
+    const notice = await screen.findByTestId("recovery-notice");
+    expect(notice.getAttribute("role")).toBe("alert");
+    expect(notice.textContent).toContain("restored your latest backup");
+    expect(notice.textContent).toContain("/data/catalog.damaged-17.db");
+  });
+
+  it("shows no recovery notice on a normal start", async () => {
+    render(App);
+    await waitFor(() => expect(backend.startupNotice).toHaveBeenCalled());
+    expect(screen.queryByTestId("recovery-notice")).toBeNull();
   });
 
   it("follows the backend's events", async () => {

@@ -16,6 +16,8 @@ export const commands = {
 	createListing: (input: NewListingInput) => typedError<ListingView, AppError>(__TAURI_INVOKE("create_listing", { input })),
 	syncStatus: () => typedError<SyncStatusView_Serialize, AppError>(__TAURI_INVOKE("sync_status")),
 	syncNow: () => typedError<null, AppError>(__TAURI_INVOKE("sync_now")),
+	/**  Whether the catalog had to be restored from a backup when the app started. */
+	startupNotice: () => typedError<RecoveryNotice | null, AppError>(__TAURI_INVOKE("startup_notice")),
 };
 
 /** Events */
@@ -59,6 +61,15 @@ export type ListingsChanged = null;
 export type NewListingInput = {
 	title: string,
 	price: string,
+};
+
+/**
+ *  Shown once at start-up when the catalog file was damaged and Hanout
+ *  restored its latest backup.
+ */
+export type RecoveryNotice = {
+	restoredFrom: string,
+	damagedCopy: string,
 };
 
 /**  The sync status changed; the payload is the new status. */

@@ -50,8 +50,15 @@ impl Store {
 
     /// Appends photos (by display hash) to a listing, skipping ones it has;
     /// the change syncs like any edit.
-    pub fn attach_photos(&mut self, id: ListingId, display_sha256: &[String], now_ms: i64) -> Result<Listing> {
-        let listing = self.listing(id)?.ok_or_else(|| Error::NotFound(id.to_string()))?;
+    pub fn attach_photos(
+        &mut self,
+        id: ListingId,
+        display_sha256: &[String],
+        now_ms: i64,
+    ) -> Result<Listing> {
+        let listing = self
+            .listing(id)?
+            .ok_or_else(|| Error::NotFound(id.to_string()))?;
         let mut input = listing.to_input();
         for sha in display_sha256 {
             if !input.photos.contains(sha) {

@@ -7,4 +7,4 @@ mod status;
 
 pub use error::AppError;
 pub use listing::{ListingView, NewListingInput};
-pub use status::{ListingsChanged, SyncStatusChanged, SyncStatusView};
+pub use status::{ListingsChanged, RecoveryNotice, SyncStatusChanged, SyncStatusView};

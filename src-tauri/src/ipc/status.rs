@@ -58,3 +58,21 @@ pub struct SyncStatusChanged(pub SyncStatusView);
 /// Listings changed outside the window's own commands (sync, import): reload.
 #[derive(Debug, Clone, Serialize, Deserialize, Type, tauri_specta::Event)]
 pub struct ListingsChanged;
+
+/// Shown once at start-up when the catalog file was damaged and Hanout
+/// restored its latest backup.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveryNotice {
+    pub restored_from: String,
+    pub damaged_copy: String,
+}
+
+impl From<&store::Recovery> for RecoveryNotice {
+    fn from(r: &store::Recovery) -> Self {
+        RecoveryNotice {
+            restored_from: r.restored_from.display().to_string(),
+            damaged_copy: r.damaged_copy.display().to_string(),
+        }
+    }
+}

@@ -122,7 +122,11 @@ pub async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Eleme
 pub async fn wait_gone(client: &Client, css: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let found = client.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0);
+        let found = client
+            .find_all(Locator::Css(css))
+            .await
+            .map(|v| v.len())
+            .unwrap_or(0);
         if found == 0 {
             return;
         }

@@ -17,6 +17,10 @@ export const ar: Catalog = {
   "list.heading": "إعلاناتك",
   "list.search": "ابحث في إعلاناتك",
   "list.noMatch": "لا يوجد إعلان يطابق هذا البحث",
+  "recovery.message": "كان ملف الكتالوج على هذا الحاسوب تالفًا. وضعه حانوت جانبًا واسترجع آخر نسخة احتياطية؛ قد تنقص الإعلانات المحفوظة بعد تلك النسخة.",
+  "recovery.restoredFrom": "استُرجع من:",
+  "recovery.damagedCopy": "الملف التالف محفوظ في:",
+  "recovery.dismiss": "فهمت",
   "list.empty": "لا توجد إعلانات بعد — أضف منتجك الأول أعلاه",
 
   "sync.waiting": "في انتظار المزامنة",

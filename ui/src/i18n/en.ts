@@ -17,6 +17,10 @@ export const en = {
   "list.heading": "Your listings",
   "list.search": "Search your listings",
   "list.noMatch": "No listing matches this search",
+  "recovery.message": "The catalog file on this computer was damaged. Hanout put it aside and restored your latest backup; listings saved after that backup may be missing.",
+  "recovery.restoredFrom": "Restored from:",
+  "recovery.damagedCopy": "Damaged file kept at:",
+  "recovery.dismiss": "I understand",
   "list.empty": "No listings yet — add your first product above",
 
   "sync.waiting": "Waiting to sync",

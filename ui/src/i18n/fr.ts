@@ -17,6 +17,10 @@ export const fr: Catalog = {
   "list.heading": "Vos annonces",
   "list.search": "Rechercher dans vos annonces",
   "list.noMatch": "Aucune annonce ne correspond à cette recherche",
+  "recovery.message": "Le fichier du catalogue de cet ordinateur était abîmé. Hanout l'a mis de côté et a restauré votre dernière sauvegarde ; les annonces enregistrées après cette sauvegarde peuvent manquer.",
+  "recovery.restoredFrom": "Restauré depuis :",
+  "recovery.damagedCopy": "Fichier abîmé conservé ici :",
+  "recovery.dismiss": "J'ai compris",
   "list.empty": "Aucune annonce pour l'instant — ajoutez votre premier produit ci-dessus",
 
   "sync.waiting": "En attente de synchronisation",

@@ -13,11 +13,12 @@ import {
   type Connection,
   type ListingView,
   type NewListingInput,
+  type RecoveryNotice,
   type SyncStatusView_Serialize as SyncStatusView,
   type SyncView,
 } from "../bindings";
 
-export type { AppError, Connection, ListingView, NewListingInput, SyncStatusView, SyncView };
+export type { AppError, Connection, ListingView, NewListingInput, RecoveryNotice, SyncStatusView, SyncView };
 
 export type IpcError = { kind: "ipc"; message: string };
 export type BackendError = AppError | IpcError;
@@ -47,6 +48,10 @@ export function createListing(input: NewListingInput): Promise<Outcome<ListingVi
 
 export function syncStatus(): Promise<Outcome<SyncStatusView>> {
   return guard(() => commands.syncStatus());
+}
+
+export function startupNotice(): Promise<Outcome<RecoveryNotice | null>> {
+  return guard(() => commands.startupNotice());
 }
 
 export function syncNow(): Promise<Outcome<null>> {

@@ -121,3 +121,45 @@ fn a_damaged_file_is_reported_with_the_backups_to_restore() {
     .unwrap();
     assert!(matches!(store::open(&path), Err(Error::Corrupt { .. })));
 }
+
+#[test]
+fn a_damaged_catalog_is_replaced_by_its_latest_backup_and_kept_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("catalog.db");
+    {
+        let mut store = store::open(&path).unwrap();
+        for i in 0..200 {
+            store
+                .create_listing(new_listing(&format!("Tapis {i}"), "100"), i)
+                .unwrap();
+        }
+        store.rolling_backup("test").unwrap();
+    }
+    let mut bytes = std::fs::read(&path).unwrap();
+    for b in &mut bytes[8_192..16_384] {
+        *b = 0x5A;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+
+    let (store, recovery) = store::open_or_recover(&path).unwrap();
+    let recovery = recovery.expect("a recovery happened");
+    assert_eq!(store.listings().unwrap().len(), 200);
+    assert!(store.integrity_check().unwrap());
+    assert_eq!(
+        std::fs::read(&recovery.damaged_copy).unwrap(),
+        bytes,
+        "the damaged file is kept as it was"
+    );
+    assert!(
+        recovery
+            .restored_from
+            .to_string_lossy()
+            .ends_with("test.db"),
+        "{:?}",
+        recovery.restored_from
+    );
+
+    // A healthy catalog opens without any recovery.
+    drop(store);
+    assert!(store::open_or_recover(&path).unwrap().1.is_none());
+}

@@ -133,9 +133,13 @@ fn rejection_shows_as_failed_with_its_reason() {
 fn attaching_photos_appends_once_and_queues_the_change() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = store::open(&dir.path().join("catalog.db")).unwrap();
-    let a = store.create_listing(new_listing("Tapis", "100"), 1).unwrap();
+    let a = store
+        .create_listing(new_listing("Tapis", "100"), 1)
+        .unwrap();
     let p = store.pending_changes(1).unwrap();
-    store.record_acks(&[(a.id, p[0].seq, PushAck::Accepted)], 2).unwrap();
+    store
+        .record_acks(&[(a.id, p[0].seq, PushAck::Accepted)], 2)
+        .unwrap();
     let photo = store::PhotoRecord {
         display_sha256: "ab".repeat(32),
         thumb_sha256: "cd".repeat(32),
@@ -145,7 +149,10 @@ fn attaching_photos_appends_once_and_queues_the_change() {
     };
     store.record_photo(&photo, 3).unwrap();
     store.record_photo(&photo, 4).unwrap();
-    assert_eq!(store.photo(&photo.display_sha256).unwrap(), Some(photo.clone()));
+    assert_eq!(
+        store.photo(&photo.display_sha256).unwrap(),
+        Some(photo.clone())
+    );
 
     let hashes = vec![photo.display_sha256.clone(), "ef".repeat(32)];
     store.attach_photos(a.id, &hashes, 5).unwrap();
