@@ -5,13 +5,13 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::get;
 use protocol::{CatalogPage, CooperativeRef, LocalizedText, PublicListing};
-use rusqlite::{Connection, OptionalExtension, Row};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
 
-use crate::Market;
 use crate::cooperative::uuid_column;
 use crate::error::{AppError, Result};
 use crate::json::AppJson;
+use crate::{Market, search};
 
 /// Most listings one catalog page holds.
 pub(crate) const PAGE_SIZE: usize = 200;
@@ -52,7 +52,56 @@ pub(crate) fn newest(conn: &Connection, limit: usize) -> Result<Vec<PublicListin
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-fn by_id(conn: &Connection, id: Uuid) -> Result<Option<PublicListing>> {
+/// Published listings of one cooperative, newest first.
+pub(crate) fn of_cooperative(
+    conn: &Connection,
+    cooperative_id: Uuid,
+    limit: usize,
+) -> Result<Vec<PublicListing>> {
+    let sql = format!(
+        "{SELECT_PUBLIC} AND l.cooperative_id = ?1
+         ORDER BY l.updated_at_ms DESC, l.id DESC LIMIT ?2"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = stmt.query_map(params![cooperative_id.to_string(), limit], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Published listings whose titles (any language) hold every word of
+/// `words` (see `search::query_words`), newest first.
+pub(crate) fn search(
+    conn: &Connection,
+    words: &[String],
+    limit: usize,
+) -> Result<Vec<PublicListing>> {
+    if words.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (conditions, patterns) = search::conditions(words, 2);
+    let sql = format!(
+        "{SELECT_PUBLIC} AND {conditions} ORDER BY l.updated_at_ms DESC, l.id DESC LIMIT ?1"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut values: Vec<&dyn rusqlite::ToSql> = vec![&limit];
+    values.extend(patterns.iter().map(|p| p as &dyn rusqlite::ToSql));
+    let rows = stmt.query_map(values.as_slice(), from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A listing's photos in order: `(display, thumb)` hashes.
+pub(crate) fn photos(conn: &Connection, listing_id: Uuid) -> Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT display, thumb FROM listing_photos WHERE listing_id = ?1 ORDER BY position",
+    )?;
+    let rows = stmt.query_map([listing_id.to_string()], |row| {
+        Ok((row.get(0)?, row.get(1)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub(crate) fn by_id(conn: &Connection, id: Uuid) -> Result<Option<PublicListing>> {
     let sql = format!("{SELECT_PUBLIC} AND l.id = ?1");
     let listing = conn
         .query_row(&sql, [id.to_string()], from_row)

@@ -13,6 +13,9 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0001_init.sql")),
     M::up(include_str!("migrations/0002_moderation_and_pull.sql")),
     M::up(include_str!("migrations/0003_photos_and_uploads.sql")),
+    M::up(include_str!(
+        "migrations/0004_search_and_listing_photos.sql"
+    )),
 ];
 
 /// File name of the database inside the data directory.
@@ -25,6 +28,7 @@ pub(crate) fn open(path: &Path) -> Result<Connection> {
     let mut conn = Connection::open(path)?;
     configure(&conn)?;
     migrate(&mut conn)?;
+    crate::search::backfill(&conn)?;
     tracing::debug!(path = %path.display(), "market database opened");
     Ok(conn)
 }

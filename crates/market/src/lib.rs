@@ -5,7 +5,10 @@
 //! their other devices and the moderators changed (`pull.rs`), and upload
 //! photos over tus (`tus.rs`) into a content-addressed blob store
 //! (`blobs.rs`). The public reads the catalog as JSON (`/v1/catalog`) or
-//! HTML (`/`): only approved listings (`moderation.rs`). One data directory
+//! HTML (`pages/`: home, `/search`, `/c/{slug}`, `/l/{id}`): only approved
+//! listings (`moderation.rs`). A device sets its listings' photos with
+//! `PUT /v1/listings/{id}/photos` (`listing_photos.rs`); search matches
+//! titles normalised by `search.rs`. One data directory
 //! holds everything: `market.db` (SQLite), `blobs/`, `uploads/` — or the
 //! photos go to an S3-compatible bucket ([`S3Blobs`]). The HTTP
 //! shell lives in [`app`], the admin operations in [`admin`]; the API is
@@ -23,6 +26,7 @@ mod enrollment_code;
 mod error;
 mod json;
 mod lang;
+mod listing_photos;
 mod moderation;
 mod openapi;
 mod pages;
@@ -32,6 +36,7 @@ mod pull;
 mod push;
 mod rate_limit;
 mod routes;
+mod search;
 mod tus;
 
 use std::path::{Path, PathBuf};
@@ -43,6 +48,7 @@ use rusqlite::Connection;
 
 pub use clock::Clock;
 pub use error::{Error, Result};
+pub use listing_photos::{ListingPhoto, ListingPhotosRequest};
 pub use moderation::ModerationPolicy;
 pub use rate_limit::RateLimit;
 pub use routes::app;

@@ -15,7 +15,7 @@ use crate::auth::Device;
 use crate::error::{AppError, Result};
 use crate::json::AppJson;
 use crate::moderation::{self, ModerationPolicy};
-use crate::{Market, db};
+use crate::{Market, db, search};
 
 /// Highest price accepted: 10 000 000 MAD.
 const MAX_PRICE_CENTIMES: i64 = 1_000_000_000;
@@ -134,8 +134,8 @@ fn upsert(
     tx.execute(
         "INSERT INTO listings
              (id, cooperative_id, title_ar, title_fr, title_en, price_centimes, updated_at_ms,
-              deleted, moderation, rejection_reason, changes_seq)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, NULL, ?9)
+              deleted, moderation, rejection_reason, changes_seq, search_text)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, NULL, ?9, ?10)
          ON CONFLICT (id) DO UPDATE SET
              title_ar = excluded.title_ar,
              title_fr = excluded.title_fr,
@@ -145,7 +145,8 @@ fn upsert(
              deleted = 0,
              moderation = excluded.moderation,
              rejection_reason = NULL,
-             changes_seq = excluded.changes_seq
+             changes_seq = excluded.changes_seq,
+             search_text = excluded.search_text
          WHERE excluded.updated_at_ms >= listings.updated_at_ms
            AND excluded.cooperative_id = listings.cooperative_id",
         params![
@@ -157,7 +158,8 @@ fn upsert(
             listing.price_centimes,
             listing.updated_at_ms,
             moderation::to_sql(policy.state_after_push()),
-            seq
+            seq,
+            search::search_text([&listing.ar, &listing.fr, &listing.en].map(|t| t.as_deref())),
         ],
     )?;
     Ok(())

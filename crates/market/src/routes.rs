@@ -13,7 +13,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::AppError;
-use crate::{Market, catalog, enroll, openapi, pages, photos, pull, push, tus};
+use crate::{Market, catalog, enroll, listing_photos, openapi, pages, photos, pull, push, tus};
 
 /// The marketplace's HTTP app, ready for `axum::serve`.
 pub fn app(market: Market) -> Router {
@@ -23,6 +23,7 @@ pub fn app(market: Market) -> Router {
         .merge(push::router())
         .merge(pull::router())
         .merge(photos::router())
+        .merge(listing_photos::router())
         .merge(tus::router())
         .merge(openapi::router())
         .merge(catalog::router());

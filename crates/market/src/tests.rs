@@ -167,8 +167,19 @@ fn every_route_is_in_the_openapi_document() {
     let paths = document["paths"].as_object().unwrap();
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut seen = 0;
-    for entry in std::fs::read_dir(src).unwrap() {
-        let path = entry.unwrap().path();
+    let mut files = Vec::new();
+    let mut dirs = vec![src];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    for path in files {
         if path.extension().is_none_or(|e| e != "rs") || path.ends_with("tests.rs") {
             continue;
         }
@@ -262,4 +273,23 @@ fn listings_from_before_moderation_are_approved_and_in_the_change_feed() {
         ]
     );
     assert_eq!(db::next_change_seq(&conn).unwrap(), 3);
+}
+
+#[test]
+fn search_normalises_arabic_and_french() {
+    fn check(input: &str, expect: &str) {
+        assert_eq!(crate::search::normalise(input), expect, "{input}");
+    }
+    check("Tapis BÉNI-Ouarain", "tapis beni ouarain");
+    check("Crème brûlée, ça !", "creme brulee ca");
+    check("زَرْبِيَّة", "زربيه"); // harakat dropped, ة → ه
+    check("أمازيغي إبريق آنية", "امازيغي ابريق انيه");
+    check("مـــغـربي", "مغربي"); // tatweel
+    check("مستشفى", "مستشفي"); // ى → ي
+    check("  ", "");
+    assert_eq!(
+        crate::search::search_text([Some("Tapis"), None, Some("Rug")]),
+        " tapis rug "
+    );
+    assert_eq!(crate::search::query_words("100% laine_"), ["100", "laine"]);
 }

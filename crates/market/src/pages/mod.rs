@@ -1,14 +1,20 @@
-//! The public catalog as HTML: `GET /?lang=ar|fr|en`.
+//! The public catalog as HTML, in Arabic (right to left), French or
+//! English: home `/`, `/search?q=`, a cooperative `/c/{slug}` and a listing
+//! `/l/{id}`. Every link keeps the page's `?lang=`. Only approved,
+//! published, undeleted listings appear; anything else is a 404 page.
+
+mod listing;
+mod words;
 
 use askama::Template;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use axum::extract::{Path, Query, State};
 use axum::http::header::{
-    ACCEPT_LANGUAGE, CONTENT_SECURITY_POLICY as CONTENT_SECURITY_POLICY_HEADER,
+    ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_SECURITY_POLICY as CONTENT_SECURITY_POLICY_HEADER, VARY,
 };
-use axum::response::{Html, IntoResponse};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use protocol::PublicListing;
 use serde::Deserialize;
@@ -16,115 +22,246 @@ use serde::Deserialize;
 use crate::error::{AppError, Error};
 use crate::lang::Lang;
 use crate::price::format_mad;
-use crate::{Market, catalog};
+use crate::{Market, catalog, cooperative, search};
+use words::{Words, words};
 
 pub(crate) fn router() -> Router<Market> {
-    Router::new().route("/", get(index))
+    Router::new()
+        .route("/", get(index))
+        .route("/search", get(search_page))
+        .route("/c/{slug}", get(cooperative_page))
+        .route("/l/{id}", get(listing::page))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 struct PageQuery {
     lang: Option<String>,
+    q: Option<String>,
 }
 
-/// The page's words in one language.
-struct Words {
-    title: &'static str,
-    intro: &'static str,
-    empty: &'static str,
-    languages: &'static str,
-}
-
-fn words(lang: Lang) -> &'static Words {
-    match lang {
-        Lang::Ar => &Words {
-            title: "هانوت — منتجات التعاونيات",
-            intro: "منتجات صنعتها تعاونيات الحرفيين في المغرب.",
-            empty: "لا توجد منتجات بعد.",
-            languages: "اللغة",
-        },
-        Lang::Fr => &Words {
-            title: "Hanout — produits des coopératives",
-            intro: "Des produits faits main par des coopératives d’artisans du Maroc.",
-            empty: "Aucun produit pour l’instant.",
-            languages: "Langue",
-        },
-        Lang::En => &Words {
-            title: "Hanout — cooperative products",
-            intro: "Handmade products from artisan cooperatives in Morocco.",
-            empty: "No products yet.",
-            languages: "Language",
-        },
-    }
-}
-
-#[derive(Template)]
-#[template(path = "catalog.html")]
-struct CatalogHtml {
+/// What every page shows around its content: language, direction, the
+/// search box and the language switch.
+pub(crate) struct Chrome {
     lang: &'static str,
     dir: &'static str,
     words: &'static Words,
+    /// What the search box holds.
+    query: String,
     switch: Vec<LangLink>,
-    listings: Vec<ListingCard>,
 }
 
 struct LangLink {
     code: &'static str,
     name: &'static str,
+    href: String,
     current: bool,
 }
 
+impl Chrome {
+    /// The chrome of the page at `path` (whose query keeps `keep`).
+    fn new(lang: Lang, path: &str, keep: &[(&str, &str)]) -> Chrome {
+        Chrome {
+            lang: lang.code(),
+            dir: lang.dir(),
+            words: words(lang),
+            query: keep
+                .iter()
+                .find(|(k, _)| *k == "q")
+                .map(|(_, v)| (*v).to_owned())
+                .unwrap_or_default(),
+            switch: Lang::ALL
+                .into_iter()
+                .map(|l| LangLink {
+                    code: l.code(),
+                    name: l.native_name(),
+                    href: href(path, keep, l),
+                    current: l == lang,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `path?k=v&…&lang=xx`, URL-encoded.
+fn href(path: &str, keep: &[(&str, &str)], lang: Lang) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in keep {
+        query.append_pair(k, v);
+    }
+    query.append_pair("lang", lang.code());
+    format!("{path}?{}", query.finish())
+}
+
+/// A listing in a list.
 struct ListingCard {
+    href: String,
     title: String,
     price: String,
     cooperative: String,
 }
 
+#[derive(Template)]
+#[template(path = "catalog.html")]
+struct CatalogHtml {
+    chrome: Chrome,
+    heading: String,
+    intro: Option<String>,
+    empty: &'static str,
+    listings: Vec<ListingCard>,
+}
+
 /// The page allows no script and nothing from elsewhere: if escaping ever
-/// failed, an injected `<script>` would still not run.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'";
+/// failed, an injected `<script>` would still not run. Images come from
+/// this server only.
+const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'";
+
+/// Listings change a few times a day: a minute in caches is harmless.
+const HTML_CACHE_CONTROL: &str = "public, max-age=60";
+
+/// The page language from `?lang=`, then `Accept-Language`. A malformed
+/// query string only loses its parameters.
+fn negotiate(
+    query: Result<Query<PageQuery>, QueryRejection>,
+    headers: &HeaderMap,
+) -> (Lang, PageQuery) {
+    let query = query.map_or_else(|_| PageQuery::default(), |Query(q)| q);
+    let accept = headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    (Lang::negotiate(query.lang.as_deref(), accept), query)
+}
+
+/// A rendered page with the catalog's headers.
+fn html(status: StatusCode, page: &impl Template) -> Result<Response, AppError> {
+    let body = page.render().map_err(Error::from)?;
+    let cache = if status.is_success() {
+        HTML_CACHE_CONTROL
+    } else {
+        "no-cache"
+    };
+    Ok((
+        status,
+        [
+            (CONTENT_SECURITY_POLICY_HEADER, CONTENT_SECURITY_POLICY),
+            (CACHE_CONTROL, cache),
+            (VARY, "Accept-Language"),
+        ],
+        Html(body),
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "not_found.html")]
+struct NotFoundHtml {
+    chrome: Chrome,
+}
+
+/// The 404 page, in the visitor's language.
+fn not_found(lang: Lang) -> Result<Response, AppError> {
+    html(
+        StatusCode::NOT_FOUND,
+        &NotFoundHtml {
+            chrome: Chrome::new(lang, "/", &[]),
+        },
+    )
+}
 
 async fn index(
     State(market): State<Market>,
     query: Result<Query<PageQuery>, QueryRejection>,
     headers: HeaderMap,
-) -> Result<impl IntoResponse, AppError> {
-    // A malformed query string only loses its `lang`.
-    let query = query.map_or(PageQuery { lang: None }, |Query(q)| q);
-    let accept = headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
-    let lang = Lang::negotiate(query.lang.as_deref(), accept);
+) -> Result<Response, AppError> {
+    let (lang, _) = negotiate(query, &headers);
     let listings = market
         .run(|conn| catalog::newest(conn, catalog::PAGE_SIZE))
         .await?;
-    let page = CatalogHtml {
-        lang: lang.code(),
-        dir: lang.dir(),
-        words: words(lang),
-        switch: Lang::ALL
-            .into_iter()
-            .map(|l| LangLink {
-                code: l.code(),
-                name: l.native_name(),
-                current: l == lang,
-            })
-            .collect(),
-        listings: listings.iter().map(|l| card(l, lang)).collect(),
-    };
-    let html = page.render().map_err(Error::from)?;
-    Ok((
-        [(CONTENT_SECURITY_POLICY_HEADER, CONTENT_SECURITY_POLICY)],
-        Html(html),
-    ))
+    let w = words(lang);
+    html(
+        StatusCode::OK,
+        &CatalogHtml {
+            chrome: Chrome::new(lang, "/", &[]),
+            heading: w.title.to_owned(),
+            intro: Some(w.intro.to_owned()),
+            empty: w.empty,
+            listings: cards(&listings, lang),
+        },
+    )
 }
 
-fn card(listing: &PublicListing, lang: Lang) -> ListingCard {
-    ListingCard {
-        title: listing
-            .title
-            .get(lang.code())
-            .unwrap_or_default()
-            .to_owned(),
-        price: format_mad(listing.price_centimes, lang),
-        cooperative: listing.cooperative.name.clone(),
-    }
+async fn search_page(
+    State(market): State<Market>,
+    query: Result<Query<PageQuery>, QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let (lang, query) = negotiate(query, &headers);
+    let q = query.q.unwrap_or_default();
+    let words_of_q = search::query_words(&q);
+    let listings = market
+        .run(move |conn| catalog::search(conn, &words_of_q, catalog::PAGE_SIZE))
+        .await?;
+    let w = words(lang);
+    html(
+        StatusCode::OK,
+        &CatalogHtml {
+            heading: format!("{} « {} »", w.results_for, q.trim()),
+            chrome: Chrome::new(lang, "/search", &[("q", &q)]),
+            intro: None,
+            empty: w.no_results,
+            listings: cards(&listings, lang),
+        },
+    )
+}
+
+async fn cooperative_page(
+    State(market): State<Market>,
+    Path(slug): Path<String>,
+    query: Result<Query<PageQuery>, QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let (lang, _) = negotiate(query, &headers);
+    let lookup = slug.clone();
+    let found = market
+        .run(move |conn| {
+            let Some(coop) = cooperative::by_slug(conn, &lookup)? else {
+                return Ok(None);
+            };
+            let listings = catalog::of_cooperative(conn, coop.id, catalog::PAGE_SIZE)?;
+            Ok(Some((coop, listings)))
+        })
+        .await?;
+    let Some((coop, listings)) = found else {
+        return not_found(lang);
+    };
+    let w = words(lang);
+    html(
+        StatusCode::OK,
+        &CatalogHtml {
+            chrome: Chrome::new(lang, &format!("/c/{}", coop.slug), &[]),
+            heading: coop.name,
+            intro: Some(w.cooperative.to_owned()),
+            empty: w.empty,
+            listings: cards(&listings, lang),
+        },
+    )
+}
+
+fn cards(listings: &[PublicListing], lang: Lang) -> Vec<ListingCard> {
+    listings
+        .iter()
+        .map(|listing| ListingCard {
+            href: href(&format!("/l/{}", listing.id), &[], lang),
+            title: title(listing, lang),
+            price: format_mad(listing.price_centimes, lang),
+            cooperative: listing.cooperative.name.clone(),
+        })
+        .collect()
+}
+
+/// The title in `lang`, or in another language if it has none in `lang`.
+fn title(listing: &PublicListing, lang: Lang) -> String {
+    listing
+        .title
+        .get(lang.code())
+        .unwrap_or_default()
+        .to_owned()
 }

@@ -89,7 +89,8 @@ async fn every_documented_route_is_served() {
     for (path, operations) in paths {
         let concrete = path
             .replace("{id}", &Uuid::now_v7().to_string())
-            .replace("{file}", "x.jpg");
+            .replace("{file}", "x.jpg")
+            .replace("{slug}", "atlas");
         for method in operations.as_object().unwrap().keys() {
             let request = axum::http::Request::builder()
                 .method(method.to_uppercase().as_str())

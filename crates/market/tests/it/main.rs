@@ -3,9 +3,12 @@
 //! listening server and the real binary.
 
 mod catalog;
+mod catalog_pages;
+mod chromium;
 mod cli;
 mod devices;
 mod enroll;
+mod listing_photos;
 mod moderation;
 mod pages;
 mod photos;

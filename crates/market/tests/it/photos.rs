@@ -613,3 +613,11 @@ async fn a_server_missing_the_bytes_rewinds_the_offset() {
             .is_empty()
     );
 }
+
+/// Uploads `bytes` over tus in one checked chunk; returns their SHA-256.
+pub(crate) async fn upload(t: &TestMarket, token: &str, bytes: &[u8]) -> String {
+    let location = create(t, token, bytes).await;
+    let (status, _) = send_chunk(t, token, &location, bytes, 0, bytes.len()).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    sha256_hex(bytes)
+}

@@ -1,0 +1,144 @@
+//! `PUT /v1/listings/{id}/photos`: which photos a listing shows, in order.
+//! A device sets them for its own cooperative's listings only, and only
+//! with photos the blob store already holds (upload them over tus first).
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::put;
+use protocol::ErrorKind;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::auth::Device;
+use crate::error::{AppError, Result};
+use crate::json::AppJson;
+use crate::{Market, blobs};
+
+/// Most photos one listing shows.
+pub const MAX_LISTING_PHOTOS: usize = 20;
+
+/// The body of `PUT /v1/listings/{id}/photos`. Defined here, not in
+/// `protocol`, until the wire types take listing photos.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListingPhotosRequest {
+    /// In display order; the first is the listing's main photo.
+    pub photos: Vec<ListingPhoto>,
+}
+
+/// One photo in two sizes, each named by the SHA-256 of its JPEG.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListingPhoto {
+    /// Up to 1600 px wide.
+    pub display: String,
+    /// 320 px wide.
+    pub thumb: String,
+}
+
+pub(crate) fn router() -> Router<Market> {
+    Router::new().route("/listings/{id}/photos", put(set_photos))
+}
+
+/// Why the photos were not set.
+enum Refusal {
+    UnknownListing,
+    OtherCooperative,
+    MissingBlobs(Vec<String>),
+}
+
+async fn set_photos(
+    State(market): State<Market>,
+    device: Device,
+    Path(id): Path<String>,
+    AppJson(request): AppJson<ListingPhotosRequest>,
+) -> Result<StatusCode, AppError> {
+    let unknown = || AppError::NotFound(format!("no listing has the id `{id}`, or it was deleted"));
+    let listing_id = Uuid::parse_str(&id).map_err(|_| unknown())?;
+    let count = request.photos.len();
+    if count > MAX_LISTING_PHOTOS {
+        return Err(AppError::PayloadTooLarge(format!(
+            "this sets {count} photos; a listing shows at most {MAX_LISTING_PHOTOS} — keep the best ones"
+        )));
+    }
+    let photos: Vec<(String, String)> = request
+        .photos
+        .into_iter()
+        .map(|p| (p.display.to_ascii_lowercase(), p.thumb.to_ascii_lowercase()))
+        .collect();
+    if let Some(bad) = photos
+        .iter()
+        .flat_map(|(d, t)| [d, t])
+        .find(|h| !blobs::is_sha256(h))
+    {
+        return Err(AppError::BadRequest(format!(
+            "`{bad}` is not a SHA-256 — send 64 hex digits per photo"
+        )));
+    }
+    let refused = market
+        .run(move |conn| set(conn, device, listing_id, &photos))
+        .await?;
+    match refused {
+        None => {
+            tracing::info!(device_id = %device.id, %listing_id, photos = count, "listing photos set");
+            Ok(StatusCode::NO_CONTENT)
+        }
+        Some(Refusal::UnknownListing) => Err(unknown()),
+        Some(Refusal::OtherCooperative) => Err(AppError::Status {
+            status: StatusCode::FORBIDDEN,
+            kind: ErrorKind::Forbidden,
+            message: format!("the listing `{id}` belongs to another cooperative"),
+        }),
+        Some(Refusal::MissingBlobs(missing)) => Err(AppError::Status {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            kind: ErrorKind::BadRequest,
+            message: format!(
+                "this server does not have the photos {} — upload them first (POST /v1/photos/missing says which)",
+                missing.join(", ")
+            ),
+        }),
+    }
+}
+
+/// Replaces the listing's photos, or says why not.
+fn set(
+    conn: &mut Connection,
+    device: Device,
+    listing_id: Uuid,
+    photos: &[(String, String)],
+) -> Result<Option<Refusal>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let id = listing_id.to_string();
+    let owner: Option<(String, bool)> = tx
+        .query_row(
+            "SELECT cooperative_id, deleted FROM listings WHERE id = ?1",
+            [&id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    match owner {
+        None | Some((_, true)) => return Ok(Some(Refusal::UnknownListing)),
+        Some((owner, false)) if owner != device.cooperative_id.to_string() => {
+            return Ok(Some(Refusal::OtherCooperative));
+        }
+        Some(_) => {}
+    }
+    let hashes: Vec<String> = photos
+        .iter()
+        .flat_map(|(d, t)| [d.clone(), t.clone()])
+        .collect();
+    let missing = blobs::missing(&tx, &hashes)?;
+    if !missing.is_empty() {
+        return Ok(Some(Refusal::MissingBlobs(missing)));
+    }
+    tx.execute("DELETE FROM listing_photos WHERE listing_id = ?1", [&id])?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO listing_photos (listing_id, position, display, thumb) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (position, (display, thumb)) in photos.iter().enumerate() {
+        insert.execute(params![id, position as i64, display, thumb])?;
+    }
+    drop(insert);
+    tx.commit()?;
+    Ok(None)
+}

@@ -1,0 +1,229 @@
+//! tus core: `HEAD` (where is the upload?) and `PATCH` (append a checked
+//! chunk; the last one is hashed and moved into the blob store).
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+pub(super) async fn status(
+    State(market): State<Market>,
+    device: Device,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Response, AppError> {
+    let now_ms = market.now_ms();
+    let key = id.clone();
+    let mut upload = market
+        .run(move |conn| live_upload(conn, &key, device, now_ms))
+        .await??;
+    if upload.offset == upload.length && !upload.completed {
+        finish(&market, &id, &upload.sha256, upload.length).await?;
+        upload = market
+            .run(move |conn| live_upload(conn, &id, device, now_ms))
+            .await??;
+    }
+    let mut headers = HeaderMap::new();
+    headers.insert(UPLOAD_OFFSET, upload.offset.into());
+    headers.insert(UPLOAD_LENGTH, upload.length.into());
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if !upload.completed {
+        headers.insert(UPLOAD_EXPIRES, http_date(upload.expires_at_ms));
+    }
+    Ok((StatusCode::OK, headers).into_response())
+}
+
+pub(super) async fn append(
+    State(market): State<Market>,
+    device: Device,
+    UrlPath(id): UrlPath<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let content_type_ok = headers
+        .get(CONTENT_TYPE)
+        .is_some_and(|v| v == OFFSET_OCTET_STREAM);
+    if !content_type_ok {
+        return Err(status_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorKind::BadRequest,
+            format!("a PATCH carries `Content-Type: {OFFSET_OCTET_STREAM}`"),
+        ));
+    }
+    let offset = header_u64(&headers, &UPLOAD_OFFSET).ok_or_else(|| {
+        AppError::BadRequest("send the chunk's position as `Upload-Offset`".to_owned())
+    })?;
+    let checksum = headers
+        .get(UPLOAD_CHECKSUM)
+        .map(|v| parse_checksum(v.to_str().unwrap_or_default()))
+        .transpose()?;
+    let now_ms = market.now_ms();
+    let data_dir = market.data_dir().to_owned();
+    let id_for_finish = id.clone();
+    let (offset, upload, written) = market
+        .run(move |conn| {
+            let upload = match live_upload(conn, &id, device, now_ms)? {
+                Ok(upload) => upload,
+                Err(refusal) => return Ok(Err(refusal)),
+            };
+            if offset != upload.offset {
+                return Ok(Err(status_error(
+                    StatusCode::CONFLICT,
+                    ErrorKind::BadRequest,
+                    format!(
+                        "this chunk starts at byte {offset} but the server has {} — ask with HEAD and resume from there",
+                        upload.offset
+                    ),
+                )));
+            }
+            if let Some(expected) = checksum {
+                let actual: [u8; 32] = Sha256::digest(&body).into();
+                if actual != expected {
+                    return Ok(Err(checksum_mismatch(
+                        "this chunk does not match its `Upload-Checksum` — send it again".to_owned(),
+                    )));
+                }
+            }
+            let end = offset + body.len() as u64;
+            if end > upload.length {
+                return Ok(Err(AppError::BadRequest(format!(
+                    "this chunk ends at byte {end}, past the upload's length {}",
+                    upload.length
+                ))));
+            }
+            write_chunk(conn, &data_dir, &id, &upload, &body)
+                .map(|r| r.map(|written| (end, upload, written)))
+        })
+        .await??;
+    if let Written::Full = written {
+        finish(&market, &id_for_finish, &upload.sha256, upload.length).await?;
+    }
+    let mut headers = HeaderMap::new();
+    headers.insert(UPLOAD_OFFSET, offset.into());
+    if offset < upload.length {
+        headers.insert(UPLOAD_EXPIRES, http_date(upload.expires_at_ms));
+    }
+    Ok((StatusCode::NO_CONTENT, headers).into_response())
+}
+
+/// Appends `chunk` at the upload's offset and counts it; after the last
+/// chunk, checks the whole file.
+///
+/// Runs while holding the database connection, so two PATCHes of one
+/// upload (a client retrying while its first request is still in flight)
+/// never interleave their writes: the second sees the first's offset and
+/// gets 409. The price is that chunk writes are serialised with all other
+/// database work of this process; chunks are small and this is one fsync.
+fn write_chunk(
+    conn: &mut Connection,
+    data_dir: &Path,
+    id: &str,
+    upload: &Upload,
+    chunk: &[u8],
+) -> Result<Result<Written, AppError>> {
+    let part = part_path(data_dir, id);
+    if let Some(dir) = part.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    let mut file = OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(false)
+        .open(&part)?;
+    let on_disk = file.metadata()?.len();
+    if on_disk < upload.offset {
+        // The bytes counted so far are not here: another server process
+        // without this data directory took the earlier chunks, or the disk
+        // lost them. Count only what is here and send the client back to it.
+        let here = i64::try_from(on_disk).unwrap_or(0);
+        conn.execute(
+            "UPDATE uploads SET upload_offset = ?1 WHERE id = ?2",
+            params![here, id],
+        )?;
+        tracing::warn!(
+            upload_id = id,
+            on_disk,
+            counted = upload.offset,
+            "upload bytes missing; offset rewound"
+        );
+        return Ok(Err(AppError::Status {
+            status: StatusCode::CONFLICT,
+            kind: ErrorKind::BadRequest,
+            message: format!(
+                "this server has only {on_disk} bytes of the upload — ask with HEAD and resume from there"
+            ),
+        }));
+    }
+    // Bytes past the committed offset are from a chunk that was never
+    // counted: drop them.
+    file.set_len(upload.offset)?;
+    file.seek(SeekFrom::Start(upload.offset))?;
+    file.write_all(chunk)?;
+    file.sync_data()?;
+    drop(file);
+    let end = upload.offset + chunk.len() as u64;
+    let end_sql = i64::try_from(end).unwrap_or(i64::MAX);
+    if end < upload.length {
+        conn.execute(
+            "UPDATE uploads SET upload_offset = ?1 WHERE id = ?2",
+            params![end_sql, id],
+        )?;
+        return Ok(Ok(Written::Partial));
+    }
+    let actual = sha256_file(&part)?;
+    if actual != upload.sha256 {
+        remove_if_present(&part)?;
+        conn.execute("DELETE FROM uploads WHERE id = ?1", [id])?;
+        tracing::warn!(upload_id = id, "upload discarded: SHA-256 mismatch");
+        return Ok(Err(checksum_mismatch(format!(
+            "the uploaded file's SHA-256 is {actual}, not the declared {} — the upload was discarded; upload the photo again",
+            upload.sha256
+        ))));
+    }
+    // All bytes are here and right; `finish` moves them to the blob store.
+    conn.execute(
+        "UPDATE uploads SET upload_offset = ?1 WHERE id = ?2",
+        params![end_sql, id],
+    )?;
+    Ok(Ok(Written::Full))
+}
+
+/// What a PATCH left behind.
+enum Written {
+    Partial,
+    /// Every byte arrived and the file hashes to the declared SHA-256.
+    Full,
+}
+
+/// Moves a full, verified upload into the blob store, records the photo
+/// and marks the upload complete. Runs after the last PATCH, outside the
+/// database lock (the blob store may be a remote bucket); HEAD runs it again
+/// for an upload whose server stopped half-way through, so every step may
+/// find its work done already.
+async fn finish(market: &Market, id: &str, sha256: &str, length: u64) -> Result<()> {
+    let part = part_path(market.data_dir(), id);
+    if part.exists() {
+        market.blobs().put_file(sha256, part).await?;
+    }
+    let stored = market.blobs().contains(sha256).await?;
+    let now_ms = market.now_ms();
+    let (id, sha256) = (id.to_owned(), sha256.to_owned());
+    let size = i64::try_from(length).unwrap_or(i64::MAX);
+    market
+        .run(move |conn| {
+            let tx = conn.transaction()?;
+            if stored {
+                blobs::record(&tx, &sha256, size, now_ms)?;
+                tx.execute(
+                    "UPDATE uploads SET completed_at = ?1 WHERE id = ?2",
+                    params![now_ms, id],
+                )?;
+                tracing::info!(upload_id = %id, %sha256, "photo stored");
+            } else {
+                // Neither the bytes nor the blob: forget the upload, so the
+                // device's next HEAD (404) makes it start again.
+                tx.execute("DELETE FROM uploads WHERE id = ?1", [&id])?;
+                tracing::warn!(upload_id = %id, "upload lost its bytes; dropped");
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+}

@@ -1,0 +1,110 @@
+//! tus creation: `POST /v1/uploads` with `Upload-Length` and
+//! `Upload-Metadata`.
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+pub(super) async fn create(
+    State(market): State<Market>,
+    device: Device,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    if headers.contains_key(UPLOAD_DEFER_LENGTH) {
+        return Err(AppError::BadRequest(
+            "this server needs the size up front — send `Upload-Length`".to_owned(),
+        ));
+    }
+    let length = header_u64(&headers, &UPLOAD_LENGTH).ok_or_else(|| {
+        AppError::BadRequest("send the photo's size in bytes as `Upload-Length`".to_owned())
+    })?;
+    if length == 0 {
+        return Err(AppError::BadRequest("the photo is empty".to_owned()));
+    }
+    if length > MAX_UPLOAD_BYTES {
+        return Err(AppError::PayloadTooLarge(format!(
+            "the photo is {} MB; the limit is {} MB — export a smaller JPEG",
+            length.div_ceil(1024 * 1024),
+            MAX_UPLOAD_BYTES / (1024 * 1024)
+        )));
+    }
+    let metadata = headers
+        .get(UPLOAD_METADATA)
+        .map(|v| v.to_str().map_err(|_| ()).and_then(parse_metadata))
+        .transpose()
+        .map_err(|()| {
+            AppError::BadRequest(
+                "`Upload-Metadata` must be `key base64,key base64…` with UTF-8 values".to_owned(),
+            )
+        })?
+        .unwrap_or_default();
+    let sha256 = metadata
+        .iter()
+        .find(|(k, _)| k == "sha256")
+        .and_then(|(_, v)| v.as_deref())
+        .map(str::to_ascii_lowercase)
+        .filter(|h| blobs::is_sha256(h))
+        .ok_or_else(|| {
+            AppError::BadRequest(
+                "`Upload-Metadata` needs `sha256`: the photo's SHA-256 as 64 hex digits".to_owned(),
+            )
+        })?;
+    let filename = metadata
+        .into_iter()
+        .find(|(k, _)| k == "filename")
+        .and_then(|(_, v)| v)
+        .filter(|name| name.chars().count() <= MAX_FILENAME_CHARS);
+
+    let id = Uuid::now_v7();
+    let now_ms = market.now_ms();
+    let expires_at_ms = now_ms + UPLOAD_LIFETIME_MS;
+    let data_dir = market.data_dir().to_owned();
+    market
+        .run(move |conn| {
+            drop_expired(conn, &data_dir, now_ms)?;
+            conn.execute(
+                "INSERT INTO uploads
+                     (id, cooperative_id, device_id, length, sha256, filename, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    id.to_string(),
+                    device.cooperative_id.to_string(),
+                    device.id.to_string(),
+                    i64::try_from(length).unwrap_or(i64::MAX),
+                    sha256,
+                    filename,
+                    now_ms,
+                    expires_at_ms
+                ],
+            )?;
+            Ok(())
+        })
+        .await?;
+    tracing::info!(device_id = %device.id, upload_id = %id, length, "upload created");
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        LOCATION,
+        header_value(format!("{}/uploads/{id}", protocol::API_PREFIX)),
+    );
+    headers.insert(UPLOAD_EXPIRES, http_date(expires_at_ms));
+    Ok((StatusCode::CREATED, headers).into_response())
+}
+
+/// `Upload-Metadata`: comma-separated `key base64(value)`, the value
+/// optional. Keys keep their order.
+pub(crate) fn parse_metadata(header: &str) -> Result<Vec<(String, Option<String>)>, ()> {
+    let mut pairs: Vec<(String, Option<String>)> = Vec::new();
+    for pair in header.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (key, value) = match pair.split_once(' ') {
+            Some((key, value)) => {
+                let bytes = BASE64.decode(value.trim()).map_err(|_| ())?;
+                (key, Some(String::from_utf8(bytes).map_err(|_| ())?))
+            }
+            None => (pair, None),
+        };
+        if key.is_empty() || pairs.iter().any(|(k, _)| k == key) {
+            return Err(());
+        }
+        pairs.push((key.to_owned(), value));
+    }
+    Ok(pairs)
+}

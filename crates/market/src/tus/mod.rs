@@ -1,0 +1,196 @@
+//! Photo uploads over tus 1.0 (<https://tus.io/protocols/resumable-upload>):
+//! core, creation, checksum (sha256), expiration and termination, at
+//! `/v1/uploads`.
+//!
+//! A device creates an upload with `Upload-Length` and `Upload-Metadata`
+//! (`sha256` = the photo's SHA-256 in hex, `filename`), then PATCHes chunks.
+//! Each chunk is taken whole or not at all: it is read to the end, checked
+//! against `Upload-Checksum` when given, appended to `<data>/uploads/ID.part`
+//! and only then counted in the offset, which lives in the database so any
+//! server process can take the next chunk. A chunk cut off mid-way leaves
+//! the offset where it was; the client asks (HEAD) and sends it again. When
+//! the last byte arrives the whole file must hash to the declared SHA-256;
+//! it then moves into the blob store.
+//!
+//! Chunks are bounded by the server's request body limit (4 MiB by
+//! default) and its request timeout: on a slow link, send small chunks.
+//!
+//! The `.part` files are on the local disk even when the photos go to a
+//! bucket: server processes behind a load balancer need a shared data
+//! directory (or sticky sessions) for uploads to progress. A process that
+//! lacks the bytes rewinds the offset to what it has and answers 409, so
+//! nothing wrong is ever stored — the upload restarts instead.
+
+use std::fs::{self, OpenOptions};
+use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path as UrlPath, Request, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::options;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use protocol::ErrorKind;
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::Market;
+use crate::auth::Device;
+use crate::blobs::{self, remove_if_present};
+use crate::error::{AppError, Result};
+
+mod core;
+mod create;
+mod storage;
+mod terminate;
+
+use self::core::{append, status};
+use create::create;
+#[cfg(test)]
+pub(crate) use create::parse_metadata;
+use storage::{drop_expired, live_upload, part_path, sha256_file, upload};
+use terminate::terminate;
+
+pub(crate) const TUS_VERSION: &str = "1.0.0";
+const TUS_EXTENSIONS: &str = "creation,checksum,expiration,termination";
+/// Largest photo accepted, in bytes.
+pub(crate) const MAX_UPLOAD_BYTES: u64 = 64 * 1024 * 1024;
+/// An unfinished upload is dropped this long after its creation.
+pub(crate) const UPLOAD_LIFETIME_MS: i64 = 24 * 60 * 60 * 1000;
+const MAX_FILENAME_CHARS: usize = 255;
+
+const TUS_RESUMABLE: HeaderName = HeaderName::from_static("tus-resumable");
+const TUS_VERSION_HEADER: HeaderName = HeaderName::from_static("tus-version");
+const TUS_EXTENSION: HeaderName = HeaderName::from_static("tus-extension");
+const TUS_MAX_SIZE: HeaderName = HeaderName::from_static("tus-max-size");
+const TUS_CHECKSUM_ALGORITHM: HeaderName = HeaderName::from_static("tus-checksum-algorithm");
+const UPLOAD_LENGTH: HeaderName = HeaderName::from_static("upload-length");
+const UPLOAD_OFFSET: HeaderName = HeaderName::from_static("upload-offset");
+const UPLOAD_METADATA: HeaderName = HeaderName::from_static("upload-metadata");
+const UPLOAD_DEFER_LENGTH: HeaderName = HeaderName::from_static("upload-defer-length");
+const UPLOAD_CHECKSUM: HeaderName = HeaderName::from_static("upload-checksum");
+const UPLOAD_EXPIRES: HeaderName = HeaderName::from_static("upload-expires");
+const OFFSET_OCTET_STREAM: &str = "application/offset+octet-stream";
+
+pub(crate) fn router() -> Router<Market> {
+    Router::new()
+        .route("/uploads", options(discover).post(create))
+        .route(
+            "/uploads/{id}",
+            options(discover)
+                .head(status)
+                .patch(append)
+                .delete(terminate),
+        )
+        .route_layer(middleware::from_fn(tus_resumable))
+}
+
+/// Every answer says `Tus-Resumable: 1.0.0`; every request but OPTIONS
+/// must say it too (412 otherwise, as the spec asks).
+async fn tus_resumable(request: Request, next: Next) -> Response {
+    let version_ok = request
+        .headers()
+        .get(TUS_RESUMABLE)
+        .is_some_and(|v| v == TUS_VERSION);
+    let mut response = if version_ok || request.method() == Method::OPTIONS {
+        next.run(request).await
+    } else {
+        let mut response = status_error(
+            StatusCode::PRECONDITION_FAILED,
+            ErrorKind::BadRequest,
+            format!("this server speaks tus {TUS_VERSION} — send `Tus-Resumable: {TUS_VERSION}`"),
+        )
+        .into_response();
+        response
+            .headers_mut()
+            .insert(TUS_VERSION_HEADER, HeaderValue::from_static(TUS_VERSION));
+        response
+    };
+    response
+        .headers_mut()
+        .insert(TUS_RESUMABLE, HeaderValue::from_static(TUS_VERSION));
+    response
+}
+
+async fn discover() -> Response {
+    let mut headers = HeaderMap::new();
+    headers.insert(TUS_VERSION_HEADER, HeaderValue::from_static(TUS_VERSION));
+    headers.insert(TUS_EXTENSION, HeaderValue::from_static(TUS_EXTENSIONS));
+    headers.insert(TUS_CHECKSUM_ALGORITHM, HeaderValue::from_static("sha256"));
+    headers.insert(TUS_MAX_SIZE, MAX_UPLOAD_BYTES.into());
+    (StatusCode::NO_CONTENT, headers).into_response()
+}
+
+/// An upload as the database holds it.
+#[derive(Debug)]
+struct Upload {
+    length: u64,
+    offset: u64,
+    sha256: String,
+    expires_at_ms: i64,
+    completed: bool,
+}
+
+// ---- headers ----
+
+/// `Upload-Checksum: sha256 <base64 digest>`.
+fn parse_checksum(value: &str) -> Result<[u8; 32], AppError> {
+    let (algorithm, digest) = value.trim().split_once(' ').unwrap_or((value, ""));
+    if !algorithm.eq_ignore_ascii_case("sha256") {
+        return Err(AppError::BadRequest(format!(
+            "the checksum algorithm `{algorithm}` is not supported — use sha256"
+        )));
+    }
+    BASE64
+        .decode(digest.trim())
+        .ok()
+        .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+        .ok_or_else(|| {
+            AppError::BadRequest(
+                "`Upload-Checksum` must be `sha256 <base64 of the 32-byte digest>`".to_owned(),
+            )
+        })
+}
+
+/// A header holding a non-negative decimal integer, as tus requires.
+fn header_u64(headers: &HeaderMap, name: &HeaderName) -> Option<u64> {
+    let text = headers.get(name)?.to_str().ok()?;
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+fn http_date(ms: i64) -> HeaderValue {
+    let time = UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0));
+    header_value(httpdate::fmt_http_date(time))
+}
+
+fn header_value(text: String) -> HeaderValue {
+    HeaderValue::try_from(text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+fn status_error(status: StatusCode, kind: ErrorKind, message: String) -> AppError {
+    AppError::Status {
+        status,
+        kind,
+        message,
+    }
+}
+
+/// tus's 460 Checksum Mismatch.
+fn checksum_mismatch(message: String) -> AppError {
+    let status = StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST);
+    status_error(status, ErrorKind::BadRequest, message)
+}
+
+fn unknown_upload(id: &str) -> AppError {
+    AppError::NotFound(format!("no upload `{id}` — create one with POST"))
+}

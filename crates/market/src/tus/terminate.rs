@@ -1,0 +1,23 @@
+//! tus termination: `DELETE /v1/uploads/{id}`.
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+pub(super) async fn terminate(
+    State(market): State<Market>,
+    device: Device,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Response, AppError> {
+    let data_dir = market.data_dir().to_owned();
+    market
+        .run(move |conn| {
+            if upload(conn, &id, device)?.is_none() {
+                return Ok(Err(unknown_upload(&id)));
+            }
+            remove_if_present(&part_path(&data_dir, &id))?;
+            conn.execute("DELETE FROM uploads WHERE id = ?1", [&id])?;
+            Ok(Ok(()))
+        })
+        .await??;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

@@ -1,0 +1,119 @@
+//! `PUT /v1/listings/{id}/photos`: a cooperative sets its own listings'
+//! photos, with photos the server holds, and no one else's.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use market::{ListingPhoto, ListingPhotosRequest};
+use protocol::ErrorKind;
+use uuid::Uuid;
+
+use crate::photos::{photo, sha256_hex, upload};
+use crate::{TestMarket, delete, error_kind, get, test_market, upsert};
+
+pub(crate) fn set_photos(id: Uuid, token: &str, photos: &[(&str, &str)]) -> Request<Body> {
+    let body = ListingPhotosRequest {
+        photos: photos
+            .iter()
+            .map(|(display, thumb)| ListingPhoto {
+                display: (*display).to_owned(),
+                thumb: (*thumb).to_owned(),
+            })
+            .collect(),
+    };
+    Request::put(format!("/v1/listings/{id}/photos"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::from(serde_json::to_vec(&body).unwrap()))
+        .unwrap()
+}
+
+/// A market with a listing of `atlas`, its device token and two uploaded
+/// photos (display, thumb).
+async fn with_a_listing() -> (TestMarket, String, Uuid, String, String) {
+    let t = test_market();
+    let device = t.enroll("atlas").await;
+    let id = Uuid::now_v7();
+    t.push(&device.token, vec![upsert(id, "Tapis Azilal", 320_000, 1)])
+        .await;
+    let display = upload(&t, &device.token, &photo(1, 5_000)).await;
+    let thumb = upload(&t, &device.token, &photo(2, 1_000)).await;
+    (t, device.token, id, display, thumb)
+}
+
+async fn listing_page(t: &TestMarket, id: Uuid) -> String {
+    let (status, body) = t.send(get(&format!("/l/{id}?lang=fr"))).await;
+    assert_eq!(status, StatusCode::OK);
+    String::from_utf8(body).unwrap()
+}
+
+#[tokio::test]
+async fn a_cooperative_sets_its_listing_photos_and_the_page_shows_them() {
+    let (t, token, id, display, thumb) = with_a_listing().await;
+    let (status, body) = t.send(set_photos(id, &token, &[(&display, &thumb)])).await;
+    assert_eq!(
+        status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    let html = listing_page(&t, id).await;
+    let img = format!(
+        r#"<img src="/photos/{display}.jpg" srcset="/photos/{thumb}.jpg 320w, /photos/{display}.jpg 1600w" sizes="#
+    );
+    assert!(html.contains(&img), "{html}");
+    assert!(html.contains(r#"alt="Tapis Azilal""#), "{html}");
+
+    // Setting them again replaces them; an empty list removes them.
+    let (status, _) = t.send(set_photos(id, &token, &[])).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(!listing_page(&t, id).await.contains("<img"));
+}
+
+#[tokio::test]
+async fn another_cooperative_is_forbidden() {
+    let (t, _, id, display, thumb) = with_a_listing().await;
+    let intruder = t.enroll("rif").await;
+    let (status, body) = t
+        .send(set_photos(id, &intruder.token, &[(&display, &thumb)]))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(error_kind(&body), ErrorKind::Forbidden);
+    assert!(!listing_page(&t, id).await.contains("<img"));
+}
+
+#[tokio::test]
+async fn photos_the_server_lacks_are_refused() {
+    let (t, token, id, display, _) = with_a_listing().await;
+    let never_uploaded = sha256_hex(b"not uploaded");
+    let (status, body) = t
+        .send(set_photos(id, &token, &[(&display, &never_uploaded)]))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_kind(&body), ErrorKind::BadRequest);
+    let message = String::from_utf8_lossy(&body);
+    assert!(message.contains(&never_uploaded), "{message}");
+    assert!(!message.contains(&display), "{message}");
+    assert!(!listing_page(&t, id).await.contains("<img"));
+}
+
+#[tokio::test]
+async fn unknown_deleted_and_malformed_are_refused() {
+    let (t, token, id, display, thumb) = with_a_listing().await;
+    let (status, body) = t
+        .send(set_photos(Uuid::now_v7(), &token, &[(&display, &thumb)]))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(error_kind(&body), ErrorKind::NotFound);
+
+    let (status, body) = t.send(set_photos(id, &token, &[("nope", &thumb)])).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_kind(&body), ErrorKind::BadRequest);
+
+    let (status, body) = t.send(set_photos(id, "not-a-token", &[])).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(error_kind(&body), ErrorKind::Unauthorized);
+
+    t.push(&token, vec![delete(id)]).await;
+    let (status, _) = t.send(set_photos(id, &token, &[(&display, &thumb)])).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
