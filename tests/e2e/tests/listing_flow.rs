@@ -78,9 +78,10 @@ async fn save_offline_then_go_live() {
     search.clear().await.unwrap();
     search.send_keys("زربيه ورين").await.unwrap();
     wait_for(&client, "[data-testid=listing][data-sync=live]").await;
-    // WebDriver's clear fires no input event; a blank query shows everything again.
+    // WebDriver's clear fires no input event: type and erase a letter so the
+    // query becomes empty the way a user's Backspace makes it.
     search.clear().await.unwrap();
-    search.send_keys(" ").await.unwrap();
+    search.send_keys("x\u{E003}").await.unwrap();
 
     // Arabic is first-class: the whole window turns right-to-left.
     wait_for(&client, "[data-testid=lang-ar]")
