@@ -12,6 +12,7 @@ pub(crate) const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0002_catalog.sql")),
     M::up(include_str!("migrations/0003_search_indexes.sql")),
     M::up(include_str!("migrations/0004_photo_derivatives.sql")),
+    M::up(include_str!("migrations/0005_outbox_indexes.sql")),
 ];
 
 /// The local catalog: one SQLite file, one writer (this connection).

@@ -37,7 +37,7 @@ impl Default for SearchQuery {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sort {
-    /// Newest change first.
+    /// Newest change first; with search words, newest listing first.
     Updated,
     PriceAscending,
     PriceDescending,
@@ -49,19 +49,30 @@ impl Store {
     pub fn search(&self, query: &SearchQuery) -> Result<Vec<Listing>> {
         // Two steps: pick the page's rowids with only cheap columns, then load
         // those few full rows (the sync-state subqueries are per row).
-        let mut sql = "SELECT l.rowid FROM listings l WHERE l.deleted_at_ms IS NULL".to_owned();
+        let fts = query.text.as_deref().and_then(fts_query); // None: only punctuation typed
+        // With words and the default order, walk the matches newest-created
+        // first straight from the index and stop at the page: no need to
+        // find and sort every match of a common word like "tapis".
+        let walk_matches = fts.is_some() && query.sort == Sort::Updated;
+        let mut sql = if walk_matches {
+            "SELECT l.rowid FROM listings_fts f JOIN listings l ON l.rowid = f.rowid WHERE l.deleted_at_ms IS NULL"
+        } else {
+            "SELECT l.rowid FROM listings l WHERE l.deleted_at_ms IS NULL"
+        }
+        .to_owned();
         let mut params: Vec<Box<dyn ToSql>> = Vec::new();
         let mut bind = |sql: &mut String, clause: &str, value: Box<dyn ToSql>| {
             params.push(value);
             sql.push_str(&clause.replace('?', &format!("?{}", params.len())));
         };
-        // Only punctuation typed: no text filter at all.
-        if let Some(fts) = query.text.as_deref().and_then(fts_query) {
-            bind(
+        match fts {
+            Some(fts) if walk_matches => bind(&mut sql, " AND listings_fts MATCH ?", Box::new(fts)),
+            Some(fts) => bind(
                 &mut sql,
                 " AND l.rowid IN (SELECT rowid FROM listings_fts WHERE listings_fts MATCH ?)",
                 Box::new(fts),
-            );
+            ),
+            None => {}
         }
         if let Some(status) = query.status {
             bind(&mut sql, " AND l.status = ?", Box::new(status.as_str()));
@@ -91,6 +102,7 @@ impl Store {
             );
         }
         sql.push_str(match query.sort {
+            Sort::Updated if walk_matches => " ORDER BY f.rowid DESC",
             Sort::Updated => " ORDER BY l.updated_at_ms DESC, l.id DESC",
             Sort::PriceAscending => " ORDER BY l.price_centimes ASC, l.id",
             Sort::PriceDescending => " ORDER BY l.price_centimes DESC, l.id",

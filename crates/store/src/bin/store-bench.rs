@@ -80,6 +80,19 @@ fn main() {
         insert.push(t.elapsed());
     }
 
+    // The floor under any durable commit: one small write + fsync on the same disk.
+    let mut fsync = Vec::new();
+    {
+        use std::io::Write as _;
+        let mut f = std::fs::File::create(dir.join("fsync-probe")).expect("probe");
+        for i in 0..200u32 {
+            let t = Instant::now();
+            f.write_all(&i.to_le_bytes()).expect("write");
+            f.sync_all().expect("fsync");
+            fsync.push(t.elapsed());
+        }
+    }
+
     let mut search = [Vec::new(), Vec::new(), Vec::new()];
     let words = [
         "tapis",
@@ -154,6 +167,8 @@ fn main() {
     };
     let insert_p50 = pct(&mut insert, 0.50);
     let insert_p99 = pct(&mut insert, 0.99);
+    let fsync_p50 = pct(&mut fsync, 0.50);
+    let fsync_p99 = pct(&mut fsync, 0.99);
     let search_p50: Vec<f64> = search.iter_mut().map(|v| pct(v, 0.50)).collect();
     let search_p95: Vec<f64> = search.iter_mut().map(|v| pct(v, 0.95)).collect();
     let page_p95 = pct(&mut page, 0.95);
@@ -166,6 +181,15 @@ fn main() {
     println!(
         "{:<34} {:>9.2} {:>9.2} {:>9}",
         "insert one listing (p99)", insert_p50, insert_p99, "≤ 5"
+    );
+    println!(
+        "{:<34} {:>9.2} {:>9.2} {:>9}",
+        "reference: write + fsync (p99)", fsync_p50, fsync_p99, ""
+    );
+    println!(
+        "insert / raw fsync: p50 {:.1}×, p99 {:.1}× (a WAL commit with synchronous=FULL fsyncs the WAL once)",
+        insert_p50 / fsync_p50.max(1e-9),
+        insert_p99 / fsync_p99.max(1e-9)
     );
     for (n, (p50, p95)) in search_p50.iter().zip(&search_p95).enumerate() {
         println!(
@@ -192,7 +216,7 @@ fn main() {
     );
 
     let json = format!(
-        "{{\n  \"listings\": {LISTINGS},\n  \"insert_p50_ms\": {insert_p50:.3},\n  \"insert_p99_ms\": {insert_p99:.3},\n  \"search_p50_ms\": [{}],\n  \"search_p95_ms_by_words\": [{}],\n  \"search_p95_ms\": {search_p95_max:.3},\n  \"page_p95_ms\": {page_p95:.3},\n  \"file_size_mb\": {size_mb:.1},\n  \"load_seconds\": {load_s:.1}\n}}\n",
+        "{{\n  \"listings\": {LISTINGS},\n  \"insert_p50_ms\": {insert_p50:.3},\n  \"insert_p99_ms\": {insert_p99:.3},\n  \"fsync_p50_ms\": {fsync_p50:.3},\n  \"fsync_p99_ms\": {fsync_p99:.3},\n  \"search_p50_ms\": [{}],\n  \"search_p95_ms_by_words\": [{}],\n  \"search_p95_ms\": {search_p95_max:.3},\n  \"page_p95_ms\": {page_p95:.3},\n  \"file_size_mb\": {size_mb:.1},\n  \"load_seconds\": {load_s:.1}\n}}\n",
         search_p50
             .iter()
             .map(|v| format!("{v:.3}"))

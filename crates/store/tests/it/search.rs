@@ -166,3 +166,42 @@ fn artisan_filter_and_artisan_name_search() {
     );
     assert_eq!(store.search(&text("فاطمه")).unwrap().len(), 1);
 }
+
+#[test]
+fn words_with_filters_and_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let all = store
+        .search(&SearchQuery {
+            text: Some("tapis".into()),
+            category: Some(Category::Carpets),
+            limit: 100,
+            ..SearchQuery::default()
+        })
+        .unwrap();
+    assert!(all.len() >= 3, "the demo catalog has several rugs");
+    assert!(all.iter().all(|l| l.category == Category::Carpets));
+    // Newest listing first, and pages are slices of the whole.
+    assert!(all.windows(2).all(|w| w[0].id > w[1].id));
+    let page = store
+        .search(&SearchQuery {
+            text: Some("tapis".into()),
+            category: Some(Category::Carpets),
+            limit: 2,
+            offset: 1,
+            ..SearchQuery::default()
+        })
+        .unwrap();
+    assert_eq!(page, all[1..3].to_vec());
+    // A filter that excludes every match.
+    assert!(
+        store
+            .search(&SearchQuery {
+                text: Some("tapis".into()),
+                category: Some(Category::Food),
+                ..SearchQuery::default()
+            })
+            .unwrap()
+            .is_empty()
+    );
+}
