@@ -359,28 +359,7 @@ pub(crate) fn replace(
         unit = ?12, dimensions = ?13, weight_grams = ?14, materials = ?15, origin = ?16, region = ?17,
         tags = ?18, status = ?19, artisan_id = ?20
          WHERE id = ?1 AND deleted_at_ms IS NULL",
-        rusqlite::params![
-        id.to_string(),
-        l.titles.ar,
-        l.titles.fr,
-        l.titles.en,
-        l.price.centimes(),
-        now_ms,
-        l.descriptions.ar,
-        l.descriptions.fr,
-        l.descriptions.en,
-        l.category.as_str(),
-        l.stock,
-        l.unit.as_str(),
-        l.dimensions,
-        l.weight_grams,
-        l.materials,
-        l.origin,
-        l.region,
-        l.tags.join(","),
-        l.status.as_str(),
-        l.artisan.map(|a| a.to_string()),
-        ],
+        rusqlite::params_from_iter(columns(id, l, now_ms)),
     )?;
     if changed == 0 {
         return Err(Error::NotFound(id.to_string()));
@@ -389,6 +368,37 @@ pub(crate) fn replace(
     index(tx, id)?;
     enqueue(tx, id, "upsert", now_ms)?;
     Ok(())
+}
+
+/// The values of `?1`…`?20` in both the INSERT and the UPDATE of a listing,
+/// in the same order, so the two statements cannot drift apart.
+fn columns(id: ListingId, l: &ListingInput, now_ms: i64) -> Vec<rusqlite::types::Value> {
+    use rusqlite::types::Value;
+    let text = |s: &Option<String>| s.clone().map_or(Value::Null, Value::Text);
+    vec![
+        Value::Text(id.to_string()),
+        text(&l.titles.ar),
+        text(&l.titles.fr),
+        text(&l.titles.en),
+        Value::Integer(l.price.centimes()),
+        Value::Integer(now_ms),
+        text(&l.descriptions.ar),
+        text(&l.descriptions.fr),
+        text(&l.descriptions.en),
+        Value::Text(l.category.as_str().to_owned()),
+        Value::Integer(l.stock.into()),
+        Value::Text(l.unit.as_str().to_owned()),
+        text(&l.dimensions),
+        l.weight_grams
+            .map_or(Value::Null, |w| Value::Integer(w.into())),
+        text(&l.materials),
+        text(&l.origin),
+        text(&l.region),
+        Value::Text(l.tags.join(",")),
+        Value::Text(l.status.as_str().to_owned()),
+        l.artisan
+            .map_or(Value::Null, |a| Value::Text(a.to_string())),
+    ]
 }
 
 /// Inserts a listing with its photos, search entry and outbox row, inside `tx`.
@@ -404,28 +414,7 @@ pub(crate) fn insert(
             description_ar, description_fr, description_en, category, stock, unit, dimensions, weight_grams,
             materials, origin, region, tags, status, artisan_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
-        rusqlite::params![
-            id.to_string(),
-            l.titles.ar,
-            l.titles.fr,
-            l.titles.en,
-            l.price.centimes(),
-            now_ms,
-            l.descriptions.ar,
-            l.descriptions.fr,
-            l.descriptions.en,
-            l.category.as_str(),
-            l.stock,
-            l.unit.as_str(),
-            l.dimensions,
-            l.weight_grams,
-            l.materials,
-            l.origin,
-            l.region,
-            l.tags.join(","),
-            l.status.as_str(),
-            l.artisan.map(|a| a.to_string()),
-        ],
+        rusqlite::params_from_iter(columns(id, l, now_ms)),
     )
     .map_err(|e| match e {
         rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY => {
