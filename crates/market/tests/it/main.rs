@@ -17,6 +17,7 @@ mod push;
 mod s3_blobs;
 mod server;
 mod tus_interop;
+mod tus_rules;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
