@@ -19,6 +19,8 @@ pub fn specta_builder() -> Builder<Wry> {
             commands::sync_status,
             commands::sync_now,
             commands::startup_notice,
+            commands::import_photos,
+            commands::cancel_photo_import,
         ])
         .events(collect_events![SyncStatusChanged, ListingsChanged])
 }

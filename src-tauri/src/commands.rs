@@ -1,9 +1,16 @@
 //! Thin commands: take state, convert the DTO, call one library function
 //! off the async runtime, map the error.
 
-use tauri::State;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 
-use crate::ipc::{AppError, ListingView, NewListingInput, RecoveryNotice, SyncStatusView};
+use tauri::State;
+use tauri::ipc::Channel;
+
+use crate::ipc::{
+    AppError, ListingView, NewListingInput, PhotoFailure, PhotoImportReport, PhotoProgress,
+    RecoveryNotice, SyncStatusView,
+};
 use crate::state::AppState;
 
 /// Runs `f` on the store on a blocking thread.
@@ -81,4 +88,103 @@ pub async fn startup_notice(
     state: State<'_, AppState>,
 ) -> Result<Option<RecoveryNotice>, AppError> {
     Ok(state.recovery.as_ref().map(RecoveryNotice::from))
+}
+
+/// Runs the photo pipeline on `paths` (two workers: kind to a 4 GB laptop),
+/// reporting progress on `on_progress`, and attaches the good photos to the
+/// listing. A bad file is reported, never fatal.
+#[tauri::command]
+#[specta::specta]
+pub async fn import_photos(
+    state: State<'_, AppState>,
+    listing_id: String,
+    paths: Vec<String>,
+    on_progress: Channel<PhotoProgress>,
+) -> Result<PhotoImportReport, AppError> {
+    let id: store::ListingId = listing_id.parse()?;
+    let (data_dir, cancel) = (state.data_dir.clone(), state.photo_cancel.clone());
+    cancel.store(false, Ordering::Relaxed);
+    let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
+    let results = tauri::async_runtime::spawn_blocking(move || {
+        let progress = |p: photos::Progress| {
+            let _ = on_progress.send(PhotoProgress {
+                done: p.done as u32,
+                total: p.total as u32,
+                current: file_name(&p.current),
+            });
+        };
+        photos::import_many(
+            paths,
+            &data_dir,
+            &photos::Limits::default(),
+            2,
+            progress,
+            &cancel,
+        )
+    })
+    .await?;
+
+    let now = sync::Clock::now_ms(&sync::SystemClock);
+    let failed: Vec<PhotoFailure> = results
+        .iter()
+        .filter_map(|(path, r)| {
+            r.as_ref().err().map(|e| PhotoFailure {
+                file: file_name(path),
+                kind: e.kind().to_owned(),
+            })
+        })
+        .collect();
+    let imported: Vec<(String, store::PhotoRecord)> = results
+        .into_iter()
+        .filter_map(|(path, r)| r.ok().map(|i| (file_name(&path), i)))
+        .map(|(name, i)| {
+            let record = store::PhotoRecord {
+                display_sha256: i.display.sha256.clone(),
+                thumb_sha256: i.thumb.sha256,
+                width: i.display.width,
+                height: i.display.height,
+                source_name: Some(name.clone()),
+            };
+            (name, record)
+        })
+        .collect();
+    let count = imported.len() as u32;
+    let listing = with_store(&state, move |s| {
+        for (_, record) in &imported {
+            s.record_photo(record, now)?;
+        }
+        let hashes: Vec<String> = imported
+            .iter()
+            .map(|(_, r)| r.display_sha256.clone())
+            .collect();
+        if hashes.is_empty() {
+            // Nothing to attach: no change to sync.
+            return s
+                .listing(id)?
+                .ok_or_else(|| store::Error::NotFound(id.to_string()));
+        }
+        s.attach_photos(id, &hashes, now)
+    })
+    .await?;
+    state.wake.notify_one();
+    Ok(PhotoImportReport {
+        imported: count,
+        failed,
+        listing: ListingView::from(&listing),
+    })
+}
+
+/// Stops a running import: photos already started finish, the rest are skipped.
+#[tauri::command]
+#[specta::specta]
+pub async fn cancel_photo_import(state: State<'_, AppState>) -> Result<(), AppError> {
+    state.photo_cancel.store(true, Ordering::Relaxed);
+    Ok(())
+}
+
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }

@@ -19,6 +19,7 @@ pub fn run() {
     let invoke_handler = builder.invoke_handler();
 
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(invoke_handler)
         .setup(move |app| {
             builder.mount_events(app);

@@ -1,3 +1,5 @@
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use store::SettingKey;
@@ -13,6 +15,10 @@ pub struct AppState {
     pub status_tx: watch::Sender<sync::Status>,
     /// This process is the catalog's one writer; the CLI refuses to write meanwhile.
     _writer: store::WriterLock,
+    /// Where photos are stored (`<data>/photos/ab/…`).
+    pub data_dir: PathBuf,
+    /// Set by "cancel" while photos are being imported.
+    pub photo_cancel: Arc<AtomicBool>,
     /// Set when the catalog had to be restored from a backup at start-up.
     pub recovery: Option<store::Recovery>,
 }
@@ -38,6 +44,8 @@ impl AppState {
             status_tx,
             _writer: writer,
             recovery,
+            data_dir: config.data_dir.clone(),
+            photo_cancel: Arc::new(AtomicBool::new(false)),
         })
     }
 }

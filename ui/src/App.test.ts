@@ -27,6 +27,7 @@ const status = (over: Partial<SyncStatusView> = {}): SyncStatusView => ({
 });
 
 const carpet: ListingView = {
+  photoCount: 0,
   id: "1",
   title: "Tapis",
   titleLang: "fr",

@@ -125,86 +125,62 @@ impl std::error::Error for UsageError {}
 
 /// A stable kind and a translated message for a photo that could not be imported.
 pub fn photo_error(lang: Lang, error: &photos::Error) -> (&'static str, String) {
-    use photos::Error as E;
-    let (kind, text) = match error {
-        E::Read { .. } => (
-            "read",
-            pick(
-                lang,
-                "تعذّرت قراءة الملف — تأكّد أنه ما زال موجودًا",
-                "impossible de lire le fichier — vérifiez qu'il existe encore",
-                "could not read the file — check that it still exists",
-            ),
+    let text = match error.kind() {
+        "read" => pick(
+            lang,
+            "تعذّرت قراءة الملف — تأكّد أنه ما زال موجودًا",
+            "impossible de lire le fichier — vérifiez qu'il existe encore",
+            "could not read the file — check that it still exists",
         ),
-        E::Empty => (
-            "empty",
-            pick(
-                lang,
-                "الملف فارغ — اختر الصورة من جديد",
-                "le fichier est vide — choisissez la photo à nouveau",
-                "the file is empty — choose the photo again",
-            ),
+        "empty" => pick(
+            lang,
+            "الملف فارغ — اختر الصورة من جديد",
+            "le fichier est vide — choisissez la photo à nouveau",
+            "the file is empty — choose the photo again",
         ),
-        E::TooLarge { .. } => (
-            "too_large",
-            pick(
-                lang,
-                "الصورة كبيرة جدًا — صدّرها بصيغة JPEG أصغر",
-                "photo trop lourde — exportez un JPEG plus petit",
-                "the photo is too large — export a smaller JPEG",
-            ),
+        "too_large" => pick(
+            lang,
+            "الصورة كبيرة جدًا — صدّرها بصيغة JPEG أصغر",
+            "photo trop lourde — exportez un JPEG plus petit",
+            "the photo is too large — export a smaller JPEG",
         ),
-        E::UnsupportedFormat => (
-            "unsupported_format",
-            pick(
-                lang,
-                "هذا الملف ليس صورة نقرؤها — استعمل JPEG أو PNG أو WebP أو TIFF أو GIF",
-                "ce fichier n'est pas une photo lisible — utilisez JPEG, PNG, WebP, TIFF ou GIF",
-                "this file is not a photo we can read — use JPEG, PNG, WebP, TIFF or GIF",
-            ),
+        "unsupported_format" => pick(
+            lang,
+            "هذا الملف ليس صورة نقرؤها — استعمل JPEG أو PNG أو WebP أو TIFF أو GIF",
+            "ce fichier n'est pas une photo lisible — utilisez JPEG, PNG, WebP, TIFF ou GIF",
+            "this file is not a photo we can read — use JPEG, PNG, WebP, TIFF or GIF",
         ),
-        E::UnsupportedFeature(_) => (
-            "unsupported_feature",
-            pick(
-                lang,
-                "هذه الصورة تستعمل خاصية لا نقرؤها — صدّرها بصيغة JPEG",
-                "cette photo utilise une fonction non prise en charge — exportez-la en JPEG",
-                "this photo uses a feature we cannot read — export it as JPEG",
-            ),
+        "unsupported_feature" => pick(
+            lang,
+            "هذه الصورة تستعمل خاصية لا نقرؤها — صدّرها بصيغة JPEG",
+            "cette photo utilise une fonction non prise en charge — exportez-la en JPEG",
+            "this photo uses a feature we cannot read — export it as JPEG",
         ),
-        E::Heic => (
-            "heic",
-            pick(
-                lang,
-                "صور HEIC غير مدعومة — في الآيفون: الإعدادات › الكاميرا › التنسيقات › الأكثر توافقًا، أو شارك الصورة بصيغة JPEG",
-                "les photos HEIC ne sont pas prises en charge — sur l'iPhone : Réglages › Appareil photo › Formats › Le plus compatible, ou partagez la photo en JPEG",
-                "HEIC photos are not supported — on the iPhone choose Settings › Camera › Formats › Most Compatible, or share the photo as JPEG",
-            ),
+        "heic" => pick(
+            lang,
+            "صور HEIC غير مدعومة — في الآيفون: الإعدادات › الكاميرا › التنسيقات › الأكثر توافقًا، أو شارك الصورة بصيغة JPEG",
+            "les photos HEIC ne sont pas prises en charge — sur l'iPhone : Réglages › Appareil photo › Formats › Le plus compatible, ou partagez la photo en JPEG",
+            "HEIC photos are not supported — on the iPhone choose Settings › Camera › Formats › Most Compatible, or share the photo as JPEG",
         ),
-        E::TooManyPixels { .. } => (
-            "too_many_pixels",
-            pick(
-                lang,
-                "أبعاد الصورة كبيرة جدًا — صدّر صورة أصغر",
-                "photo trop grande en pixels — exportez une photo plus petite",
-                "the photo has too many pixels — export a smaller photo",
-            ),
+        "too_many_pixels" => pick(
+            lang,
+            "أبعاد الصورة كبيرة جدًا — صدّر صورة أصغر",
+            "photo trop grande en pixels — exportez une photo plus petite",
+            "the photo has too many pixels — export a smaller photo",
         ),
-        E::Corrupt(_) => (
-            "corrupt",
-            pick(
-                lang,
-                "الصورة تالفة أو ناقصة — انسخها من الهاتف مرة أخرى",
-                "photo abîmée ou incomplète — copiez-la à nouveau depuis le téléphone",
-                "the photo is damaged or incomplete — copy it again from the phone",
-            ),
+        "corrupt" => pick(
+            lang,
+            "الصورة تالفة أو ناقصة — انسخها من الهاتف مرة أخرى",
+            "photo abîmée ou incomplète — copiez-la à nouveau depuis le téléphone",
+            "the photo is damaged or incomplete — copy it again from the phone",
         ),
-        E::Cancelled => ("cancelled", pick(lang, "أُلغي", "annulé", "cancelled")),
-        _ => ("error", ""),
+        "cancelled" => pick(lang, "أُلغي", "annulé", "cancelled"),
+        _ => "",
     };
-    if text.is_empty() {
-        (kind, error.to_string())
+    let message = if text.is_empty() {
+        error.to_string()
     } else {
-        (kind, text.to_owned())
-    }
+        text.to_owned()
+    };
+    (error.kind(), message)
 }

@@ -77,3 +77,22 @@ pub enum Error {
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    /// A stable key for the UI and the CLI to translate and branch on.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Read { .. } => "read",
+            Error::Empty => "empty",
+            Error::TooLarge { .. } => "too_large",
+            Error::UnsupportedFormat => "unsupported_format",
+            Error::UnsupportedFeature(_) => "unsupported_feature",
+            Error::Heic => "heic",
+            Error::TooManyPixels { .. } => "too_many_pixels",
+            Error::Corrupt(_) => "corrupt",
+            Error::Encode(_) => "encode",
+            Error::Store { .. } => "store",
+            Error::Cancelled => "cancelled",
+        }
+    }
+}

@@ -21,6 +21,7 @@ pub struct ListingView {
     /// Milliseconds since the Unix epoch.
     pub updated_at_ms: f64,
     pub sync: SyncView,
+    pub photo_count: u32,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Type)]
@@ -52,6 +53,7 @@ impl From<&store::Listing> for ListingView {
             title_lang,
             price_centimes: i32::try_from(l.price.centimes()).unwrap_or(i32::MAX),
             updated_at_ms: l.updated_at_ms as f64,
+            photo_count: u32::try_from(l.photos.len()).unwrap_or(u32::MAX),
             sync: match &l.sync {
                 store::SyncState::Waiting => SyncView::Waiting,
                 store::SyncState::Live => SyncView::Live,

@@ -3,8 +3,10 @@
 
 mod error;
 mod listing;
+mod photos;
 mod status;
 
 pub use error::AppError;
 pub use listing::{ListingView, NewListingInput};
+pub use photos::{PhotoFailure, PhotoImportReport, PhotoProgress};
 pub use status::{ListingsChanged, RecoveryNotice, SyncStatusChanged, SyncStatusView};

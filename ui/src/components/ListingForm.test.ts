@@ -10,6 +10,7 @@ import ListingForm from "./ListingForm.svelte";
 vi.mock("../lib/backend", () => ({ createListing: vi.fn() }));
 
 const created: ListingView = {
+  photoCount: 0,
   id: "0190a1b2-0000-7000-8000-000000000001",
   title: "Tapis berbère",
   titleLang: "fr",

@@ -6,7 +6,7 @@ import type { ListingView } from "../lib/backend";
 import ListingList from "./ListingList.svelte";
 
 function listing(id: string, title: string, updatedAtMs: number, sync: ListingView["sync"]): ListingView {
-  return { id, title, titleLang: "fr", priceCentimes: 120000, updatedAtMs, sync };
+  return { id, title, titleLang: "fr", priceCentimes: 120000, updatedAtMs, sync, photoCount: 0 };
 }
 
 const spaces = (s: string | null) => (s ?? "").replace(/\s/g, " ");

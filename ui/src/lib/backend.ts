@@ -6,6 +6,8 @@
 // itself failed (no Tauri runtime, unknown command, bad payload); that becomes
 // the `ipc` error kind so callers handle one shape.
 
+import { Channel } from "@tauri-apps/api/core";
+import { open } from "@tauri-apps/plugin-dialog";
 import {
   commands,
   events,
@@ -13,12 +15,24 @@ import {
   type Connection,
   type ListingView,
   type NewListingInput,
+  type PhotoImportReport,
+  type PhotoProgress,
   type RecoveryNotice,
   type SyncStatusView_Serialize as SyncStatusView,
   type SyncView,
 } from "../bindings";
 
-export type { AppError, Connection, ListingView, NewListingInput, RecoveryNotice, SyncStatusView, SyncView };
+export type {
+  AppError,
+  Connection,
+  ListingView,
+  NewListingInput,
+  PhotoImportReport,
+  PhotoProgress,
+  RecoveryNotice,
+  SyncStatusView,
+  SyncView,
+};
 
 export type IpcError = { kind: "ipc"; message: string };
 export type BackendError = AppError | IpcError;
@@ -74,4 +88,37 @@ export function onSyncStatusChanged(cb: (status: SyncStatusView) => void): Promi
 
 export function onListingsChanged(cb: () => void): Promise<Unlisten> {
   return listenSafely(() => events.listingsChanged.listen(() => cb()));
+}
+
+/** Photo files the user picks in the system's file dialog (empty if cancelled). */
+export async function pickPhotos(title: string): Promise<string[]> {
+  try {
+    const picked = await open({
+      title,
+      multiple: true,
+      directory: false,
+      filters: [{ name: "Photos", extensions: ["jpg", "jpeg", "png", "webp", "tif", "tiff", "gif", "heic", "heif"] }],
+    });
+    if (picked === null) return [];
+    return Array.isArray(picked) ? picked : [picked];
+  } catch (e) {
+    console.warn("Hanout: no file dialog", e);
+    return [];
+  }
+}
+
+export function importPhotos(
+  listingId: string,
+  paths: string[],
+  onProgress: (p: PhotoProgress) => void,
+): Promise<Outcome<PhotoImportReport>> {
+  return guard(() => {
+    const channel = new Channel<PhotoProgress>();
+    channel.onmessage = onProgress;
+    return commands.importPhotos(listingId, paths, channel);
+  });
+}
+
+export function cancelPhotoImport(): Promise<Outcome<null>> {
+  return guard(() => commands.cancelPhotoImport());
 }
