@@ -104,6 +104,11 @@ async fn save_offline_then_go_live() {
 }
 
 async fn save_screenshot(client: &fantoccini::Client, name: &str) {
+    // The DOM can change before WebKit paints it: wait for two frames.
+    client
+        .execute_async("const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(null)));", vec![])
+        .await
+        .unwrap();
     let png = client.screenshot().await.unwrap();
     assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
