@@ -4,7 +4,7 @@ use tauri::AppHandle;
 use tauri_specta::Event;
 
 use crate::config::Config;
-use crate::ipc::{ListingsChanged, SyncStatusChanged, SyncStatusView};
+use crate::ipc::{SyncStatusChanged, SyncStatusView};
 use crate::state::AppState;
 
 /// Starts the sync engine for the life of the process (it keeps going with
@@ -39,10 +39,11 @@ pub fn spawn(app: &AppHandle, state: &AppState, config: &Config) {
     let mut status = state.status_tx.subscribe();
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
+        // The window reloads its list on every status change (that is when
+        // listings go from waiting to live), so no `ListingsChanged` here.
         while status.changed().await.is_ok() {
             let view = SyncStatusView::from(&*status.borrow_and_update());
             let _ = SyncStatusChanged(view).emit(&app);
-            let _ = ListingsChanged.emit(&app);
         }
     });
 }

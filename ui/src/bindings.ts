@@ -60,7 +60,10 @@ export type ListingView = {
 	photoCount: number,
 };
 
-/**  Listings changed outside the window's own commands (sync, import): reload. */
+/**
+ *  Listings changed by something other than the window or a sync status
+ *  change (changes pulled from the marketplace, once pull lands): reload.
+ */
 export type ListingsChanged = null;
 
 /**

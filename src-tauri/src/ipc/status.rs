@@ -55,7 +55,8 @@ fn error_key(kind: sync::ErrorKind) -> &'static str {
 #[derive(Debug, Clone, Serialize, Deserialize, Type, tauri_specta::Event)]
 pub struct SyncStatusChanged(pub SyncStatusView);
 
-/// Listings changed outside the window's own commands (sync, import): reload.
+/// Listings changed by something other than the window or a sync status
+/// change (changes pulled from the marketplace, once pull lands): reload.
 #[derive(Debug, Clone, Serialize, Deserialize, Type, tauri_specta::Event)]
 pub struct ListingsChanged;
 
