@@ -88,21 +88,7 @@ fn rolling_backups_are_pruned() {
 fn a_damaged_file_is_reported_with_the_backups_to_restore() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("catalog.db");
-    {
-        let mut store = store::open(&path).unwrap();
-        for i in 0..200 {
-            store
-                .create_listing(new_listing(&format!("Tapis {i}"), "100"), i)
-                .unwrap();
-        }
-    }
-    // Scribble over the middle of the file, as a failing disk would.
-    let mut bytes = std::fs::read(&path).unwrap();
-    assert!(bytes.len() > 16_384);
-    for b in &mut bytes[8_192..16_384] {
-        *b = 0xA5;
-    }
-    std::fs::write(&path, &bytes).unwrap();
+    scribbled_catalog(&path, None);
 
     match store::open(&path) {
         Err(Error::Corrupt { backups, .. }) => {
@@ -126,20 +112,7 @@ fn a_damaged_file_is_reported_with_the_backups_to_restore() {
 fn a_damaged_catalog_is_replaced_by_its_latest_backup_and_kept_aside() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("catalog.db");
-    {
-        let mut store = store::open(&path).unwrap();
-        for i in 0..200 {
-            store
-                .create_listing(new_listing(&format!("Tapis {i}"), "100"), i)
-                .unwrap();
-        }
-        store.rolling_backup("test").unwrap();
-    }
-    let mut bytes = std::fs::read(&path).unwrap();
-    for b in &mut bytes[8_192..16_384] {
-        *b = 0x5A;
-    }
-    std::fs::write(&path, &bytes).unwrap();
+    let bytes = scribbled_catalog(&path, Some("test"));
 
     let (store, recovery) = store::open_or_recover(&path).unwrap();
     let recovery = recovery.expect("a recovery happened");
@@ -162,4 +135,28 @@ fn a_damaged_catalog_is_replaced_by_its_latest_backup_and_kept_aside() {
     // A healthy catalog opens without any recovery.
     drop(store);
     assert!(store::open_or_recover(&path).unwrap().1.is_none());
+}
+
+/// A catalog of 200 listings (backed up as `backup` if given, after the
+/// daily backup `open` makes), then scribbled over in the middle as a
+/// failing disk would. Returns the damaged bytes.
+fn scribbled_catalog(path: &std::path::Path, backup: Option<&str>) -> Vec<u8> {
+    {
+        let mut store = store::open(path).unwrap();
+        for i in 0..200 {
+            store
+                .create_listing(new_listing(&format!("Tapis {i}"), "100"), i)
+                .unwrap();
+        }
+        if let Some(reason) = backup {
+            store.rolling_backup(reason).unwrap();
+        }
+    }
+    let mut bytes = std::fs::read(path).unwrap();
+    assert!(bytes.len() > 16_384);
+    for b in &mut bytes[8_192..16_384] {
+        *b = 0xA5;
+    }
+    std::fs::write(path, &bytes).unwrap();
+    bytes
 }
