@@ -124,5 +124,12 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<PublicListing> {
         },
         price_centimes: row.get(7)?,
         updated_at_ms: row.get(8)?,
+        description: LocalizedText::default(),
+        category: None,
+        artisan: None,
+        origin: None,
+        region: None,
+        materials: None,
+        dimensions: None,
     })
 }

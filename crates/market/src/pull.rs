@@ -118,12 +118,14 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<(PulledListing, i64)> {
         title,
         price_centimes,
         updated_at_ms,
+        ..ListingPayload::default()
     });
     let state: String = row.get(7)?;
     let moderation = moderation::from_sql(&state).unwrap_or(ModerationState::Pending);
     Ok((
         PulledListing {
             listing_id: uuid_column(row, 0)?,
+            version: None,
             deleted,
             listing,
             moderation,

@@ -61,7 +61,11 @@ fn apply_all(
     for change in changes {
         let change_id = change.change_id;
         let outcome = apply(&tx, device.cooperative_id, change, policy, now_ms)?;
-        results.push(ChangeResult { change_id, outcome });
+        results.push(ChangeResult {
+            change_id,
+            outcome,
+            version: None,
+        });
     }
     tx.commit()?;
     Ok(results)

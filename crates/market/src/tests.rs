@@ -99,6 +99,7 @@ fn payload(ar: Option<&str>, fr: Option<&str>, price_centimes: i64) -> ListingPa
         },
         price_centimes,
         updated_at_ms: 1,
+        ..ListingPayload::default()
     }
 }
 

@@ -51,6 +51,10 @@ pub struct LocalizedText {
 }
 
 impl LocalizedText {
+    pub fn is_empty(&self) -> bool {
+        self.ar.is_none() && self.fr.is_none() && self.en.is_none()
+    }
+
     /// The text to show for `lang`, falling back through ar → fr → en.
     pub fn get(&self, lang: &str) -> Option<&str> {
         let preferred = match lang {
@@ -67,13 +71,117 @@ impl LocalizedText {
 }
 
 /// The full state of a listing as the device last saw it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Everything after `updated_at_ms` came later in `/v1`: absent means
+/// empty (or, for `stock`, unknown).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListingPayload {
     pub title: LocalizedText,
     /// Price in centimes of MAD (1 MAD = 100 centimes).
     pub price_centimes: i64,
     /// Milliseconds since the Unix epoch, on the device's clock.
     pub updated_at_ms: i64,
+    #[serde(default, skip_serializing_if = "LocalizedText::is_empty")]
+    pub description: LocalizedText,
+    /// One of the catalog's fixed categories, e.g. `carpets`, `argan_oil`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// Units in stock. In a change that carries `stock_delta`, ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stock: Option<i64>,
+    /// `piece`, `kg`, `litre`, `m2`…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Free text, e.g. `200 × 300 cm`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dimensions: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_grams: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub materials: Option<String>,
+    /// Town or village the product comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// The name of the artisan who made it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artisan: Option<String>,
+}
+
+/// One field of a listing, as far as merging goes: a change names the
+/// fields it sets, and the server keeps a clock per field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListingField {
+    Title,
+    Price,
+    Description,
+    Category,
+    Stock,
+    Unit,
+    Dimensions,
+    WeightGrams,
+    Materials,
+    Origin,
+    Region,
+    Tags,
+    Artisan,
+}
+
+impl ListingField {
+    pub const ALL: [ListingField; 13] = [
+        ListingField::Title,
+        ListingField::Price,
+        ListingField::Description,
+        ListingField::Category,
+        ListingField::Stock,
+        ListingField::Unit,
+        ListingField::Dimensions,
+        ListingField::WeightGrams,
+        ListingField::Materials,
+        ListingField::Origin,
+        ListingField::Region,
+        ListingField::Tags,
+        ListingField::Artisan,
+    ];
+}
+
+/// A hybrid logical clock reading: wall-clock milliseconds, plus a counter
+/// that orders edits within the same millisecond (or made while the wall
+/// clock stood behind an already-seen reading). Compared as (ms, counter);
+/// the server breaks exact ties by device id.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+pub struct Hlc {
+    pub ms: i64,
+    pub counter: u32,
+}
+
+impl Hlc {
+    /// The next reading after `self` given the wall clock `now_ms`: later
+    /// than `self` and than every reading `seen` by this node.
+    pub fn tick(self, now_ms: i64) -> Hlc {
+        if now_ms > self.ms {
+            Hlc {
+                ms: now_ms,
+                counter: 0,
+            }
+        } else {
+            Hlc {
+                ms: self.ms,
+                counter: self.counter.saturating_add(1),
+            }
+        }
+    }
+
+    /// Merges a reading received from elsewhere: the result is later than both.
+    pub fn observe(self, other: Hlc, now_ms: i64) -> Hlc {
+        self.max(other).tick(now_ms)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,6 +199,40 @@ pub struct Change {
     pub listing_id: Uuid,
     #[serde(flatten)]
     pub op: ChangeOp,
+    /// When the edit was made (hybrid logical clock). Absent: the
+    /// listing's `updated_at_ms` with counter 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hlc: Option<Hlc>,
+    /// The server version of the listing this edit started from (the
+    /// `version` of the last push result or pull that the device took in);
+    /// absent for a listing the server has never acknowledged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_version: Option<i64>,
+    /// The fields this edit set; absent: all of them. Others keep the
+    /// server's values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<ListingField>>,
+    /// Units sold (negative) or added since `base_version`; summed into the
+    /// server's stock rather than overwriting it, so two laptops selling on
+    /// the same day both count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stock_delta: Option<i64>,
+}
+
+impl Change {
+    /// A change with no clock, base or field list: the whole listing, as
+    /// the first version of `/v1` sent it.
+    pub fn whole(change_id: Uuid, listing_id: Uuid, op: ChangeOp) -> Change {
+        Change {
+            change_id,
+            listing_id,
+            op,
+            hlc: None,
+            base_version: None,
+            fields: None,
+            stock_delta: None,
+        }
+    }
 }
 
 /// `POST /v1/push`.
@@ -110,6 +252,10 @@ pub struct ChangeResult {
     pub change_id: Uuid,
     #[serde(flatten)]
     pub outcome: Outcome,
+    /// The listing's server version after this change (absent when
+    /// rejected): send it back as the next change's `base_version`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,6 +265,13 @@ pub enum Outcome {
     Applied,
     /// The change had been applied before; nothing changed.
     Duplicate,
+    /// The change was merged, but another device had set some of its
+    /// fields later (by clock): the server kept those. `listing` is the
+    /// result, which the device should take in.
+    Conflict {
+        fields: Vec<ListingField>,
+        listing: Box<ListingPayload>,
+    },
     /// The change can never be applied; the device should show the reason.
     Rejected { reason: RejectReason },
 }
@@ -140,6 +293,20 @@ pub struct PublicListing {
     pub title: LocalizedText,
     pub price_centimes: i64,
     pub updated_at_ms: i64,
+    #[serde(default, skip_serializing_if = "LocalizedText::is_empty")]
+    pub description: LocalizedText,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artisan: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub materials: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dimensions: Option<String>,
 }
 
 /// `GET /v1/catalog`.
@@ -178,6 +345,10 @@ pub struct PullResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PulledListing {
     pub listing_id: Uuid,
+    /// The listing's server version: the `base_version` of the device's
+    /// next edit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
     pub deleted: bool,
     /// Absent for a listing the server only knows as deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -2,10 +2,10 @@ use super::*;
 
 #[test]
 fn change_wire_shape_is_flat_and_tagged() {
-    let change = Change {
-        change_id: Uuid::nil(),
-        listing_id: Uuid::max(),
-        op: ChangeOp::Upsert {
+    let change = Change::whole(
+        Uuid::nil(),
+        Uuid::max(),
+        ChangeOp::Upsert {
             listing: ListingPayload {
                 title: LocalizedText {
                     ar: Some("زربية".into()),
@@ -14,13 +14,18 @@ fn change_wire_shape_is_flat_and_tagged() {
                 },
                 price_centimes: 450_000,
                 updated_at_ms: 1,
+                ..ListingPayload::default()
             },
         },
-    };
+    );
     let json = serde_json::to_value(&change).unwrap();
     assert_eq!(json["op"], "upsert");
     assert_eq!(json["listing"]["title"]["ar"], "زربية");
     assert!(json["listing"]["title"].get("fr").is_none());
+    // Fields added later in /v1 stay off the wire when empty, so the first
+    // servers still read these changes.
+    assert!(json["listing"].get("description").is_none());
+    assert!(json.get("hlc").is_none());
     let back: Change = serde_json::from_value(json).unwrap();
     assert_eq!(back, change);
 
@@ -39,6 +44,7 @@ fn outcome_wire_shape() {
         outcome: Outcome::Rejected {
             reason: RejectReason::Forbidden,
         },
+        version: None,
     };
     let json = serde_json::to_string(&r).unwrap();
     assert_eq!(
@@ -63,6 +69,7 @@ fn localized_text_falls_back() {
 fn pulled_listing_wire_shape() {
     let pulled = PulledListing {
         listing_id: Uuid::nil(),
+        version: Some(3),
         deleted: false,
         listing: None,
         moderation: ModerationState::Rejected,
@@ -74,4 +81,54 @@ fn pulled_listing_wire_shape() {
     assert!(json.get("listing").is_none());
     let back: PulledListing = serde_json::from_value(json).unwrap();
     assert_eq!(back, pulled);
+}
+
+#[test]
+fn hlc_ticks_forward_even_when_the_wall_clock_goes_back() {
+    let a = Hlc::default().tick(1_000);
+    assert_eq!(
+        a,
+        Hlc {
+            ms: 1_000,
+            counter: 0
+        }
+    );
+    let b = a.tick(900);
+    assert_eq!(
+        b,
+        Hlc {
+            ms: 1_000,
+            counter: 1
+        }
+    );
+    assert!(b > a);
+    let remote = Hlc {
+        ms: 5_000,
+        counter: 7,
+    };
+    let c = b.observe(remote, 1_100);
+    assert!(c > remote && c > b);
+    assert_eq!(
+        c.tick(6_000),
+        Hlc {
+            ms: 6_000,
+            counter: 0
+        }
+    );
+}
+
+#[test]
+fn change_with_clock_fields_and_stock_delta_round_trips() {
+    let change = Change {
+        hlc: Some(Hlc { ms: 12, counter: 3 }),
+        base_version: Some(41),
+        fields: Some(vec![ListingField::Price, ListingField::WeightGrams]),
+        stock_delta: Some(-2),
+        ..Change::whole(Uuid::nil(), Uuid::max(), ChangeOp::Delete)
+    };
+    let json = serde_json::to_value(&change).unwrap();
+    assert_eq!(json["hlc"]["counter"], 3);
+    assert_eq!(json["fields"][1], "weight_grams");
+    assert_eq!(json["stock_delta"], -2);
+    assert_eq!(serde_json::from_value::<Change>(json).unwrap(), change);
 }

@@ -15,23 +15,26 @@ use crate::error::{Error, Result};
 pub fn plan(pending: &[PendingChange]) -> PushRequest {
     let changes = pending
         .iter()
-        .map(|p| Change {
-            change_id: p.change_id,
-            listing_id: p.listing_id.uuid(),
-            op: match &p.op {
-                PendingOp::Upsert(listing) => ChangeOp::Upsert {
-                    listing: ListingPayload {
-                        title: LocalizedText {
-                            ar: listing.titles.ar.clone(),
-                            fr: listing.titles.fr.clone(),
-                            en: listing.titles.en.clone(),
+        .map(|p| {
+            Change::whole(
+                p.change_id,
+                p.listing_id.uuid(),
+                match &p.op {
+                    PendingOp::Upsert(listing) => ChangeOp::Upsert {
+                        listing: ListingPayload {
+                            title: LocalizedText {
+                                ar: listing.titles.ar.clone(),
+                                fr: listing.titles.fr.clone(),
+                                en: listing.titles.en.clone(),
+                            },
+                            price_centimes: listing.price.centimes(),
+                            updated_at_ms: listing.updated_at_ms,
+                            ..ListingPayload::default()
                         },
-                        price_centimes: listing.price.centimes(),
-                        updated_at_ms: listing.updated_at_ms,
                     },
+                    PendingOp::Delete => ChangeOp::Delete,
                 },
-                PendingOp::Delete => ChangeOp::Delete,
-            },
+            )
         })
         .collect();
     PushRequest { changes }
@@ -63,7 +66,9 @@ pub fn acks(
                 )));
             }
             let ack = match r.outcome {
-                Outcome::Applied | Outcome::Duplicate => PushAck::Accepted,
+                Outcome::Applied | Outcome::Duplicate | Outcome::Conflict { .. } => {
+                    PushAck::Accepted
+                }
                 Outcome::Rejected { reason } => PushAck::Rejected {
                     reason: reject_key(reason).to_owned(),
                 },

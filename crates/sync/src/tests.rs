@@ -78,16 +78,19 @@ fn acks_pair_outcomes_with_changes() {
             ChangeResult {
                 change_id: a.change_id,
                 outcome: Outcome::Applied,
+                version: None,
             },
             ChangeResult {
                 change_id: b.change_id,
                 outcome: Outcome::Duplicate,
+                version: None,
             },
             ChangeResult {
                 change_id: c.change_id,
                 outcome: Outcome::Rejected {
                     reason: RejectReason::Invalid,
                 },
+                version: None,
             },
         ],
     };
@@ -116,6 +119,7 @@ fn acks_refuse_a_mismatched_answer() {
         results: vec![ChangeResult {
             change_id: a.change_id,
             outcome: Outcome::Applied,
+            version: None,
         }],
     };
     assert!(acks(&[a.clone(), b.clone()], &short).is_err());
@@ -125,10 +129,12 @@ fn acks_refuse_a_mismatched_answer() {
             ChangeResult {
                 change_id: b.change_id,
                 outcome: Outcome::Applied,
+                version: None,
             },
             ChangeResult {
                 change_id: a.change_id,
                 outcome: Outcome::Applied,
+                version: None,
             },
         ],
     };

@@ -201,10 +201,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
 /// An upsert of a new listing, the `n`th of device `device`.
 fn change(device: usize, n: usize) -> Change {
-    Change {
-        change_id: Uuid::now_v7(),
-        listing_id: Uuid::now_v7(),
-        op: ChangeOp::Upsert {
+    Change::whole(
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        ChangeOp::Upsert {
             listing: ListingPayload {
                 title: LocalizedText {
                     ar: Some(format!("زربية رقم {n}")),
@@ -213,9 +213,10 @@ fn change(device: usize, n: usize) -> Change {
                 },
                 price_centimes: 10_000 + (n as i64 % 5_000) * 100,
                 updated_at_ms: 1_772_323_200_000 + n as i64,
+                ..ListingPayload::default()
             },
         },
-    }
+    )
 }
 
 /// The `q` quantile of sorted durations, in milliseconds (nearest rank).

@@ -49,6 +49,13 @@ async fn a_listing_is_served_by_id() {
             title,
             price_centimes: 12_000,
             updated_at_ms: 5,
+            description: LocalizedText::default(),
+            category: None,
+            artisan: None,
+            origin: None,
+            region: None,
+            materials: None,
+            dimensions: None,
         }
     );
 

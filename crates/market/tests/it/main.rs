@@ -253,23 +253,20 @@ pub(crate) fn upsert_titled(
     price_centimes: i64,
     updated_at_ms: i64,
 ) -> Change {
-    Change {
-        change_id: Uuid::now_v7(),
+    Change::whole(
+        Uuid::now_v7(),
         listing_id,
-        op: ChangeOp::Upsert {
+        ChangeOp::Upsert {
             listing: ListingPayload {
                 title,
                 price_centimes,
                 updated_at_ms,
+                ..ListingPayload::default()
             },
         },
-    }
+    )
 }
 
 pub(crate) fn delete(listing_id: Uuid) -> Change {
-    Change {
-        change_id: Uuid::now_v7(),
-        listing_id,
-        op: ChangeOp::Delete,
-    }
+    Change::whole(Uuid::now_v7(), listing_id, ChangeOp::Delete)
 }

@@ -36,7 +36,8 @@ async fn a_pushed_listing_appears_in_the_catalog() {
         response.results,
         vec![ChangeResult {
             change_id: change.change_id,
-            outcome: Outcome::Applied
+            outcome: Outcome::Applied,
+            version: None,
         }]
     );
 
