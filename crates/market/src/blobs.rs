@@ -9,12 +9,12 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::db::{Tx, args};
 use anyhow::Context as _;
 use axum::body::Bytes;
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload};
-use rusqlite::{Connection, params};
 
 use crate::S3Blobs;
 use crate::error::{Error, Result};
@@ -163,21 +163,23 @@ fn key_path(sha256: &str) -> String {
 }
 
 /// Records that the store holds the photo.
-pub(crate) fn record(conn: &Connection, sha256: &str, size: i64, now_ms: i64) -> Result<()> {
-    conn.execute(
+pub(crate) fn record(tx: &mut Tx<'_>, sha256: &str, size: i64, now_ms: i64) -> Result<()> {
+    tx.execute(
         "INSERT INTO photos (sha256, size, created_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (sha256) DO NOTHING",
-        params![sha256, size, now_ms],
+        args![sha256, size, now_ms],
     )?;
     Ok(())
 }
 
 /// Which of `hashes` the store lacks, in their order.
-pub(crate) fn missing(conn: &Connection, hashes: &[String]) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached("SELECT 1 FROM photos WHERE sha256 = ?1")?;
+pub(crate) fn missing(tx: &mut Tx<'_>, hashes: &[String]) -> Result<Vec<String>> {
     let mut missing = Vec::new();
     for hash in hashes {
-        if !stmt.exists([hash])? && !missing.contains(hash) {
+        let known = tx
+            .query_opt("SELECT 1 FROM photos WHERE sha256 = ?1", args![hash])?
+            .is_some();
+        if !known && !missing.contains(hash) {
             missing.push(hash.clone());
         }
     }

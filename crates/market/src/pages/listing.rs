@@ -41,11 +41,11 @@ pub(super) async fn page(
         return not_found(lang);
     };
     let found = market
-        .run(move |conn| {
-            let Some(listing) = catalog::by_id(conn, uuid)? else {
+        .read(move |tx| {
+            let Some(listing) = catalog::by_id(tx, uuid)? else {
                 return Ok(None);
             };
-            let photos = catalog::photos(conn, uuid)?;
+            let photos = catalog::photos(tx, uuid)?;
             Ok(Some((listing, photos)))
         })
         .await?;

@@ -59,19 +59,19 @@ pub(super) async fn create(
     let expires_at_ms = now_ms + UPLOAD_LIFETIME_MS;
     let data_dir = market.data_dir().to_owned();
     market
-        .run(move |conn| {
-            drop_expired(conn, &data_dir, now_ms)?;
-            conn.execute(
+        .run(move |tx| {
+            drop_expired(tx, &data_dir, now_ms)?;
+            tx.execute(
                 "INSERT INTO uploads
                      (id, cooperative_id, device_id, length, sha256, filename, created_at, expires_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    id.to_string(),
-                    device.cooperative_id.to_string(),
-                    device.id.to_string(),
+                args![
+                    &id.to_string(),
+                    &device.cooperative_id.to_string(),
+                    &device.id.to_string(),
                     i64::try_from(length).unwrap_or(i64::MAX),
-                    sha256,
-                    filename,
+                    &sha256,
+                    &filename,
                     now_ms,
                     expires_at_ms
                 ],

@@ -37,13 +37,13 @@ use axum::routing::options;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use protocol::ErrorKind;
-use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::Market;
 use crate::auth::Device;
 use crate::blobs::{self, remove_if_present};
+use crate::db::{Tx, args};
 use crate::error::{AppError, Result};
 
 mod core;
