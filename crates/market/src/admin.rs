@@ -142,7 +142,7 @@ pub fn list_devices(market: &Market, slug: Option<&str>) -> anyhow::Result<Vec<D
         tx.query(
             "SELECT d.id, c.slug, d.name, d.created_at, d.revoked_at
              FROM devices d JOIN cooperatives c ON c.id = d.cooperative_id
-             WHERE ?1 IS NULL OR c.slug = ?1
+             WHERE CAST(?1 AS TEXT) IS NULL OR c.slug = ?1
              ORDER BY d.created_at, d.id",
             args![slug],
         )?

@@ -68,9 +68,10 @@ impl Database {
             .connection_timeout(Duration::from_secs(10))
             .build(PgManager { config })
             .map_err(|err| Error::Postgres(err.to_string()))?;
-        let mut conn = pool.get().map_err(|err| Error::Postgres(err.to_string()))?;
-        migrate_postgres(&mut conn.client)?;
-        drop(conn);
+        off_runtime(|| {
+            let mut conn = pool.get().map_err(|err| Error::Postgres(err.to_string()))?;
+            migrate_postgres(conn.client())
+        })?;
         tracing::debug!("market database on PostgreSQL");
         Ok(Database::Postgres(pool))
     }
@@ -84,16 +85,26 @@ impl Database {
 
     /// Runs `f` in a transaction that may write, committed if `f` returns
     /// `Ok`. Blocking: from async code go through `Market::run`.
-    pub(crate) fn write<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+    pub(crate) fn write<T: Send>(
+        &self,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T> + Send,
+    ) -> Result<T> {
         self.transaction(true, f)
     }
 
     /// Runs `f` in a read-only transaction (one consistent snapshot).
-    pub(crate) fn read<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+    pub(crate) fn read<T: Send>(
+        &self,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T> + Send,
+    ) -> Result<T> {
         self.transaction(false, f)
     }
 
-    fn transaction<T>(&self, write: bool, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+    fn transaction<T: Send>(
+        &self,
+        write: bool,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T> + Send,
+    ) -> Result<T> {
         match self {
             Database::Sqlite(conn) => {
                 let mut conn = lock(conn);
@@ -109,9 +120,10 @@ impl Database {
                 tx.commit()?;
                 Ok(out)
             }
-            Database::Postgres(pool) => {
+            Database::Postgres(pool) => off_runtime(|| {
                 let mut conn = pool.get().map_err(|err| Error::Postgres(err.to_string()))?;
                 let PgConn { client, statements } = &mut *conn;
+                let client = client.as_mut().expect("a pooled connection has its client");
                 let mut tx = client.build_transaction();
                 if !write {
                     tx = tx.read_only(true);
@@ -127,9 +139,23 @@ impl Database {
                 };
                 tx.commit()?;
                 Ok(out)
-            }
+            }),
         }
     }
+}
+
+/// Runs `f` on a thread of its own. The synchronous PostgreSQL client
+/// drives its own small runtime, which cannot start on a thread that is
+/// running async tasks (an axum handler's caller, a `#[tokio::test]`);
+/// a scoped thread is always safe and costs tens of microseconds against a
+/// network round trip.
+fn off_runtime<T: Send>(f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(f)
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
 }
 
 fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
@@ -462,8 +488,26 @@ impl<T: FromValue> FromValue for Option<T> {
 
 /// A pooled PostgreSQL connection with its prepared statements.
 pub(crate) struct PgConn {
-    client: postgres::Client,
+    /// Always `Some` until dropped.
+    client: Option<postgres::Client>,
     statements: HashMap<String, postgres::Statement>,
+}
+
+impl PgConn {
+    fn client(&mut self) -> &mut postgres::Client {
+        self.client
+            .as_mut()
+            .expect("a pooled connection has its client")
+    }
+}
+
+impl Drop for PgConn {
+    /// Closing blocks on the client's runtime: never on an async thread.
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            std::thread::spawn(move || drop(client));
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -477,17 +521,17 @@ impl r2d2::ManageConnection for PgManager {
 
     fn connect(&self) -> std::result::Result<PgConn, postgres::Error> {
         Ok(PgConn {
-            client: self.config.connect(postgres::NoTls)?,
+            client: Some(self.config.connect(postgres::NoTls)?),
             statements: HashMap::new(),
         })
     }
 
     fn is_valid(&self, conn: &mut PgConn) -> std::result::Result<(), postgres::Error> {
-        conn.client.simple_query("").map(|_| ())
+        conn.client().simple_query("").map(|_| ())
     }
 
     fn has_broken(&self, conn: &mut PgConn) -> bool {
-        conn.client.is_closed()
+        conn.client.as_ref().is_none_or(postgres::Client::is_closed)
     }
 }
 

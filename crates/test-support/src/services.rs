@@ -155,11 +155,17 @@ fn start_postgres() -> Postgres {
     Postgres { port, bin }
 }
 
-/// s3rver (npm) on a loopback port with one bucket.
+/// Buckets the shared s3rver makes at start, one per test market.
+const BUCKETS: u32 = 400;
+
+/// s3rver (npm) on a loopback port with its buckets.
 #[derive(Debug)]
 pub struct S3rver {
     pub endpoint: String,
+    /// The first bucket.
     pub bucket: String,
+    buckets: u32,
+    next_bucket: AtomicU32,
 }
 
 impl S3rver {
@@ -168,22 +174,39 @@ impl S3rver {
 
     /// `s3://BUCKET?endpoint=…`, as `hanout-market --blobs` takes it.
     pub fn url(&self) -> String {
-        format!(
-            "s3://{}?endpoint={}&region=us-east-1",
-            self.bucket, self.endpoint
-        )
+        self.url_of(&self.bucket)
     }
+
+    pub fn url_of(&self, bucket: &str) -> String {
+        format!("s3://{bucket}?endpoint={}&region=us-east-1", self.endpoint)
+    }
+
+    /// A bucket no one used yet, so a test sees only its own objects.
+    pub fn fresh_bucket(&self) -> String {
+        let n = self.next_bucket.fetch_add(1, Ordering::SeqCst);
+        assert!(
+            n < self.buckets,
+            "all {} s3rver buckets are used — raise BUCKETS",
+            self.buckets
+        );
+        bucket_name(n)
+    }
+}
+
+fn bucket_name(n: u32) -> String {
+    format!("bucket-{n:04}")
 }
 
 /// The process's shared s3rver, started on first call from the npm project
 /// in `npm_dir` (`npm ci` first if needed).
 pub fn s3rver(npm_dir: &Path) -> &'static S3rver {
     static SERVER: OnceLock<S3rver> = OnceLock::new();
-    SERVER.get_or_init(|| start_s3rver(npm_dir, "photos"))
+    SERVER.get_or_init(|| start_s3rver(npm_dir, BUCKETS))
 }
 
-/// A fresh s3rver; stopped when the test process is gone.
-pub fn start_s3rver(npm_dir: &Path, bucket: &str) -> S3rver {
+/// A fresh s3rver with `buckets` empty buckets; stopped when the test
+/// process is gone.
+pub fn start_s3rver(npm_dir: &Path, buckets: u32) -> S3rver {
     let node = Command::new("node").arg("--version").output();
     assert!(
         node.is_ok_and(|o| o.status.success()),
@@ -209,7 +232,7 @@ pub fn start_s3rver(npm_dir: &Path, bucket: &str) -> S3rver {
         .arg("-d")
         .arg(&dir)
         .args(["-a", "127.0.0.1", "-p", &port.to_string()])
-        .args(["--configure-bucket", bucket])
+        .args((0..buckets).flat_map(|n| ["--configure-bucket".to_owned(), bucket_name(n)]))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -230,7 +253,9 @@ pub fn start_s3rver(npm_dir: &Path, bucket: &str) -> S3rver {
     std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
     S3rver {
         endpoint: format!("http://127.0.0.1:{port}"),
-        bucket: bucket.to_owned(),
+        bucket: bucket_name(0),
+        buckets,
+        next_bucket: AtomicU32::new(0),
     }
 }
 

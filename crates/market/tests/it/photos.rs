@@ -118,19 +118,6 @@ pub(crate) async fn missing(t: &TestMarket, token: &str, hashes: &[&str]) -> Vec
     response.missing
 }
 
-pub(crate) fn blob_files(t: &TestMarket) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    let Ok(dirs) = std::fs::read_dir(t.data_dir.join("blobs")) else {
-        return files;
-    };
-    for dir in dirs {
-        for file in std::fs::read_dir(dir.unwrap().path()).unwrap() {
-            files.push(file.unwrap().path());
-        }
-    }
-    files
-}
-
 #[tokio::test]
 async fn options_advertises_the_protocol() {
     let t = test_market();
@@ -186,7 +173,7 @@ async fn a_photo_uploads_in_checked_chunks_and_is_served_immutable() {
             (StatusCode::OK, Some(to as u64))
         );
         assert!(
-            !t.data_dir.join("blobs").exists(),
+            t.stored_blobs().await.is_empty(),
             "not stored before the end"
         );
     }
@@ -198,12 +185,7 @@ async fn a_photo_uploads_in_checked_chunks_and_is_served_immutable() {
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(header(&headers, "upload-offset"), "10000");
 
-    let blob = t
-        .data_dir
-        .join("blobs")
-        .join(&sha[..2])
-        .join(format!("{sha}.jpg"));
-    assert_eq!(std::fs::read(&blob).unwrap(), bytes);
+    assert_eq!(t.stored_blob(&sha).await, Some(bytes.clone()));
     assert!(missing(&t, &device.token, &[&sha]).await.is_empty());
     assert_eq!(
         offset(&t, &device.token, &location).await,
@@ -252,7 +234,7 @@ async fn a_photo_is_stored_once() {
     let location = create(&t, &rif.token, &bytes).await;
     let (status, _) = send_chunk(&t, &rif.token, &location, &bytes, 0, 1_500).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert_eq!(blob_files(&t).len(), 1);
+    assert_eq!(t.stored_blobs().await, [sha.clone()]);
 }
 
 #[tokio::test]
@@ -295,12 +277,7 @@ async fn racing_patches_count_one_chunk_once() {
     );
     let (status, _) = send_chunk(&t, &device.token, &location, &bytes, 2_000, 4_000).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let blob = t
-        .data_dir
-        .join("blobs")
-        .join(&sha256_hex(&bytes)[..2])
-        .join(format!("{}.jpg", sha256_hex(&bytes)));
-    assert_eq!(std::fs::read(blob).unwrap(), bytes);
+    assert_eq!(t.stored_blob(&sha256_hex(&bytes)).await, Some(bytes));
 }
 
 /// The bytes of an upload are on one machine's disk: a server that lacks

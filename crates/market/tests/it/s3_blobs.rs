@@ -10,16 +10,11 @@ use axum::http::StatusCode;
 use market::{Config, Market, S3Blobs};
 
 use crate::photos::{create, missing, offset, photo, send_chunk, sha256_hex};
-use crate::{bucket_of, get, s3rver_dir, test_market_on};
-
-/// The process's s3rver and its bucket.
-fn bucket() -> S3Blobs {
-    bucket_of(test_support::services::s3rver(&s3rver_dir()))
-}
+use crate::{fresh_bucket, get, test_market_on};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn photos_go_to_the_bucket_and_any_process_serves_them() {
-    let t = test_market_on(bucket());
+    let t = test_market_on(fresh_bucket());
     let device = t.enroll("atlas").await;
     let bytes = photo(42, 5_000);
     let sha = sha256_hex(&bytes);
@@ -66,7 +61,13 @@ async fn photos_go_to_the_bucket_and_any_process_serves_them() {
         serve
             .arg("--data")
             .arg(&t.data_dir)
-            .args(["serve", "--listen", "127.0.0.1:0", "--blobs", &bucket().url])
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--blobs",
+                &t.blobs_url().unwrap(),
+            ])
             .env("AWS_ACCESS_KEY_ID", "S3RVER")
             .env("AWS_SECRET_ACCESS_KEY", "S3RVER")
             .env("RUST_LOG", "warn")

@@ -44,10 +44,12 @@ pub(crate) fn s3rver_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/s3rver")
 }
 
-/// The bucket of `s3` as a market's blob store.
-pub(crate) fn bucket_of(s3: &test_support::services::S3rver) -> S3Blobs {
+/// A bucket of the process's s3rver no other test uses, as a market's
+/// blob store.
+pub(crate) fn fresh_bucket() -> S3Blobs {
+    let s3 = test_support::services::s3rver(&s3rver_dir());
     S3Blobs {
-        url: s3.url(),
+        url: s3.url_of(&s3.fresh_bucket()),
         access_key_id: Some(test_support::services::S3rver::KEY.to_owned()),
         secret_access_key: Some(test_support::services::S3rver::KEY.to_owned()),
     }
@@ -93,7 +95,7 @@ impl TestMarket {
             Backend::Embedded => (None, blobs),
             Backend::ScaleOut => (
                 Some(test_support::services::postgres().create_database()),
-                blobs.or_else(|| Some(bucket_of(test_support::services::s3rver(&s3rver_dir())))),
+                blobs.or_else(|| Some(fresh_bucket())),
             ),
         };
         let config = Config {
@@ -111,6 +113,55 @@ impl TestMarket {
             database,
             _dir: None,
         }
+    }
+
+    /// The SHA-256 of every photo in the market's blob store, sorted.
+    pub(crate) async fn stored_blobs(&self) -> Vec<String> {
+        let mut names: Vec<String> = match &self.blobs {
+            None => {
+                let mut names = Vec::new();
+                if let Ok(dirs) = std::fs::read_dir(self.data_dir.join("blobs")) {
+                    for dir in dirs {
+                        for file in std::fs::read_dir(dir.unwrap().path()).unwrap() {
+                            names.push(file.unwrap().file_name().to_string_lossy().into_owned());
+                        }
+                    }
+                }
+                names
+            }
+            Some(blobs) => {
+                use futures_util::TryStreamExt as _;
+                use object_store::ObjectStore as _;
+                let listed: Vec<_> = bucket_store(blobs).list(None).try_collect().await.unwrap();
+                listed
+                    .into_iter()
+                    .map(|meta| meta.location.filename().unwrap().to_owned())
+                    .collect()
+            }
+        };
+        for name in &mut names {
+            *name = name.trim_end_matches(".jpg").to_owned();
+        }
+        names.sort();
+        names
+    }
+
+    /// The bytes of one photo, straight from the blob store.
+    pub(crate) async fn stored_blob(&self, sha256: &str) -> Option<Vec<u8>> {
+        let key = format!("{}/{sha256}.jpg", &sha256[..2]);
+        match &self.blobs {
+            None => std::fs::read(self.data_dir.join("blobs").join(key)).ok(),
+            Some(blobs) => {
+                use object_store::ObjectStoreExt as _;
+                let found = bucket_store(blobs).get(&key.into()).await.ok()?;
+                Some(found.bytes().await.unwrap().to_vec())
+            }
+        }
+    }
+
+    /// `s3://…` of the market's bucket, if its photos are in one.
+    pub(crate) fn blobs_url(&self) -> Option<String> {
+        self.blobs.as_ref().map(|b| b.url.clone())
     }
 
     /// The PostgreSQL URL, on the scale-out backend.
@@ -293,4 +344,24 @@ pub(crate) fn upsert_titled(
 
 pub(crate) fn delete(listing_id: Uuid) -> Change {
     Change::whole(Uuid::now_v7(), listing_id, ChangeOp::Delete)
+}
+
+/// A client of the bucket of `blobs` (s3rver's address and keys).
+fn bucket_store(blobs: &S3Blobs) -> object_store::aws::AmazonS3 {
+    let url = url::Url::parse(&blobs.url).unwrap();
+    let endpoint = url
+        .query_pairs()
+        .find(|(k, _)| k == "endpoint")
+        .unwrap()
+        .1
+        .into_owned();
+    object_store::aws::AmazonS3Builder::new()
+        .with_bucket_name(url.host_str().unwrap())
+        .with_endpoint(endpoint)
+        .with_allow_http(true)
+        .with_region("us-east-1")
+        .with_access_key_id(blobs.access_key_id.clone().unwrap())
+        .with_secret_access_key(blobs.secret_access_key.clone().unwrap())
+        .build()
+        .unwrap()
 }

@@ -173,7 +173,7 @@ async fn a_file_that_does_not_hash_to_its_declared_sha256_is_discarded() {
         offset(&t, &device.token, &location).await.0,
         StatusCode::NOT_FOUND
     );
-    assert!(blob_files(&t).is_empty());
+    assert!(t.stored_blobs().await.is_empty());
     assert_eq!(
         missing(&t, &device.token, &[&declared]).await,
         [declared.as_str()]
