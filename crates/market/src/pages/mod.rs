@@ -98,6 +98,8 @@ struct ListingCard {
     title: String,
     price: String,
     cooperative: String,
+    /// Artisan and town, as far as known: `Fatima Ait Lahcen · Azrou`.
+    maker: Option<String>,
 }
 
 #[derive(Template)]
@@ -253,6 +255,14 @@ fn cards(listings: &[PublicListing], lang: Lang) -> Vec<ListingCard> {
             title: title(listing, lang),
             price: format_mad(listing.price_centimes, lang),
             cooperative: listing.cooperative.name.clone(),
+            maker: {
+                let parts: Vec<&str> = [&listing.artisan, &listing.origin]
+                    .into_iter()
+                    .flatten()
+                    .map(String::as_str)
+                    .collect();
+                (!parts.is_empty()).then(|| parts.join(" · "))
+            },
         })
         .collect()
 }
