@@ -303,3 +303,106 @@ fn search_normalises_arabic_and_french() {
     );
     assert_eq!(crate::search::query_words("100% laine_"), ["100", "laine"]);
 }
+
+/// Every property the wire types serialise, with every optional field set,
+/// is declared in `openapi.json` (the document is hand-maintained).
+#[test]
+fn the_openapi_schemas_declare_every_wire_field() {
+    use protocol::{
+        Change, ChangeOp, ChangeResult, CooperativeRef, Hlc, ModerationState, Outcome,
+        PublicListing, PulledListing,
+    };
+    use uuid::Uuid;
+
+    let document: serde_json::Value = serde_json::from_str(openapi::DOCUMENT).unwrap();
+    let schemas = &document["components"]["schemas"];
+    #[track_caller]
+    fn check(schemas: &serde_json::Value, name: &str, value: serde_json::Value) {
+        let declared = schemas[name]["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("no schema {name}"));
+        for key in value.as_object().unwrap().keys() {
+            assert!(
+                declared.contains_key(key),
+                "{name}.{key} is not in openapi.json"
+            );
+        }
+    }
+    let full = ListingPayload {
+        title: LocalizedText {
+            fr: Some("Tapis".into()),
+            ..LocalizedText::default()
+        },
+        price_centimes: 1,
+        updated_at_ms: 1,
+        description: LocalizedText {
+            fr: Some("Laine".into()),
+            ..LocalizedText::default()
+        },
+        category: Some("carpets".into()),
+        stock: Some(1),
+        unit: Some("piece".into()),
+        dimensions: Some("1 m".into()),
+        weight_grams: Some(1),
+        materials: Some("laine".into()),
+        origin: Some("Azrou".into()),
+        region: Some("Fès-Meknès".into()),
+        tags: vec!["berbère".into()],
+        artisan: Some("Fatima".into()),
+    };
+    fn to_json(value: &impl serde::Serialize) -> serde_json::Value {
+        serde_json::to_value(value).unwrap()
+    }
+    check(schemas, "ListingPayload", to_json(&full));
+    let change = Change {
+        hlc: Some(Hlc { ms: 1, counter: 0 }),
+        base_version: Some(1),
+        fields: Some(vec![ListingField::Price]),
+        stock_delta: Some(-1),
+        ..Change::whole(
+            Uuid::nil(),
+            Uuid::nil(),
+            ChangeOp::Upsert {
+                listing: full.clone(),
+            },
+        )
+    };
+    check(schemas, "Change", to_json(&change));
+    let conflict = ChangeResult {
+        change_id: Uuid::nil(),
+        outcome: Outcome::Conflict {
+            fields: vec![ListingField::Title],
+            listing: Box::new(full.clone()),
+        },
+        version: Some(2),
+    };
+    check(schemas, "ChangeResult", to_json(&conflict));
+    let pulled = PulledListing {
+        listing_id: Uuid::nil(),
+        version: Some(2),
+        deleted: false,
+        listing: Some(full.clone()),
+        moderation: ModerationState::Rejected,
+        rejection_reason: Some("floue".into()),
+    };
+    check(schemas, "PulledListing", to_json(&pulled));
+    let public = PublicListing {
+        id: Uuid::nil(),
+        cooperative: CooperativeRef {
+            id: Uuid::nil(),
+            slug: "atlas".into(),
+            name: "Atlas".into(),
+        },
+        title: full.title.clone(),
+        price_centimes: 1,
+        updated_at_ms: 1,
+        description: full.description.clone(),
+        category: full.category.clone(),
+        artisan: full.artisan.clone(),
+        origin: full.origin.clone(),
+        region: full.region.clone(),
+        materials: full.materials.clone(),
+        dimensions: full.dimensions.clone(),
+    };
+    check(schemas, "PublicListing", to_json(&public));
+}
