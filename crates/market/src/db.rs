@@ -233,9 +233,14 @@ impl Tx<'_> {
     /// The next number of the change feed: higher than any handed out before.
     /// Writes are serialised, so numbers also commit in increasing order.
     pub(crate) fn next_change_seq(&mut self) -> Result<i64> {
+        self.next_change_seqs(1)
+    }
+
+    /// Takes the next `count` numbers of the change feed; returns the last.
+    pub(crate) fn next_change_seqs(&mut self, count: i64) -> Result<i64> {
         self.query_one(
-            "UPDATE change_sequence SET value = value + 1 WHERE only_row = 1 RETURNING value",
-            &[],
+            "UPDATE change_sequence SET value = value + ?1 WHERE only_row = 1 RETURNING value",
+            args![count],
         )?
         .get(0)
     }
@@ -268,6 +273,10 @@ fn pg_statement(
 ) -> Result<postgres::Statement> {
     if let Some(stmt) = statements.get(sql) {
         return Ok(stmt.clone());
+    }
+    // `IN (…)` lists of every length make many texts: keep the cache small.
+    if statements.len() >= 256 {
+        statements.clear();
     }
     let stmt = tx.prepare(&pg_sql(sql))?;
     statements.insert(sql.to_owned(), stmt.clone());

@@ -11,7 +11,11 @@ use protocol::{
 
 use crate::Market;
 use crate::auth::Device;
-use crate::db::{Tx, args};
+use std::collections::{HashMap, HashSet};
+
+use uuid::Uuid;
+
+use crate::db::{Arg, Tx};
 use crate::error::{AppError, Result};
 use crate::json::AppJson;
 use crate::moderation::ModerationPolicy;
@@ -45,6 +49,10 @@ async fn push(
     Ok(AppJson(PushResponse { results }))
 }
 
+/// Applies a batch in one transaction, in a few round trips whatever its
+/// size: the listings and the already-applied change ids are read in one
+/// query each, the changes are merged in memory in order (a batch may
+/// touch a listing twice), and each listing that changed is written once.
 fn apply_all(
     tx: &mut Tx<'_>,
     device: Device,
@@ -52,59 +60,160 @@ fn apply_all(
     policy: ModerationPolicy,
     now_ms: i64,
 ) -> Result<Vec<ChangeResult>> {
+    let listing_ids: Vec<String> = changes.iter().map(|c| c.listing_id.to_string()).collect();
+    let mut listings: HashMap<Uuid, Stored> = HashMap::new();
+    for chunk in listing_ids.chunks(CHUNK) {
+        let sql = format!(
+            "SELECT {} FROM listings l WHERE l.id IN ({})",
+            stored::COLUMNS,
+            placeholders(1, chunk.len())
+        );
+        let args: Vec<Arg<'_>> = chunk.iter().map(Arg::from).collect();
+        for row in tx.query(&sql, &args)? {
+            let listing = Stored::from_row(&row)?;
+            listings.insert(listing.id, listing);
+        }
+    }
+    let change_ids: Vec<String> = changes.iter().map(|c| c.change_id.to_string()).collect();
+    let mut seen: HashSet<String> = HashSet::new();
+    for chunk in change_ids.chunks(CHUNK) {
+        let sql = format!(
+            "SELECT change_id FROM applied_changes WHERE change_id IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let args: Vec<Arg<'_>> = chunk.iter().map(Arg::from).collect();
+        for row in tx.query(&sql, &args)? {
+            seen.insert(row.get(0)?);
+        }
+    }
+
+    // Merge in order. A change that altered its listing takes the next
+    // number of the change feed; numbers are handed out below, once.
     let mut results = Vec::with_capacity(changes.len());
-    for change in changes {
+    // Per result, where its version comes from.
+    let mut versions: Vec<Version> = Vec::with_capacity(changes.len());
+    // The listing each change altered, in order: the nth takes the nth new
+    // number of the feed.
+    let mut bumped: Vec<Uuid> = Vec::new();
+    // The listing's latest bump in this batch, if any.
+    let mut last_bump: HashMap<Uuid, usize> = HashMap::new();
+    let mut applied: Vec<usize> = Vec::new();
+    for (index, change) in changes.into_iter().enumerate() {
         let change_id = change.change_id;
-        let (outcome, version) = apply(tx, device, change, policy, now_ms)?;
+        let listing_id = change.listing_id;
+        let current = listings.get(&listing_id);
+        let outcome = if current.is_some_and(|c| c.cooperative_id != device.cooperative_id) {
+            Outcome::Rejected {
+                reason: RejectReason::Forbidden,
+            }
+        } else if !seen.insert(change_id.to_string()) {
+            Outcome::Duplicate
+        } else {
+            match merge(current, device, change, policy) {
+                Err(reason) => Outcome::Rejected { reason },
+                Ok((outcome, next)) => {
+                    applied.push(index);
+                    if current != Some(&next) {
+                        last_bump.insert(listing_id, bumped.len());
+                        bumped.push(listing_id);
+                        listings.insert(listing_id, next);
+                    }
+                    outcome
+                }
+            }
+        };
+        versions.push(match (&outcome, last_bump.get(&listing_id)) {
+            (Outcome::Rejected { .. }, _) => Version::None,
+            (_, Some(&n)) => Version::Bump(n),
+            (_, None) => listings
+                .get(&listing_id)
+                .map_or(Version::None, |l| Version::Known(l.version)),
+        });
         results.push(ChangeResult {
             change_id,
             outcome,
-            version,
+            version: None,
         });
+    }
+
+    // One round trip for all the numbers: the batch's bumps take the last
+    // `count` numbers handed out.
+    let count = i64::try_from(bumped.len()).unwrap_or(i64::MAX);
+    let first = if count > 0 {
+        tx.next_change_seqs(count)? - count + 1
+    } else {
+        0
+    };
+    for (result, version) in results.iter_mut().zip(&versions) {
+        result.version = match *version {
+            Version::None => None,
+            Version::Known(v) => Some(v),
+            Version::Bump(n) => Some(first + n as i64),
+        };
+    }
+    for (listing_id, &n) in &last_bump {
+        if let Some(listing) = listings.get_mut(listing_id) {
+            listing.version = first + n as i64;
+            listing.save(tx)?;
+        }
+    }
+    for chunk in applied.chunks(CHUNK / 3) {
+        let sql = format!(
+            "INSERT INTO applied_changes (change_id, listing_id, applied_at) VALUES {}",
+            (0..chunk.len())
+                .map(|i| format!("(?{}, ?{}, ?{})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let ids: Vec<(String, String)> = chunk
+            .iter()
+            .map(|&i| (change_ids[i].clone(), listing_ids[i].clone()))
+            .collect();
+        let args: Vec<Arg<'_>> = ids
+            .iter()
+            .flat_map(|(change, listing)| [Arg::from(change), Arg::from(listing), Arg::Int(now_ms)])
+            .collect();
+        tx.execute(&sql, &args)?;
     }
     Ok(results)
 }
 
-/// Applies one change: at most once by change id, only to the device's own
-/// cooperative's listings, merged field by field (see `stored.rs`).
-fn apply(
-    tx: &mut Tx<'_>,
+/// Where a change's reported version comes from.
+#[derive(Debug, Clone, Copy)]
+enum Version {
+    None,
+    Known(i64),
+    /// The nth change-feed number this batch takes.
+    Bump(usize),
+}
+
+/// Rows or ids per `IN (…)` list.
+const CHUNK: usize = 300;
+
+/// `?first, ?first+1, …` (`count` of them).
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("?{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Merges one change of the device's own listing into its current state
+/// (`None`: new to the server), field by field (see `stored.rs`). Returns
+/// the outcome and the listing's next state, equal to `current` when
+/// nothing changed. Pure.
+fn merge(
+    current: Option<&Stored>,
     device: Device,
     change: Change,
     policy: ModerationPolicy,
-    now_ms: i64,
-) -> Result<(Outcome, Option<i64>)> {
-    let change_id = change.change_id.to_string();
-    let listing_id = change.listing_id.to_string();
-    let current = Stored::load(tx, change.listing_id)?;
-    if current
-        .as_ref()
-        .is_some_and(|c| c.cooperative_id != device.cooperative_id)
-    {
-        return Ok((
-            Outcome::Rejected {
-                reason: RejectReason::Forbidden,
-            },
-            None,
-        ));
-    }
-    let seen = tx.query_opt(
-        "SELECT 1 FROM applied_changes WHERE change_id = ?1",
-        args![&change_id],
-    )?;
-    if seen.is_some() {
-        return Ok((Outcome::Duplicate, current.map(|c| c.version)));
-    }
-    let (outcome, stored) = match change.op {
+) -> std::result::Result<(Outcome, Stored), RejectReason> {
+    let current = current.cloned();
+    let next = match change.op {
         ChangeOp::Upsert { mut listing } => {
             let fields = change.fields.unwrap_or_else(|| ListingField::ALL.to_vec());
             if !stored::validate(&mut listing, &fields) {
-                return Ok((
-                    Outcome::Rejected {
-                        reason: RejectReason::Invalid,
-                    },
-                    None,
-                ));
+                return Err(RejectReason::Invalid);
             }
             // A change from before clocks: its device time, counter 0.
             let hlc = change.hlc.unwrap_or(Hlc {
@@ -121,12 +230,7 @@ fn apply(
             );
             // A new listing must end up with a title, whatever fields it sent.
             if merged.content.title.is_empty() && !merged.stays_deleted {
-                return Ok((
-                    Outcome::Rejected {
-                        reason: RejectReason::Invalid,
-                    },
-                    None,
-                ));
+                return Err(RejectReason::Invalid);
             }
             let mut next = current.clone().unwrap_or_else(|| Stored {
                 id: change.listing_id,
@@ -193,18 +297,5 @@ fn apply(
             }
         }
     };
-    let version = if current.as_ref() == Some(&stored) {
-        stored.version
-    } else {
-        // Something changed: a new place in the change feed.
-        let mut stored = stored;
-        stored.version = tx.next_change_seq()?;
-        stored.save(tx)?;
-        stored.version
-    };
-    tx.execute(
-        "INSERT INTO applied_changes (change_id, listing_id, applied_at) VALUES (?1, ?2, ?3)",
-        args![&change_id, &listing_id, now_ms],
-    )?;
-    Ok((outcome, Some(version)))
+    Ok(next)
 }

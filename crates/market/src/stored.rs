@@ -116,13 +116,6 @@ impl Stored {
         })
     }
 
-    pub(crate) fn load(tx: &mut Tx<'_>, id: Uuid) -> Result<Option<Stored>> {
-        let sql = format!("SELECT {COLUMNS} FROM listings l WHERE l.id = ?1");
-        tx.query_opt(&sql, args![&id.to_string()])?
-            .map(|row| Stored::from_row(&row))
-            .transpose()
-    }
-
     /// A listing deleted before the server ever saw its content: a bare
     /// tombstone that only keeps the id with its cooperative.
     pub(crate) fn is_bare(&self) -> bool {

@@ -283,3 +283,57 @@ async fn a_new_listing_needs_a_title_whatever_fields_it_names() {
     assert!(matches!(outcome(&response), Outcome::Rejected { .. }));
     assert!(t.catalog().await.listings.is_empty());
 }
+
+#[tokio::test]
+async fn one_batch_may_touch_a_listing_several_times() {
+    let t = test_market();
+    let a = t.enroll("atlas").await;
+    let id = Uuid::now_v7();
+    let create = edit(id, rug(), &ListingField::ALL, 1_000, None);
+    let reprice = edit(
+        id,
+        ListingPayload {
+            price_centimes: 460_000,
+            ..rug()
+        },
+        &[ListingField::Price],
+        2_000,
+        None,
+    );
+    let sold = sale(id, 1, 3_000, None);
+    let response = t
+        .push(
+            &a.token,
+            vec![create.clone(), reprice, create.clone(), sold],
+        )
+        .await;
+    let outcomes: Vec<&Outcome> = response.results.iter().map(|r| &r.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [
+            &Outcome::Applied,
+            &Outcome::Applied,
+            &Outcome::Duplicate,
+            &Outcome::Applied
+        ]
+    );
+    let versions: Vec<i64> = response
+        .results
+        .iter()
+        .map(|r| r.version.unwrap())
+        .collect();
+    assert!(
+        versions[0] < versions[1] && versions[1] < versions[3],
+        "{versions:?}"
+    );
+    assert_eq!(
+        versions[2], versions[1],
+        "the replay names the version it found"
+    );
+
+    let pulled = t.pull(&a.token, None, None).await;
+    assert_eq!(pulled.changes.len(), 1);
+    assert_eq!(pulled.changes[0].version, Some(versions[3]));
+    let listing = pulled.changes[0].listing.as_ref().unwrap();
+    assert_eq!((listing.price_centimes, listing.stock), (460_000, Some(3)));
+}
