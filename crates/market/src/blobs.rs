@@ -107,6 +107,31 @@ impl BlobStore {
     }
 
     /// The photo's bytes, if the store has it.
+    /// The bucket, when the photos go to one.
+    pub(crate) fn bucket(&self) -> Option<&Arc<dyn ObjectStore>> {
+        match self {
+            BlobStore::Dir(_) => None,
+            BlobStore::Object(store) => Some(store),
+        }
+    }
+
+    /// Stores a photo from memory, unless the store has it already.
+    pub(crate) async fn put_bytes(&self, sha256: &str, bytes: Vec<u8>) -> Result<()> {
+        match self {
+            BlobStore::Dir(dir) => {
+                let to = dir.join(key_path(sha256));
+                tokio::task::spawn_blocking(move || write_file(&to, &bytes)).await??;
+            }
+            BlobStore::Object(store) => {
+                let key = ObjectPath::from(key_path(sha256));
+                if !exists(store.as_ref(), &key).await? {
+                    store.put(&key, PutPayload::from(bytes)).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) async fn get(&self, sha256: &str) -> Result<Option<Bytes>> {
         match self {
             BlobStore::Dir(dir) => {
@@ -184,6 +209,20 @@ pub(crate) fn missing(tx: &mut Tx<'_>, hashes: &[String]) -> Result<Vec<String>>
         }
     }
     Ok(missing)
+}
+
+/// Writes `bytes` at `to` through a temporary file, fsynced, then renamed.
+fn write_file(to: &Path, bytes: &[u8]) -> Result<()> {
+    if to.exists() {
+        return Ok(());
+    }
+    let dir = to.parent().expect("a blob path has a directory");
+    fs::create_dir_all(dir)?;
+    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+    io::Write::write_all(&mut temp, bytes)?;
+    temp.as_file().sync_all()?;
+    temp.persist(to).map_err(|err| Error::Io(err.error))?;
+    sync_dir(Some(dir)).map_err(Error::from)
 }
 
 fn move_file(from: &Path, to: &Path) -> Result<()> {

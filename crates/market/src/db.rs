@@ -29,11 +29,15 @@ const MIGRATIONS: &[M<'static>] = &[
         "migrations/0004_search_and_listing_photos.sql"
     )),
     M::up(include_str!("migrations/0005_details_and_clocks.sql")),
+    M::up(include_str!("migrations/0006_upload_chunks.sql")),
 ];
 
-/// PostgreSQL's schema, append-only too. It starts at what SQLite reached
-/// in five steps.
-const PG_MIGRATIONS: &[&str] = &[include_str!("migrations/pg/0001_schema.sql")];
+/// PostgreSQL's schema, append-only too. Its first step is what SQLite
+/// reached in five.
+const PG_MIGRATIONS: &[&str] = &[
+    include_str!("migrations/pg/0001_schema.sql"),
+    include_str!("migrations/pg/0002_upload_chunks.sql"),
+];
 
 /// Key of the advisory lock every PostgreSQL write transaction holds.
 const WRITE_LOCK: i64 = 0x4841_4e4f_5554; // "HANOUT"

@@ -186,6 +186,10 @@ impl Hlc {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "changes live briefly, a few hundred at a time; boxing would only add an allocation"
+)]
 pub enum ChangeOp {
     Upsert { listing: ListingPayload },
     Delete,

@@ -15,7 +15,12 @@ pub(super) async fn status(
         .read(move |tx| live_upload(tx, &key, device, now_ms))
         .await??;
     if upload.offset == upload.length && !upload.completed {
-        finish(&market, &id, &upload.sha256, upload.length).await?;
+        if let Some(bucket) = market.blobs().bucket() {
+            // A mismatch forgets the upload: the HEAD below then says 404.
+            let _ = bucket::finish(&market, bucket, &id, &upload.sha256, upload.length).await?;
+        } else {
+            finish(&market, &id, &upload.sha256, upload.length).await?;
+        }
         upload = market
             .read(move |tx| live_upload(tx, &id, device, now_ms))
             .await??;
@@ -55,52 +60,82 @@ pub(super) async fn append(
         .map(|v| parse_checksum(v.to_str().unwrap_or_default()))
         .transpose()?;
     let now_ms = market.now_ms();
-    let data_dir = market.data_dir().to_owned();
-    let id_for_finish = id.clone();
-    let (offset, upload, written) = market
-        .run(move |tx| {
-            let upload = match live_upload(tx, &id, device, now_ms)? {
-                Ok(upload) => upload,
-                Err(refusal) => return Ok(Err(refusal)),
-            };
-            if offset != upload.offset {
-                return Ok(Err(status_error(
-                    StatusCode::CONFLICT,
-                    ErrorKind::BadRequest,
-                    format!(
-                        "this chunk starts at byte {offset} but the server has {} — ask with HEAD and resume from there",
-                        upload.offset
-                    ),
-                )));
-            }
-            if let Some(expected) = checksum {
-                let actual: [u8; 32] = Sha256::digest(&body).into();
-                if actual != expected {
-                    return Ok(Err(checksum_mismatch(
-                        "this chunk does not match its `Upload-Checksum` — send it again".to_owned(),
-                    )));
-                }
-            }
-            let end = offset + body.len() as u64;
-            if end > upload.length {
-                return Ok(Err(AppError::BadRequest(format!(
-                    "this chunk ends at byte {end}, past the upload's length {}",
-                    upload.length
-                ))));
-            }
-            write_chunk(tx, &data_dir, &id, &upload, &body)
-                .map(|r| r.map(|written| (end, upload, written)))
-        })
-        .await??;
-    if let Written::Full = written {
-        finish(&market, &id_for_finish, &upload.sha256, upload.length).await?;
-    }
+    let (offset, upload) = if let Some(bucket) = market.blobs().bucket() {
+        let key = id.clone();
+        let upload = market
+            .read(move |tx| live_upload(tx, &key, device, now_ms))
+            .await??;
+        check_chunk(&upload, offset, checksum, &body)?;
+        let end = bucket::append(&market, bucket, &id, device, &upload, body).await??;
+        if end == upload.length {
+            bucket::finish(&market, bucket, &id, &upload.sha256, upload.length).await??;
+        }
+        (end, upload)
+    } else {
+        let data_dir = market.data_dir().to_owned();
+        let id_for_finish = id.clone();
+        let (end, upload, written) = market
+            .run(move |tx| {
+                let upload = match live_upload(tx, &id, device, now_ms)? {
+                    Ok(upload) => upload,
+                    Err(refusal) => return Ok(Err(refusal)),
+                };
+                let end = match check_chunk(&upload, offset, checksum, &body) {
+                    Ok(end) => end,
+                    Err(refusal) => return Ok(Err(refusal)),
+                };
+                write_chunk(tx, &data_dir, &id, &upload, &body)
+                    .map(|r| r.map(|written| (end, upload, written)))
+            })
+            .await??;
+        if let Written::Full = written {
+            finish(&market, &id_for_finish, &upload.sha256, upload.length).await?;
+        }
+        (end, upload)
+    };
     let mut headers = HeaderMap::new();
     headers.insert(UPLOAD_OFFSET, offset.into());
     if offset < upload.length {
         headers.insert(UPLOAD_EXPIRES, http_date(upload.expires_at_ms));
     }
     Ok((StatusCode::NO_CONTENT, headers).into_response())
+}
+
+/// Whether `chunk`, sent for `offset`, may be appended to `upload`: it
+/// starts where the upload stands, matches its checksum and ends within the
+/// declared length. Returns where it ends.
+fn check_chunk(
+    upload: &Upload,
+    offset: u64,
+    checksum: Option<[u8; 32]>,
+    chunk: &[u8],
+) -> Result<u64, AppError> {
+    if offset != upload.offset {
+        return Err(status_error(
+            StatusCode::CONFLICT,
+            ErrorKind::BadRequest,
+            format!(
+                "this chunk starts at byte {offset} but the server has {} — ask with HEAD and resume from there",
+                upload.offset
+            ),
+        ));
+    }
+    if let Some(expected) = checksum {
+        let actual: [u8; 32] = Sha256::digest(chunk).into();
+        if actual != expected {
+            return Err(checksum_mismatch(
+                "this chunk does not match its `Upload-Checksum` — send it again".to_owned(),
+            ));
+        }
+    }
+    let end = offset + chunk.len() as u64;
+    if end > upload.length {
+        return Err(AppError::BadRequest(format!(
+            "this chunk ends at byte {end}, past the upload's length {}",
+            upload.length
+        )));
+    }
+    Ok(end)
 }
 
 /// Appends `chunk` at the upload's offset and counts it; after the last

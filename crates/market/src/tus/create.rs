@@ -58,9 +58,9 @@ pub(super) async fn create(
     let now_ms = market.now_ms();
     let expires_at_ms = now_ms + UPLOAD_LIFETIME_MS;
     let data_dir = market.data_dir().to_owned();
-    market
+    let expired = market
         .run(move |tx| {
-            drop_expired(tx, &data_dir, now_ms)?;
+            let expired = drop_expired(tx, &data_dir, now_ms)?;
             tx.execute(
                 "INSERT INTO uploads
                      (id, cooperative_id, device_id, length, sha256, filename, created_at, expires_at)
@@ -76,9 +76,14 @@ pub(super) async fn create(
                     expires_at_ms
                 ],
             )?;
-            Ok(())
+            Ok(expired)
         })
         .await?;
+    if let Some(bucket) = market.blobs().bucket() {
+        for gone in &expired {
+            bucket::forget(bucket, gone).await;
+        }
+    }
     tracing::info!(device_id = %device.id, upload_id = %id, length, "upload created");
     let mut headers = HeaderMap::new();
     headers.insert(

@@ -42,7 +42,8 @@ pub(super) fn live_upload(
 }
 
 /// Drops uploads past their expiry, finished or not, with their bytes.
-pub(super) fn drop_expired(tx: &mut Tx<'_>, data_dir: &Path, now_ms: i64) -> Result<()> {
+/// Returns the ids dropped, whose chunks in a bucket the caller deletes.
+pub(super) fn drop_expired(tx: &mut Tx<'_>, data_dir: &Path, now_ms: i64) -> Result<Vec<String>> {
     let ids = tx
         .query(
             "SELECT id FROM uploads WHERE expires_at <= ?1",
@@ -51,11 +52,11 @@ pub(super) fn drop_expired(tx: &mut Tx<'_>, data_dir: &Path, now_ms: i64) -> Res
         .iter()
         .map(|row| row.get::<String>(0))
         .collect::<Result<Vec<_>>>()?;
-    for id in ids {
-        remove_if_present(&part_path(data_dir, &id))?;
-        tx.execute("DELETE FROM uploads WHERE id = ?1", args![&id])?;
+    for id in &ids {
+        remove_if_present(&part_path(data_dir, id))?;
+        tx.execute("DELETE FROM uploads WHERE id = ?1", args![id])?;
     }
-    Ok(())
+    Ok(ids)
 }
 
 pub(super) fn part_path(data_dir: &Path, id: &str) -> PathBuf {

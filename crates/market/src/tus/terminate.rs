@@ -9,6 +9,7 @@ pub(super) async fn terminate(
     UrlPath(id): UrlPath<String>,
 ) -> Result<Response, AppError> {
     let data_dir = market.data_dir().to_owned();
+    let key = id.clone();
     market
         .run(move |tx| {
             if upload(tx, &id, device)?.is_none() {
@@ -19,5 +20,8 @@ pub(super) async fn terminate(
             Ok(Ok(()))
         })
         .await??;
+    if let Some(bucket) = market.blobs().bucket() {
+        bucket::forget(bucket, &key).await;
+    }
     Ok(StatusCode::NO_CONTENT.into_response())
 }

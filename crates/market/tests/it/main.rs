@@ -7,6 +7,7 @@ mod catalog_pages;
 mod chromium;
 mod cli;
 mod devices;
+mod disk_uploads;
 mod enroll;
 mod listing_photos;
 mod merge;

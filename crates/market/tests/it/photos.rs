@@ -280,34 +280,6 @@ async fn racing_patches_count_one_chunk_once() {
     assert_eq!(t.stored_blob(&sha256_hex(&bytes)).await, Some(bytes));
 }
 
-/// The bytes of an upload are on one machine's disk: a server that lacks
-/// them (another machine, a lost disk) rewinds the offset to what it has
-/// and answers 409, and the client resumes from there.
-#[tokio::test]
-async fn a_server_missing_the_bytes_rewinds_the_offset() {
-    let t = test_market();
-    let device = t.enroll("atlas").await;
-    let bytes = photo(11, 3_000);
-    let location = create(&t, &device.token, &bytes).await;
-    send_chunk(&t, &device.token, &location, &bytes, 0, 1_000).await;
-    let id = location.rsplit('/').next().unwrap();
-    std::fs::remove_file(t.data_dir.join("uploads").join(format!("{id}.part"))).unwrap();
-
-    let (status, _) = send_chunk(&t, &device.token, &location, &bytes, 1_000, 2_000).await;
-    assert_eq!(status, StatusCode::CONFLICT);
-    assert_eq!(
-        offset(&t, &device.token, &location).await,
-        (StatusCode::OK, Some(0))
-    );
-    let (status, _) = send_chunk(&t, &device.token, &location, &bytes, 0, 3_000).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
-    assert!(
-        missing(&t, &device.token, &[&sha256_hex(&bytes)])
-            .await
-            .is_empty()
-    );
-}
-
 /// Uploads `bytes` over tus in one checked chunk; returns their SHA-256.
 pub(crate) async fn upload(t: &TestMarket, token: &str, bytes: &[u8]) -> String {
     let location = create(t, token, bytes).await;

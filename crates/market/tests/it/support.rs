@@ -133,8 +133,10 @@ impl TestMarket {
                 use futures_util::TryStreamExt as _;
                 use object_store::ObjectStore as _;
                 let listed: Vec<_> = bucket_store(blobs).list(None).try_collect().await.unwrap();
+                // Photos only, not the chunks of uploads in progress.
                 listed
                     .into_iter()
+                    .filter(|meta| !meta.location.as_ref().starts_with("uploads/"))
                     .map(|meta| meta.location.filename().unwrap().to_owned())
                     .collect()
             }
@@ -212,6 +214,51 @@ impl TestMarket {
             blobs: self.blobs.clone(),
             database: self.database.clone(),
             _dir: None,
+        }
+    }
+
+    /// A second server on another machine: its own data directory, the
+    /// same PostgreSQL database and bucket. Scale-out only.
+    #[allow(dead_code, reason = "the scale-out binary's tests use it")]
+    pub(crate) fn other_machine(&self) -> TestMarket {
+        assert!(
+            self.database.is_some() && self.blobs.is_some(),
+            "another machine shares only a database server and a bucket"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            clock: self.market_clock(),
+            blobs: self.blobs.clone(),
+            database: self.database.clone(),
+            ..Config::default()
+        };
+        TestMarket {
+            market: Market::open_with(dir.path(), config).unwrap(),
+            now_ms: Arc::clone(&self.now_ms),
+            data_dir: dir.path().to_owned(),
+            blobs: self.blobs.clone(),
+            database: self.database.clone(),
+            _dir: Some(dir),
+        }
+    }
+
+    /// The bytes of upload `id` the market holds: its `.part` file, or its
+    /// chunk objects in the bucket.
+    pub(crate) async fn upload_bytes_held(&self, id: &str) -> u64 {
+        match &self.blobs {
+            None => std::fs::metadata(self.data_dir.join("uploads").join(format!("{id}.part")))
+                .map_or(0, |m| m.len()),
+            Some(blobs) => {
+                use futures_util::TryStreamExt as _;
+                use object_store::ObjectStore as _;
+                let prefix = object_store::path::Path::from(format!("uploads/{id}"));
+                let listed: Vec<_> = bucket_store(blobs)
+                    .list(Some(&prefix))
+                    .try_collect()
+                    .await
+                    .unwrap();
+                listed.iter().map(|meta| meta.size).sum()
+            }
         }
     }
 

@@ -133,3 +133,66 @@ async fn sales_sent_to_different_processes_at_once_all_count() {
     let pulled = t.pull(&a.token, None, None).await;
     assert_eq!(pulled.changes[0].listing.as_ref().unwrap().stock, Some(70));
 }
+
+/// With the photos in a bucket, upload chunks are objects too: servers on
+/// machines that share no disk each take a chunk of the same upload.
+#[tokio::test]
+async fn servers_sharing_no_disk_take_turns_on_one_upload() {
+    use crate::photos::{create, missing, offset, photo, send_chunk, sha256_hex};
+    use axum::http::StatusCode;
+
+    let first = test_market();
+    let second = first.other_machine();
+    let third = first.other_machine();
+    let device = first.enroll("atlas").await;
+    let bytes = photo(21, 9_000);
+    let sha = sha256_hex(&bytes);
+    let location = create(&first, &device.token, &bytes).await;
+    for (server, (from, to)) in
+        [&first, &second, &third]
+            .into_iter()
+            .zip([(0, 3_000), (3_000, 6_000), (6_000, 9_000)])
+    {
+        let (status, _) = send_chunk(server, &device.token, &location, &bytes, from, to).await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{from}..{to}");
+        assert_eq!(
+            offset(&second, &device.token, &location).await,
+            (StatusCode::OK, Some(to as u64))
+        );
+    }
+    assert!(missing(&third, &device.token, &[&sha]).await.is_empty());
+    assert_eq!(first.stored_blob(&sha).await, Some(bytes));
+    let id = location.rsplit('/').next().unwrap();
+    assert_eq!(
+        first.upload_bytes_held(id).await,
+        0,
+        "chunks deleted once stored"
+    );
+    for server in [&first, &second, &third] {
+        assert!(!server.data_dir.join("uploads").exists(), "nothing on disk");
+    }
+}
+
+/// A chunk that lost a race (two servers got the same offset) is never
+/// counted, and the photo is assembled from the chunks that were.
+#[tokio::test]
+async fn racing_chunks_on_two_servers_count_once() {
+    use crate::photos::{create, photo, send_chunk, sha256_hex};
+    use axum::http::StatusCode;
+
+    let first = test_market();
+    let second = first.other_machine();
+    let device = first.enroll("atlas").await;
+    let bytes = photo(22, 4_000);
+    let location = create(&first, &device.token, &bytes).await;
+    let (a, b) = tokio::join!(
+        send_chunk(&first, &device.token, &location, &bytes, 0, 2_000),
+        send_chunk(&second, &device.token, &location, &bytes, 0, 2_000),
+    );
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::NO_CONTENT, StatusCode::CONFLICT]);
+    let (status, _) = send_chunk(&second, &device.token, &location, &bytes, 2_000, 4_000).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(first.stored_blob(&sha256_hex(&bytes)).await, Some(bytes));
+}
