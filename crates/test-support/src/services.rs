@@ -90,6 +90,10 @@ fn postgres_user() -> Option<(u32, u32)> {
     ))
 }
 
+#[allow(
+    clippy::zombie_processes,
+    reason = "the server outlives every test by design; the watchdog stops it once this process exits, and init reaps it"
+)]
 fn start_postgres() -> Postgres {
     let bin = pg_bindir();
     let dir = scratch_dir("pg");
@@ -206,6 +210,10 @@ pub fn s3rver(npm_dir: &Path) -> &'static S3rver {
 
 /// A fresh s3rver with `buckets` empty buckets; stopped when the test
 /// process is gone.
+#[allow(
+    clippy::zombie_processes,
+    reason = "the server outlives every test by design; the watchdog stops it once this process exits, and init reaps it"
+)]
 pub fn start_s3rver(npm_dir: &Path, buckets: u32) -> S3rver {
     let node = Command::new("node").arg("--version").output();
     assert!(
@@ -274,6 +282,10 @@ fn scratch_dir(what: &str) -> PathBuf {
 
 /// Starts a watchdog that, once this test process has exited, sends
 /// `signal` to `pid` and removes `dir`.
+#[allow(
+    clippy::zombie_processes,
+    reason = "the watchdog must outlive this process; init reaps it"
+)]
 fn reap_when_done(pid: u32, signal: &str, dir: &Path) {
     Command::new("sh")
         .arg("-c")
