@@ -12,14 +12,25 @@ pub fn run(sh: &Shell, which: Option<&str>) -> Result<()> {
     };
     sh.create_dir("target/bench")?;
     for name in selected {
-        let bin = format!("{name}-bench");
-        let out = format!("target/bench/{name}.json");
+        // Absolute: `cargo bench` runs the binary in the package's directory.
+        let out = sh.current_dir().join(format!("target/bench/{name}.json"));
         eprintln!("\n== xtask bench {name}");
-        cmd!(
-            sh,
-            "cargo run --release --locked -p {name} --bin {bin} -- --out {out}"
-        )
-        .run()?;
+        if name == "market" {
+            // A `cargo bench` target, so it can start PostgreSQL with the
+            // test fixtures (dev-dependencies).
+            cmd!(
+                sh,
+                "cargo bench --locked -p market --bench market -- --out {out}"
+            )
+            .run()?;
+        } else {
+            let bin = format!("{name}-bench");
+            cmd!(
+                sh,
+                "cargo run --release --locked -p {name} --bin {bin} -- --out {out}"
+            )
+            .run()?;
+        }
     }
     Ok(())
 }

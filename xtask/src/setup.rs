@@ -19,6 +19,10 @@ pub const APT_PACKAGES: &[&str] = &[
     "libvips-tools",
     "chromium",
     "file",
+    // The marketplace's scale-out tests and bench run a throwaway server
+    // (`initdb` + `postgres` in a temporary directory; the system cluster
+    // is never used).
+    "postgresql",
 ];
 
 pub fn run(sh: &Shell) -> Result<()> {

@@ -2,9 +2,9 @@
 //! Blocking: call them from a plain thread, not from async code.
 
 use protocol::{CooperativeRef, ModerationState};
-use rusqlite::{TransactionBehavior, params};
 use uuid::Uuid;
 
+use crate::db::args;
 use crate::error::Error;
 use crate::{Market, cooperative, enrollment_code, moderation};
 
@@ -37,49 +37,46 @@ fn upsert_cooperative(
         return Err(Error::EmptyName);
     }
     let now_ms = market.now_ms();
-    let mut conn = market.conn();
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let coop = match cooperative::by_slug(&tx, slug)? {
-        Some(coop) if existing_ok => coop,
-        Some(_) => return Err(Error::SlugTaken(slug.to_owned())),
-        None => cooperative::insert(&tx, slug, name, now_ms)?,
-    };
-    tx.commit()?;
-    Ok(coop)
+    market
+        .db()
+        .write(|tx| match cooperative::by_slug(tx, slug)? {
+            Some(coop) if existing_ok => Ok(coop),
+            Some(_) => Err(Error::SlugTaken(slug.to_owned())),
+            None => cooperative::insert(tx, slug, name, now_ms),
+        })
 }
 
 /// A fresh one-time enrollment code for the cooperative `slug`, formatted
 /// `XXXX-XXXX`. Valid for 24 hours; the database keeps only its hash.
 pub fn enrollment_code(market: &Market, slug: &str) -> anyhow::Result<String> {
     let now_ms = market.now_ms();
-    let mut conn = market.conn();
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let coop = cooperative::by_slug(&tx, slug)?
-        .ok_or_else(|| Error::UnknownCooperative(slug.to_owned()))?;
-    // Expired codes can never be used again: drop them so the table stays
-    // small and a new code only has to avoid the live ones.
-    tx.execute(
-        "DELETE FROM enrollment_codes WHERE expires_at <= ?1",
-        [now_ms],
-    )?;
-    let code = loop {
-        let code = enrollment_code::generate();
-        let inserted = tx.execute(
-            "INSERT INTO enrollment_codes (code_hash, cooperative_id, created_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4) ON CONFLICT (code_hash) DO NOTHING",
-            params![
-                enrollment_code::hash(&code),
-                coop.id.to_string(),
-                now_ms,
-                now_ms + enrollment_code::LIFETIME_MS
-            ],
+    let code = market.db().write(|tx| {
+        let coop = cooperative::by_slug(tx, slug)?
+            .ok_or_else(|| Error::UnknownCooperative(slug.to_owned()))?;
+        // Expired codes can never be used again: drop them so the table
+        // stays small and a new code only has to avoid the live ones.
+        tx.execute(
+            "DELETE FROM enrollment_codes WHERE expires_at <= ?1",
+            args![now_ms],
         )?;
-        // 0 rows: a live code already has these 40 bits; draw again.
-        if inserted == 1 {
-            break code;
+        loop {
+            let code = enrollment_code::generate();
+            let inserted = tx.execute(
+                "INSERT INTO enrollment_codes (code_hash, cooperative_id, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (code_hash) DO NOTHING",
+                args![
+                    &enrollment_code::hash(&code),
+                    &coop.id.to_string(),
+                    now_ms,
+                    now_ms + enrollment_code::LIFETIME_MS
+                ],
+            )?;
+            // 0 rows: a live code already has these 40 bits; draw again.
+            if inserted == 1 {
+                break Ok(code);
+            }
         }
-    };
-    tx.commit()?;
+    })?;
     tracing::info!(slug, "enrollment code issued");
     Ok(enrollment_code::display(&code))
 }
@@ -87,13 +84,12 @@ pub fn enrollment_code(market: &Market, slug: &str) -> anyhow::Result<String> {
 /// Revokes a device: its token stops working at once. Revoking twice is fine.
 pub fn revoke_device(market: &Market, device_id: Uuid) -> anyhow::Result<()> {
     let now_ms = market.now_ms();
-    let conn = market.conn();
-    let found = conn
-        .execute(
+    let found = market.db().write(|tx| {
+        tx.execute(
             "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?1) WHERE id = ?2",
-            params![now_ms, device_id.to_string()],
+            args![now_ms, &device_id.to_string()],
         )
-        .map_err(Error::from)?;
+    })?;
     if found == 0 {
         return Err(Error::UnknownDevice(device_id.to_string()).into());
     }
@@ -104,12 +100,9 @@ pub fn revoke_device(market: &Market, device_id: Uuid) -> anyhow::Result<()> {
 /// Approves a listing: it appears in the public catalog (if its
 /// cooperative has not unpublished it).
 pub fn approve_listing(market: &Market, listing_id: Uuid) -> anyhow::Result<()> {
-    moderation::decide(
-        &mut market.conn(),
-        listing_id,
-        ModerationState::Approved,
-        None,
-    )?;
+    market
+        .db()
+        .write(|tx| moderation::decide(tx, listing_id, ModerationState::Approved, None))?;
     tracing::info!(%listing_id, "listing approved");
     Ok(())
 }
@@ -121,12 +114,9 @@ pub fn reject_listing(market: &Market, listing_id: Uuid, reason: &str) -> anyhow
     if reason.is_empty() {
         return Err(Error::EmptyReason.into());
     }
-    moderation::decide(
-        &mut market.conn(),
-        listing_id,
-        ModerationState::Rejected,
-        Some(reason),
-    )?;
+    market
+        .db()
+        .write(|tx| moderation::decide(tx, listing_id, ModerationState::Rejected, Some(reason)))?;
     tracing::info!(%listing_id, "listing rejected");
     Ok(())
 }
@@ -144,31 +134,29 @@ pub struct DeviceInfo {
 /// The devices of the cooperative `slug`, or of all cooperatives, oldest
 /// first (revoked ones included).
 pub fn list_devices(market: &Market, slug: Option<&str>) -> anyhow::Result<Vec<DeviceInfo>> {
-    let conn = market.conn();
-    if let Some(slug) = slug {
-        cooperative::by_slug(&conn, slug)?
-            .ok_or_else(|| Error::UnknownCooperative(slug.to_owned()))?;
-    }
-    let mut stmt = conn
-        .prepare(
+    let devices = market.db().read(|tx| {
+        if let Some(slug) = slug {
+            cooperative::by_slug(tx, slug)?
+                .ok_or_else(|| Error::UnknownCooperative(slug.to_owned()))?;
+        }
+        tx.query(
             "SELECT d.id, c.slug, d.name, d.created_at, d.revoked_at
              FROM devices d JOIN cooperatives c ON c.id = d.cooperative_id
-             WHERE ?1 IS NULL OR c.slug = ?1
+             WHERE CAST(?1 AS TEXT) IS NULL OR c.slug = ?1
              ORDER BY d.created_at, d.id",
-        )
-        .map_err(Error::from)?;
-    let devices = stmt
-        .query_map([slug], |row| {
+            args![slug],
+        )?
+        .iter()
+        .map(|row| {
             Ok(DeviceInfo {
-                id: cooperative::uuid_column(row, 0)?,
+                id: row.get(0)?,
                 cooperative_slug: row.get(1)?,
                 name: row.get(2)?,
                 created_at_ms: row.get(3)?,
                 revoked_at_ms: row.get(4)?,
             })
         })
-        .map_err(Error::from)?
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .map_err(Error::from)?;
+        .collect::<Result<Vec<_>, Error>>()
+    })?;
     Ok(devices)
 }

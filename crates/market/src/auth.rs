@@ -3,12 +3,11 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use rusqlite::OptionalExtension;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::Market;
-use crate::cooperative::uuid_column;
+use crate::db::args;
 use crate::error::AppError;
 
 /// A fresh 256-bit token, hex.
@@ -37,21 +36,19 @@ impl FromRequestParts<Market> for Device {
         ))?;
         let hash = token_hash(token);
         let device = market
-            .run(move |conn| {
-                let device = conn
-                    .query_row(
-                        "SELECT id, cooperative_id FROM devices
-                         WHERE token_hash = ?1 AND revoked_at IS NULL",
-                        [hash],
-                        |row| {
-                            Ok(Device {
-                                id: uuid_column(row, 0)?,
-                                cooperative_id: uuid_column(row, 1)?,
-                            })
-                        },
-                    )
-                    .optional()?;
-                Ok(device)
+            .read(move |tx| {
+                tx.query_opt(
+                    "SELECT id, cooperative_id FROM devices
+                     WHERE token_hash = ?1 AND revoked_at IS NULL",
+                    args![&hash],
+                )?
+                .map(|row| {
+                    Ok(Device {
+                        id: row.get(0)?,
+                        cooperative_id: row.get(1)?,
+                    })
+                })
+                .transpose()
             })
             .await?;
         device.ok_or(AppError::Unauthorized(

@@ -9,12 +9,12 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::db::{Tx, args};
 use anyhow::Context as _;
 use axum::body::Bytes;
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload};
-use rusqlite::{Connection, params};
 
 use crate::S3Blobs;
 use crate::error::{Error, Result};
@@ -107,6 +107,31 @@ impl BlobStore {
     }
 
     /// The photo's bytes, if the store has it.
+    /// The bucket, when the photos go to one.
+    pub(crate) fn bucket(&self) -> Option<&Arc<dyn ObjectStore>> {
+        match self {
+            BlobStore::Dir(_) => None,
+            BlobStore::Object(store) => Some(store),
+        }
+    }
+
+    /// Stores a photo from memory, unless the store has it already.
+    pub(crate) async fn put_bytes(&self, sha256: &str, bytes: Vec<u8>) -> Result<()> {
+        match self {
+            BlobStore::Dir(dir) => {
+                let to = dir.join(key_path(sha256));
+                tokio::task::spawn_blocking(move || write_file(&to, &bytes)).await??;
+            }
+            BlobStore::Object(store) => {
+                let key = ObjectPath::from(key_path(sha256));
+                if !exists(store.as_ref(), &key).await? {
+                    store.put(&key, PutPayload::from(bytes)).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) async fn get(&self, sha256: &str) -> Result<Option<Bytes>> {
         match self {
             BlobStore::Dir(dir) => {
@@ -163,25 +188,41 @@ fn key_path(sha256: &str) -> String {
 }
 
 /// Records that the store holds the photo.
-pub(crate) fn record(conn: &Connection, sha256: &str, size: i64, now_ms: i64) -> Result<()> {
-    conn.execute(
+pub(crate) fn record(tx: &mut Tx<'_>, sha256: &str, size: i64, now_ms: i64) -> Result<()> {
+    tx.execute(
         "INSERT INTO photos (sha256, size, created_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (sha256) DO NOTHING",
-        params![sha256, size, now_ms],
+        args![sha256, size, now_ms],
     )?;
     Ok(())
 }
 
 /// Which of `hashes` the store lacks, in their order.
-pub(crate) fn missing(conn: &Connection, hashes: &[String]) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached("SELECT 1 FROM photos WHERE sha256 = ?1")?;
+pub(crate) fn missing(tx: &mut Tx<'_>, hashes: &[String]) -> Result<Vec<String>> {
     let mut missing = Vec::new();
     for hash in hashes {
-        if !stmt.exists([hash])? && !missing.contains(hash) {
+        let known = tx
+            .query_opt("SELECT 1 FROM photos WHERE sha256 = ?1", args![hash])?
+            .is_some();
+        if !known && !missing.contains(hash) {
             missing.push(hash.clone());
         }
     }
     Ok(missing)
+}
+
+/// Writes `bytes` at `to` through a temporary file, fsynced, then renamed.
+fn write_file(to: &Path, bytes: &[u8]) -> Result<()> {
+    if to.exists() {
+        return Ok(());
+    }
+    let dir = to.parent().expect("a blob path has a directory");
+    fs::create_dir_all(dir)?;
+    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+    io::Write::write_all(&mut temp, bytes)?;
+    temp.as_file().sync_all()?;
+    temp.persist(to).map_err(|err| Error::Io(err.error))?;
+    sync_dir(Some(dir)).map_err(Error::from)
 }
 
 fn move_file(from: &Path, to: &Path) -> Result<()> {

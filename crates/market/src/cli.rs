@@ -27,6 +27,12 @@ pub struct Cli {
         default_value = "./market-data"
     )]
     data: PathBuf,
+    /// Keep the database in PostgreSQL instead of <data>/market.db:
+    /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE`. Several servers
+    /// behind a load balancer may share it (and the blob store; give them
+    /// one shared <data>/uploads too).
+    #[arg(long, global = true, env = "HANOUT_MARKET_DATABASE")]
+    database: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -108,7 +114,10 @@ enum Moderation {
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     init_tracing();
-    let mut config = Config::default();
+    let mut config = Config {
+        database: cli.database.clone(),
+        ..Config::default()
+    };
     if let Command::Serve {
         moderation, blobs, ..
     } = &cli.command

@@ -1,25 +1,23 @@
 //! Rows of the `cooperatives` table.
 
 use protocol::CooperativeRef;
-use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
 
+use crate::db::{Row, Tx, args};
 use crate::error::{Error, Result};
 
-pub(crate) fn by_slug(conn: &Connection, slug: &str) -> Result<Option<CooperativeRef>> {
-    let coop = conn
-        .query_row(
-            "SELECT id, slug, name FROM cooperatives WHERE slug = ?1",
-            [slug],
-            from_row,
-        )
-        .optional()?;
-    Ok(coop)
+pub(crate) fn by_slug(tx: &mut Tx<'_>, slug: &str) -> Result<Option<CooperativeRef>> {
+    tx.query_opt(
+        "SELECT id, slug, name FROM cooperatives WHERE slug = ?1",
+        args![slug],
+    )?
+    .map(|row| from_row(&row, 0))
+    .transpose()
 }
 
 /// Inserts a new cooperative; the slug must be free.
 pub(crate) fn insert(
-    conn: &Connection,
+    tx: &mut Tx<'_>,
     slug: &str,
     name: &str,
     now_ms: i64,
@@ -29,27 +27,19 @@ pub(crate) fn insert(
         slug: slug.to_owned(),
         name: name.to_owned(),
     };
-    conn.execute(
+    tx.execute(
         "INSERT INTO cooperatives (id, slug, name, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![coop.id.to_string(), coop.slug, coop.name, now_ms],
+        args![&coop.id.to_string(), &coop.slug, &coop.name, now_ms],
     )?;
     Ok(coop)
 }
 
-/// Reads `id, slug, name` from columns 0..=2.
-pub(crate) fn from_row(row: &Row<'_>) -> rusqlite::Result<CooperativeRef> {
+/// Reads `id, slug, name` from columns `first..first + 3`.
+pub(crate) fn from_row(row: &Row, first: usize) -> Result<CooperativeRef> {
     Ok(CooperativeRef {
-        id: uuid_column(row, 0)?,
-        slug: row.get(1)?,
-        name: row.get(2)?,
-    })
-}
-
-/// A UUID stored as hyphenated text.
-pub(crate) fn uuid_column(row: &Row<'_>, idx: usize) -> rusqlite::Result<Uuid> {
-    let text: String = row.get(idx)?;
-    Uuid::parse_str(&text).map_err(|err| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(err))
+        id: row.get(first)?,
+        slug: row.get(first + 1)?,
+        name: row.get(first + 2)?,
     })
 }
 

@@ -8,9 +8,9 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::routing::post;
 use protocol::{EnrollRequest, EnrollResponse};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use uuid::Uuid;
 
+use crate::db::{Tx, args};
 use crate::error::{AppError, Result};
 use crate::json::AppJson;
 use crate::{Market, auth, cooperative, enrollment_code};
@@ -60,7 +60,7 @@ async fn enroll(
     let code = enrollment_code::normalize(&request.code).ok_or(AppError::Unauthorized(REFUSED))?;
     let now_ms = market.now_ms();
     let enrolled = market
-        .run(move |conn| redeem(conn, &code, &device_name, now_ms))
+        .run(move |tx| redeem(tx, &code, &device_name, now_ms))
         .await?;
     let response = enrolled.ok_or(AppError::Unauthorized(REFUSED))?;
     tracing::info!(
@@ -74,43 +74,39 @@ async fn enroll(
 /// Uses up `code` (canonical form) and registers a device with a fresh
 /// token, in one transaction. `None` if the code is wrong, used or expired.
 fn redeem(
-    conn: &mut Connection,
+    tx: &mut Tx<'_>,
     code: &str,
     device_name: &str,
     now_ms: i64,
 ) -> Result<Option<EnrollResponse>> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let code_hash = enrollment_code::hash(code);
-    let cooperative = tx
-        .query_row(
-            "SELECT c.id, c.slug, c.name
-             FROM enrollment_codes e JOIN cooperatives c ON c.id = e.cooperative_id
-             WHERE e.code_hash = ?1 AND e.used_at IS NULL AND e.expires_at > ?2",
-            params![code_hash, now_ms],
-            cooperative::from_row,
-        )
-        .optional()?;
+    let cooperative = tx.query_opt(
+        "SELECT c.id, c.slug, c.name
+         FROM enrollment_codes e JOIN cooperatives c ON c.id = e.cooperative_id
+         WHERE e.code_hash = ?1 AND e.used_at IS NULL AND e.expires_at > ?2",
+        args![&code_hash, now_ms],
+    )?;
     let Some(cooperative) = cooperative else {
         return Ok(None);
     };
+    let cooperative = cooperative::from_row(&cooperative, 0)?;
     tx.execute(
         "UPDATE enrollment_codes SET used_at = ?1 WHERE code_hash = ?2",
-        params![now_ms, code_hash],
+        args![now_ms, &code_hash],
     )?;
     let token = auth::new_token();
     let device_id = Uuid::now_v7();
     tx.execute(
         "INSERT INTO devices (id, cooperative_id, name, token_hash, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
-            device_id.to_string(),
-            cooperative.id.to_string(),
+        args![
+            &device_id.to_string(),
+            &cooperative.id.to_string(),
             device_name,
-            auth::token_hash(&token),
+            &auth::token_hash(&token),
             now_ms
         ],
     )?;
-    tx.commit()?;
     Ok(Some(EnrollResponse {
         token,
         device_id,

@@ -31,6 +31,12 @@ pub enum Error {
     TooNew { found: i64, known: i64 },
     #[error("the database could not be read or written: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("the database could not be read or written: {0}")]
+    Pg(#[from] postgres::Error),
+    #[error("the database is out of reach: {0}")]
+    Postgres(String),
+    #[error("the database returned an unexpected value: {0}")]
+    Column(String),
     #[error("the database could not be upgraded: {0}")]
     Migration(#[from] rusqlite_migration::Error),
     #[error("a page could not be rendered: {0}")]

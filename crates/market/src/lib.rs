@@ -37,14 +37,14 @@ mod push;
 mod rate_limit;
 mod routes;
 mod search;
+mod stored;
 mod tus;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use rusqlite::Connection;
 
 pub use clock::Clock;
 pub use error::{Error, Result};
@@ -68,6 +68,9 @@ pub struct Config {
     /// Where photos go: `None` for `<data>/blobs`, or an S3-compatible
     /// bucket.
     pub blobs: Option<S3Blobs>,
+    /// `None`: SQLite in `<data>/market.db`. `Some("postgres://…")`: a
+    /// PostgreSQL database, which several processes may share.
+    pub database: Option<String>,
 }
 
 /// An S3-compatible bucket for the photos.
@@ -102,6 +105,7 @@ impl Default for Config {
                 refill_every: Duration::from_secs(60),
             },
             blobs: None,
+            database: None,
         }
     }
 }
@@ -113,7 +117,7 @@ pub struct Market {
 }
 
 struct Inner {
-    conn: Mutex<Connection>,
+    db: db::Database,
     data_dir: PathBuf,
     blobs: blobs::BlobStore,
     config: Config,
@@ -121,7 +125,8 @@ struct Inner {
 }
 
 impl Market {
-    /// Opens or creates `<data_dir>/market.db` and migrates it.
+    /// Opens or creates `<data_dir>/market.db` (or the PostgreSQL database
+    /// of `config.database`) and migrates it.
     pub fn open(data_dir: &Path) -> anyhow::Result<Market> {
         Market::open_with(data_dir, Config::default())
     }
@@ -131,12 +136,19 @@ impl Market {
             format!("could not create the data directory {}", data_dir.display())
         })?;
         let blobs = blobs::BlobStore::open(data_dir, config.blobs.as_ref())?;
-        let path = data_dir.join(db::FILE_NAME);
-        let conn = db::open(&path)
-            .with_context(|| format!("could not open the database {}", path.display()))?;
+        let db = match &config.database {
+            Some(url) => db::Database::open_postgres(url)
+                .with_context(|| format!("could not open the database {}", redact(url)))?,
+            None => {
+                let path = data_dir.join(db::FILE_NAME);
+                db::Database::open_sqlite(&path)
+                    .with_context(|| format!("could not open the database {}", path.display()))?
+            }
+        };
+        tracing::info!(engine = db.engine(), "database ready");
         Ok(Market {
             inner: Arc::new(Inner {
-                conn: Mutex::new(conn),
+                db,
                 data_dir: data_dir.to_owned(),
                 blobs,
                 enroll_limiter: rate_limit::Limiter::new(config.enroll_rate),
@@ -166,25 +178,41 @@ impl Market {
         self.inner.config.clock.now_ms()
     }
 
-    /// The connection, blocking until no one else holds it. For blocking
-    /// callers (admin, CLI); handlers go through [`Market::run`].
-    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
-        // A panic mid-transaction rolled the transaction back when it
-        // unwound, so a poisoned connection is still consistent.
-        self.inner
-            .conn
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// The database, for blocking callers (admin, CLI); handlers go
+    /// through [`Market::run`] and [`Market::read`].
+    pub(crate) fn db(&self) -> &db::Database {
+        &self.inner.db
     }
 
-    /// Runs `f` on the connection on the blocking thread pool.
+    /// Runs `f` in a write transaction on the blocking thread pool.
     pub(crate) async fn run<T, F>(&self, f: F) -> Result<T>
     where
-        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+        F: FnOnce(&mut db::Tx<'_>) -> Result<T> + Send + 'static,
         T: Send + 'static,
     {
         let market = self.clone();
-        tokio::task::spawn_blocking(move || f(&mut market.conn())).await?
+        tokio::task::spawn_blocking(move || market.inner.db.write(f)).await?
+    }
+
+    /// Runs `f` in a read-only transaction on the blocking thread pool.
+    pub(crate) async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&mut db::Tx<'_>) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let market = self.clone();
+        tokio::task::spawn_blocking(move || market.inner.db.read(f)).await?
+    }
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
     }
 }
 

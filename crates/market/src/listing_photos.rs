@@ -7,11 +7,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::put;
 use protocol::ErrorKind;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::auth::Device;
+use crate::db::{Tx, args};
 use crate::error::{AppError, Result};
 use crate::json::AppJson;
 use crate::{Market, blobs};
@@ -76,7 +76,7 @@ async fn set_photos(
         )));
     }
     let refused = market
-        .run(move |conn| set(conn, device, listing_id, &photos))
+        .run(move |tx| set(tx, device, listing_id, &photos))
         .await?;
     match refused {
         None => {
@@ -102,20 +102,19 @@ async fn set_photos(
 
 /// Replaces the listing's photos, or says why not.
 fn set(
-    conn: &mut Connection,
+    tx: &mut Tx<'_>,
     device: Device,
     listing_id: Uuid,
     photos: &[(String, String)],
 ) -> Result<Option<Refusal>> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let id = listing_id.to_string();
     let owner: Option<(String, bool)> = tx
-        .query_row(
+        .query_opt(
             "SELECT cooperative_id, deleted FROM listings WHERE id = ?1",
-            [&id],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .optional()?;
+            args![&id],
+        )?
+        .map(|row| Ok::<_, crate::Error>((row.get(0)?, row.get(1)?)))
+        .transpose()?;
     match owner {
         None | Some((_, true)) => return Ok(Some(Refusal::UnknownListing)),
         Some((owner, false)) if owner != device.cooperative_id.to_string() => {
@@ -127,18 +126,20 @@ fn set(
         .iter()
         .flat_map(|(d, t)| [d.clone(), t.clone()])
         .collect();
-    let missing = blobs::missing(&tx, &hashes)?;
+    let missing = blobs::missing(tx, &hashes)?;
     if !missing.is_empty() {
         return Ok(Some(Refusal::MissingBlobs(missing)));
     }
-    tx.execute("DELETE FROM listing_photos WHERE listing_id = ?1", [&id])?;
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO listing_photos (listing_id, position, display, thumb) VALUES (?1, ?2, ?3, ?4)",
+    tx.execute(
+        "DELETE FROM listing_photos WHERE listing_id = ?1",
+        args![&id],
     )?;
     for (position, (display, thumb)) in photos.iter().enumerate() {
-        insert.execute(params![id, position as i64, display, thumb])?;
+        tx.execute(
+            "INSERT INTO listing_photos (listing_id, position, display, thumb)
+             VALUES (?1, ?2, ?3, ?4)",
+            args![&id, position as i64, display, thumb],
+        )?;
     }
-    drop(insert);
-    tx.commit()?;
     Ok(None)
 }

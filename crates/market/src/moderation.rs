@@ -2,10 +2,9 @@
 //! for an operator (`manual`), and the operator's approve / reject.
 
 use protocol::ModerationState;
-use rusqlite::{Connection, params};
 use uuid::Uuid;
 
-use crate::db;
+use crate::db::{Tx, args};
 use crate::error::{Error, Result};
 
 /// How the marketplace treats new and edited listings.
@@ -51,21 +50,19 @@ pub(crate) fn from_sql(text: &str) -> Option<ModerationState> {
 /// Sets a listing's moderation state (and reason, for a rejection) and
 /// bumps it in the change feed so its devices learn of it on their next pull.
 pub(crate) fn decide(
-    conn: &mut Connection,
+    tx: &mut Tx<'_>,
     listing_id: Uuid,
     state: ModerationState,
     reason: Option<&str>,
 ) -> Result<()> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let seq = db::next_change_seq(&tx)?;
+    let seq = tx.next_change_seq()?;
     let found = tx.execute(
         "UPDATE listings SET moderation = ?1, rejection_reason = ?2, changes_seq = ?3
          WHERE id = ?4 AND deleted = 0",
-        params![to_sql(state), reason, seq, listing_id.to_string()],
+        args![to_sql(state), reason, seq, &listing_id.to_string()],
     )?;
     if found == 0 {
         return Err(Error::UnknownListing(listing_id.to_string()));
     }
-    tx.commit()?;
     Ok(())
 }

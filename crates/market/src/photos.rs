@@ -44,9 +44,7 @@ async fn missing(
             "`{bad}` is not a SHA-256 — send 64 hex digits per photo"
         )));
     }
-    let missing = market
-        .run(move |conn| blobs::missing(conn, &hashes))
-        .await?;
+    let missing = market.read(move |tx| blobs::missing(tx, &hashes)).await?;
     Ok(AppJson(PhotosMissingResponse { missing }))
 }
 

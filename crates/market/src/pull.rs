@@ -11,19 +11,16 @@ use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::routing::get;
-use protocol::{
-    ListingPayload, LocalizedText, MAX_PULL_LIMIT, ModerationState, PullResponse, PulledListing,
-};
-use rusqlite::{Connection, Row};
+use protocol::{MAX_PULL_LIMIT, PullResponse, PulledListing};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::Market;
 use crate::auth::Device;
-use crate::cooperative::uuid_column;
+use crate::db::{Tx, args};
 use crate::error::{AppError, Result};
 use crate::json::AppJson;
-use crate::moderation;
+use crate::stored::{self, Stored};
 
 /// Changes per answer when the device does not say.
 const DEFAULT_LIMIT: usize = 100;
@@ -57,7 +54,7 @@ async fn pull(
         .unwrap_or(DEFAULT_LIMIT)
         .clamp(1, MAX_PULL_LIMIT);
     let response = market
-        .run(move |conn| changes_since(conn, device.cooperative_id, since, limit))
+        .read(move |tx| changes_since(tx, device.cooperative_id, since, limit))
         .await?;
     tracing::debug!(device_id = %device.id, since, changes = response.changes.len(), "pull");
     Ok(AppJson(response))
@@ -72,65 +69,44 @@ fn parse_cursor(cursor: &str) -> Option<i64> {
 }
 
 pub(crate) fn changes_since(
-    conn: &Connection,
+    tx: &mut Tx<'_>,
     cooperative_id: Uuid,
     since: i64,
     limit: usize,
 ) -> Result<PullResponse> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, deleted, title_ar, title_fr, title_en, price_centimes, updated_at_ms,
-                moderation, rejection_reason, changes_seq
-         FROM listings
-         WHERE cooperative_id = ?1 AND changes_seq > ?2
-         ORDER BY changes_seq
+    let sql = format!(
+        "SELECT {} FROM listings l
+         WHERE l.cooperative_id = ?1 AND l.changes_seq > ?2
+         ORDER BY l.changes_seq
          LIMIT ?3",
-    )?;
+        stored::COLUMNS
+    );
     // One more than asked tells whether another page waits.
     let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
-    let mut rows = stmt
-        .query_map(
-            rusqlite::params![cooperative_id.to_string(), since, fetch],
-            from_row,
-        )?
-        .collect::<rusqlite::Result<Vec<(PulledListing, i64)>>>()?;
+    let mut rows = tx
+        .query(&sql, args![&cooperative_id.to_string(), since, fetch])?
+        .iter()
+        .map(Stored::from_row)
+        .collect::<Result<Vec<_>>>()?;
     let more = rows.len() > limit;
     rows.truncate(limit);
-    let cursor = rows.last().map_or(since, |(_, seq)| *seq);
+    let cursor = rows.last().map_or(since, |l| l.version);
     Ok(PullResponse {
-        changes: rows.into_iter().map(|(listing, _)| listing).collect(),
+        changes: rows.into_iter().map(pulled).collect(),
         cursor: cursor.to_string(),
         more,
     })
 }
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<(PulledListing, i64)> {
-    let deleted: bool = row.get(1)?;
-    let price_centimes: i64 = row.get(5)?;
-    let updated_at_ms: i64 = row.get(6)?;
-    let title = LocalizedText {
-        ar: row.get(2)?,
-        fr: row.get(3)?,
-        en: row.get(4)?,
-    };
+fn pulled(stored: Stored) -> PulledListing {
     // A bare tombstone (deleted before the server saw it) has no content.
-    let bare = deleted && updated_at_ms == 0 && title == LocalizedText::default();
-    let listing = (!bare).then_some(ListingPayload {
-        title,
-        price_centimes,
-        updated_at_ms,
-        ..ListingPayload::default()
-    });
-    let state: String = row.get(7)?;
-    let moderation = moderation::from_sql(&state).unwrap_or(ModerationState::Pending);
-    Ok((
-        PulledListing {
-            listing_id: uuid_column(row, 0)?,
-            version: None,
-            deleted,
-            listing,
-            moderation,
-            rejection_reason: row.get(8)?,
-        },
-        row.get(9)?,
-    ))
+    let bare = stored.is_bare();
+    PulledListing {
+        listing_id: stored.id,
+        version: Some(stored.version),
+        deleted: stored.deleted,
+        listing: (!bare).then_some(stored.content),
+        moderation: stored.moderation,
+        rejection_reason: stored.rejection_reason,
+    }
 }

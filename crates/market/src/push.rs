@@ -5,21 +5,21 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
 use protocol::{
-    Change, ChangeOp, ChangeResult, ListingPayload, MAX_PUSH_CHANGES, Outcome, PushRequest,
+    Change, ChangeOp, ChangeResult, Hlc, ListingField, MAX_PUSH_CHANGES, Outcome, PushRequest,
     PushResponse, RejectReason,
 };
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+
+use crate::Market;
+use crate::auth::Device;
+use std::collections::{HashMap, HashSet};
+
 use uuid::Uuid;
 
-use crate::auth::Device;
+use crate::db::{Arg, Tx};
 use crate::error::{AppError, Result};
 use crate::json::AppJson;
-use crate::moderation::{self, ModerationPolicy};
-use crate::{Market, db, search};
-
-/// Highest price accepted: 10 000 000 MAD.
-const MAX_PRICE_CENTIMES: i64 = 1_000_000_000;
-const MAX_TITLE_CHARS: usize = 200;
+use crate::moderation::ModerationPolicy;
+use crate::stored::{self, Stamp, Stored};
 
 pub(crate) fn router() -> Router<Market> {
     Router::new().route("/push", post(push))
@@ -39,7 +39,7 @@ async fn push(
     let now_ms = market.now_ms();
     let policy = market.config().moderation;
     let results = market
-        .run(move |conn| apply_all(conn, device, request.changes, policy, now_ms))
+        .run(move |tx| apply_all(tx, device, request.changes, policy, now_ms))
         .await?;
     let applied = results
         .iter()
@@ -49,171 +49,253 @@ async fn push(
     Ok(AppJson(PushResponse { results }))
 }
 
+/// Applies a batch in one transaction, in a few round trips whatever its
+/// size: the listings and the already-applied change ids are read in one
+/// query each, the changes are merged in memory in order (a batch may
+/// touch a listing twice), and each listing that changed is written once.
 fn apply_all(
-    conn: &mut Connection,
+    tx: &mut Tx<'_>,
     device: Device,
     changes: Vec<Change>,
     policy: ModerationPolicy,
     now_ms: i64,
 ) -> Result<Vec<ChangeResult>> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let listing_ids: Vec<String> = changes.iter().map(|c| c.listing_id.to_string()).collect();
+    let mut listings: HashMap<Uuid, Stored> = HashMap::new();
+    for chunk in listing_ids.chunks(CHUNK) {
+        let sql = format!(
+            "SELECT {} FROM listings l WHERE l.id IN ({})",
+            stored::COLUMNS,
+            placeholders(1, chunk.len())
+        );
+        let args: Vec<Arg<'_>> = chunk.iter().map(Arg::from).collect();
+        for row in tx.query(&sql, &args)? {
+            let listing = Stored::from_row(&row)?;
+            listings.insert(listing.id, listing);
+        }
+    }
+    let change_ids: Vec<String> = changes.iter().map(|c| c.change_id.to_string()).collect();
+    let mut seen: HashSet<String> = HashSet::new();
+    for chunk in change_ids.chunks(CHUNK) {
+        let sql = format!(
+            "SELECT change_id FROM applied_changes WHERE change_id IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let args: Vec<Arg<'_>> = chunk.iter().map(Arg::from).collect();
+        for row in tx.query(&sql, &args)? {
+            seen.insert(row.get(0)?);
+        }
+    }
+
+    // Merge in order. A change that altered its listing takes the next
+    // number of the change feed; numbers are handed out below, once.
     let mut results = Vec::with_capacity(changes.len());
-    for change in changes {
+    // Per result, where its version comes from.
+    let mut versions: Vec<Version> = Vec::with_capacity(changes.len());
+    // The listing each change altered, in order: the nth takes the nth new
+    // number of the feed.
+    let mut bumped: Vec<Uuid> = Vec::new();
+    // The listing's latest bump in this batch, if any.
+    let mut last_bump: HashMap<Uuid, usize> = HashMap::new();
+    let mut applied: Vec<usize> = Vec::new();
+    for (index, change) in changes.into_iter().enumerate() {
         let change_id = change.change_id;
-        let outcome = apply(&tx, device.cooperative_id, change, policy, now_ms)?;
+        let listing_id = change.listing_id;
+        let current = listings.get(&listing_id);
+        let outcome = if current.is_some_and(|c| c.cooperative_id != device.cooperative_id) {
+            Outcome::Rejected {
+                reason: RejectReason::Forbidden,
+            }
+        } else if !seen.insert(change_id.to_string()) {
+            Outcome::Duplicate
+        } else {
+            match merge(current, device, change, policy) {
+                Err(reason) => Outcome::Rejected { reason },
+                Ok((outcome, next)) => {
+                    applied.push(index);
+                    if current != Some(&next) {
+                        last_bump.insert(listing_id, bumped.len());
+                        bumped.push(listing_id);
+                        listings.insert(listing_id, next);
+                    }
+                    outcome
+                }
+            }
+        };
+        versions.push(match (&outcome, last_bump.get(&listing_id)) {
+            (Outcome::Rejected { .. }, _) => Version::None,
+            (_, Some(&n)) => Version::Bump(n),
+            (_, None) => listings
+                .get(&listing_id)
+                .map_or(Version::None, |l| Version::Known(l.version)),
+        });
         results.push(ChangeResult {
             change_id,
             outcome,
             version: None,
         });
     }
-    tx.commit()?;
+
+    // One round trip for all the numbers: the batch's bumps take the last
+    // `count` numbers handed out.
+    let count = i64::try_from(bumped.len()).unwrap_or(i64::MAX);
+    let first = if count > 0 {
+        tx.next_change_seqs(count)? - count + 1
+    } else {
+        0
+    };
+    for (result, version) in results.iter_mut().zip(&versions) {
+        result.version = match *version {
+            Version::None => None,
+            Version::Known(v) => Some(v),
+            Version::Bump(n) => Some(first + n as i64),
+        };
+    }
+    for (listing_id, &n) in &last_bump {
+        if let Some(listing) = listings.get_mut(listing_id) {
+            listing.version = first + n as i64;
+            listing.save(tx)?;
+        }
+    }
+    for chunk in applied.chunks(CHUNK / 3) {
+        let sql = format!(
+            "INSERT INTO applied_changes (change_id, listing_id, applied_at) VALUES {}",
+            (0..chunk.len())
+                .map(|i| format!("(?{}, ?{}, ?{})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let ids: Vec<(String, String)> = chunk
+            .iter()
+            .map(|&i| (change_ids[i].clone(), listing_ids[i].clone()))
+            .collect();
+        let args: Vec<Arg<'_>> = ids
+            .iter()
+            .flat_map(|(change, listing)| [Arg::from(change), Arg::from(listing), Arg::Int(now_ms)])
+            .collect();
+        tx.execute(&sql, &args)?;
+    }
     Ok(results)
 }
 
-fn apply(
-    tx: &Transaction<'_>,
-    cooperative_id: Uuid,
+/// Where a change's reported version comes from.
+#[derive(Debug, Clone, Copy)]
+enum Version {
+    None,
+    Known(i64),
+    /// The nth change-feed number this batch takes.
+    Bump(usize),
+}
+
+/// Rows or ids per `IN (…)` list.
+const CHUNK: usize = 300;
+
+/// `?first, ?first+1, …` (`count` of them).
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("?{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Merges one change of the device's own listing into its current state
+/// (`None`: new to the server), field by field (see `stored.rs`). Returns
+/// the outcome and the listing's next state, equal to `current` when
+/// nothing changed. Pure.
+fn merge(
+    current: Option<&Stored>,
+    device: Device,
     change: Change,
     policy: ModerationPolicy,
-    now_ms: i64,
-) -> Result<Outcome> {
-    let change_id = change.change_id.to_string();
-    let listing_id = change.listing_id.to_string();
-    let seen = tx
-        .query_row(
-            "SELECT 1 FROM applied_changes WHERE change_id = ?1",
-            [&change_id],
-            |_| Ok(()),
-        )
-        .optional()?;
-    if seen.is_some() {
-        return Ok(Outcome::Duplicate);
-    }
-    let owner: Option<String> = tx
-        .query_row(
-            "SELECT cooperative_id FROM listings WHERE id = ?1",
-            [&listing_id],
-            |row| row.get(0),
-        )
-        .optional()?;
-    let cooperative_id = cooperative_id.to_string();
-    if owner.is_some_and(|owner| owner != cooperative_id) {
-        return Ok(Outcome::Rejected {
-            reason: RejectReason::Forbidden,
-        });
-    }
-    match change.op {
-        ChangeOp::Upsert { listing } => {
-            let Some(listing) = ValidListing::new(listing) else {
-                return Ok(Outcome::Rejected {
-                    reason: RejectReason::Invalid,
-                });
+) -> std::result::Result<(Outcome, Stored), RejectReason> {
+    let current = current.cloned();
+    let next = match change.op {
+        ChangeOp::Upsert { mut listing } => {
+            let fields = change.fields.unwrap_or_else(|| ListingField::ALL.to_vec());
+            if !stored::validate(&mut listing, &fields) {
+                return Err(RejectReason::Invalid);
+            }
+            // A change from before clocks: its device time, counter 0.
+            let hlc = change.hlc.unwrap_or(Hlc {
+                ms: listing.updated_at_ms,
+                counter: 0,
+            });
+            let stamp = Stamp::new(hlc, device.id);
+            let merged = stored::merge_upsert(
+                current.as_ref().map(|c| (&c.content, &c.clocks, c.deleted)),
+                &listing,
+                &fields,
+                &stamp,
+                change.stock_delta,
+            );
+            // A new listing must end up with a title, whatever fields it sent.
+            if merged.content.title.is_empty() && !merged.stays_deleted {
+                return Err(RejectReason::Invalid);
+            }
+            let mut next = current.clone().unwrap_or_else(|| Stored {
+                id: change.listing_id,
+                cooperative_id: device.cooperative_id,
+                content: merged.content.clone(),
+                deleted: false,
+                moderation: policy.state_after_push(),
+                rejection_reason: None,
+                version: 0,
+                clocks: merged.clocks.clone(),
+            });
+            let content_changed = current
+                .as_ref()
+                .is_none_or(|c| c.content != merged.content || c.deleted);
+            next.content = merged.content;
+            next.clocks = merged.clocks;
+            if !merged.stays_deleted {
+                next.deleted = false;
+            }
+            if content_changed && !merged.stays_deleted {
+                // The moderator has not seen this content.
+                next.moderation = policy.state_after_push();
+                next.rejection_reason = None;
+            }
+            let outcome = if merged.lost.is_empty() {
+                Outcome::Applied
+            } else {
+                Outcome::Conflict {
+                    fields: merged.lost,
+                    listing: Box::new(next.content.clone()),
+                }
             };
-            upsert(tx, &listing_id, &cooperative_id, &listing, policy)?;
+            (outcome, next)
         }
-        ChangeOp::Delete => delete(tx, &listing_id, &cooperative_id)?,
-    }
-    tx.execute(
-        "INSERT INTO applied_changes (change_id, listing_id, applied_at) VALUES (?1, ?2, ?3)",
-        params![change_id, listing_id, now_ms],
-    )?;
-    Ok(Outcome::Applied)
-}
-
-/// Last writer wins: an older `updated_at_ms` than the stored one leaves the
-/// row alone (the change still counts as applied). A newer one also brings a
-/// deleted listing back. New content gets the moderation policy's state
-/// and a new place in the change feed.
-fn upsert(
-    tx: &Transaction<'_>,
-    id: &str,
-    cooperative_id: &str,
-    listing: &ValidListing,
-    policy: ModerationPolicy,
-) -> Result<()> {
-    // A stale change that updates nothing still takes a number: gaps in the
-    // feed are harmless.
-    let seq = db::next_change_seq(tx)?;
-    tx.execute(
-        "INSERT INTO listings
-             (id, cooperative_id, title_ar, title_fr, title_en, price_centimes, updated_at_ms,
-              deleted, moderation, rejection_reason, changes_seq, search_text)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, NULL, ?9, ?10)
-         ON CONFLICT (id) DO UPDATE SET
-             title_ar = excluded.title_ar,
-             title_fr = excluded.title_fr,
-             title_en = excluded.title_en,
-             price_centimes = excluded.price_centimes,
-             updated_at_ms = excluded.updated_at_ms,
-             deleted = 0,
-             moderation = excluded.moderation,
-             rejection_reason = NULL,
-             changes_seq = excluded.changes_seq,
-             search_text = excluded.search_text
-         WHERE excluded.updated_at_ms >= listings.updated_at_ms
-           AND excluded.cooperative_id = listings.cooperative_id",
-        params![
-            id,
-            cooperative_id,
-            listing.ar,
-            listing.fr,
-            listing.en,
-            listing.price_centimes,
-            listing.updated_at_ms,
-            moderation::to_sql(policy.state_after_push()),
-            seq,
-            search::search_text([&listing.ar, &listing.fr, &listing.en].map(|t| t.as_deref())),
-        ],
-    )?;
-    Ok(())
-}
-
-/// Marks the listing deleted. A listing the server never saw gets a bare
-/// tombstone, so its id stays with this cooperative.
-fn delete(tx: &Transaction<'_>, id: &str, cooperative_id: &str) -> Result<()> {
-    let seq = db::next_change_seq(tx)?;
-    tx.execute(
-        "INSERT INTO listings (id, cooperative_id, price_centimes, updated_at_ms, deleted, changes_seq)
-         VALUES (?1, ?2, 0, 0, 1, ?3)
-         ON CONFLICT (id) DO UPDATE SET deleted = 1, changes_seq = excluded.changes_seq
-         WHERE excluded.cooperative_id = listings.cooperative_id",
-        params![id, cooperative_id, seq],
-    )?;
-    Ok(())
-}
-
-/// A listing that passed validation: a price within bounds, at least one
-/// title, none too long. Blank titles count as absent.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ValidListing {
-    pub ar: Option<String>,
-    pub fr: Option<String>,
-    pub en: Option<String>,
-    pub price_centimes: i64,
-    pub updated_at_ms: i64,
-}
-
-impl ValidListing {
-    pub(crate) fn new(payload: ListingPayload) -> Option<ValidListing> {
-        if !(0..=MAX_PRICE_CENTIMES).contains(&payload.price_centimes) {
-            return None;
+        ChangeOp::Delete => {
+            let hlc = change.hlc.unwrap_or_default();
+            let stamp = Stamp::new(hlc, device.id);
+            let mut next = current.clone().unwrap_or_else(|| Stored {
+                // A bare tombstone, so the id stays with this cooperative.
+                id: change.listing_id,
+                cooperative_id: device.cooperative_id,
+                content: protocol::ListingPayload::default(),
+                deleted: true,
+                moderation: policy.state_after_push(),
+                rejection_reason: None,
+                version: 0,
+                clocks: stored::Clocks::new(),
+            });
+            // A change from before clocks deletes whatever came before.
+            let wins = change.hlc.is_none() || stored::delete_wins(&next.clocks, &stamp);
+            if wins {
+                next.deleted = true;
+                stored::mark_deleted(&mut next.clocks, &stamp);
+                (Outcome::Applied, next)
+            } else {
+                let listing = Box::new(next.content.clone());
+                (
+                    Outcome::Conflict {
+                        fields: Vec::new(),
+                        listing,
+                    },
+                    next,
+                )
+            }
         }
-        let title = payload.title;
-        let [ar, fr, en] =
-            [title.ar, title.fr, title.en].map(|t| t.filter(|t| !t.trim().is_empty()));
-        let titles = [&ar, &fr, &en];
-        let any = titles.iter().any(|t| t.is_some());
-        let too_long = titles
-            .iter()
-            .flat_map(|t| t.as_deref())
-            .any(|t| t.chars().count() > MAX_TITLE_CHARS);
-        (any && !too_long).then_some(ValidListing {
-            ar,
-            fr,
-            en,
-            price_centimes: payload.price_centimes,
-            updated_at_ms: payload.updated_at_ms,
-        })
-    }
+    };
+    Ok(next)
 }

@@ -1,6 +1,8 @@
 //! Fixtures shared by the integration tests of several crates. Real parts
 //! only: a real `hanout-market` listening on a loopback port.
 
+pub mod services;
+
 use std::net::{SocketAddr, TcpListener as StdListener};
 
 use tokio::net::TcpListener;

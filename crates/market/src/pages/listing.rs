@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::{Chrome, PageQuery, href, html, negotiate, not_found, title};
 use crate::error::AppError;
+use crate::lang::Lang;
 use crate::price::format_mad;
 use crate::{Market, catalog};
 
@@ -21,6 +22,12 @@ struct ListingHtml {
     price: String,
     cooperative: String,
     cooperative_href: String,
+    artisan: Option<String>,
+    /// Town and region, e.g. `Azrou, Fès-Meknès`.
+    origin: Option<String>,
+    materials: Option<String>,
+    dimensions: Option<String>,
+    description: Option<String>,
     photos: Vec<Photo>,
 }
 
@@ -41,11 +48,11 @@ pub(super) async fn page(
         return not_found(lang);
     };
     let found = market
-        .run(move |conn| {
-            let Some(listing) = catalog::by_id(conn, uuid)? else {
+        .read(move |tx| {
+            let Some(listing) = catalog::by_id(tx, uuid)? else {
                 return Ok(None);
             };
-            let photos = catalog::photos(conn, uuid)?;
+            let photos = catalog::photos(tx, uuid)?;
             Ok(Some((listing, photos)))
         })
         .await?;
@@ -60,6 +67,17 @@ pub(super) async fn page(
             price: format_mad(listing.price_centimes, lang),
             cooperative_href: href(&format!("/c/{}", listing.cooperative.slug), &[], lang),
             cooperative: listing.cooperative.name,
+            origin: match (listing.origin, listing.region) {
+                (Some(town), Some(region)) => {
+                    let comma = if lang == Lang::Ar { "،" } else { "," };
+                    Some(format!("{town}{comma} {region}"))
+                }
+                (town, region) => town.or(region),
+            },
+            artisan: listing.artisan,
+            materials: listing.materials,
+            dimensions: listing.dimensions,
+            description: listing.description.get(lang.code()).map(str::to_owned),
             photos: photos
                 .into_iter()
                 .map(|(display, thumb)| Photo { display, thumb })

@@ -98,6 +98,8 @@ struct ListingCard {
     title: String,
     price: String,
     cooperative: String,
+    /// Artisan and town, as far as known: `Fatima Ait Lahcen · Azrou`.
+    maker: Option<String>,
 }
 
 #[derive(Template)]
@@ -173,7 +175,7 @@ async fn index(
 ) -> Result<Response, AppError> {
     let (lang, _) = negotiate(query, &headers);
     let listings = market
-        .run(|conn| catalog::newest(conn, catalog::PAGE_SIZE))
+        .read(|tx| catalog::newest(tx, catalog::PAGE_SIZE))
         .await?;
     let w = words(lang);
     html(
@@ -197,7 +199,7 @@ async fn search_page(
     let q = query.q.unwrap_or_default();
     let words_of_q = search::query_words(&q);
     let listings = market
-        .run(move |conn| catalog::search(conn, &words_of_q, catalog::PAGE_SIZE))
+        .read(move |tx| catalog::search(tx, &words_of_q, catalog::PAGE_SIZE))
         .await?;
     let w = words(lang);
     html(
@@ -221,11 +223,11 @@ async fn cooperative_page(
     let (lang, _) = negotiate(query, &headers);
     let lookup = slug.clone();
     let found = market
-        .run(move |conn| {
-            let Some(coop) = cooperative::by_slug(conn, &lookup)? else {
+        .read(move |tx| {
+            let Some(coop) = cooperative::by_slug(tx, &lookup)? else {
                 return Ok(None);
             };
-            let listings = catalog::of_cooperative(conn, coop.id, catalog::PAGE_SIZE)?;
+            let listings = catalog::of_cooperative(tx, coop.id, catalog::PAGE_SIZE)?;
             Ok(Some((coop, listings)))
         })
         .await?;
@@ -253,6 +255,14 @@ fn cards(listings: &[PublicListing], lang: Lang) -> Vec<ListingCard> {
             title: title(listing, lang),
             price: format_mad(listing.price_centimes, lang),
             cooperative: listing.cooperative.name.clone(),
+            maker: {
+                let parts: Vec<&str> = [&listing.artisan, &listing.origin]
+                    .into_iter()
+                    .flatten()
+                    .map(String::as_str)
+                    .collect();
+                (!parts.is_empty()).then(|| parts.join(" · "))
+            },
         })
         .collect()
 }

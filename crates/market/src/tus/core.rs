@@ -12,12 +12,17 @@ pub(super) async fn status(
     let now_ms = market.now_ms();
     let key = id.clone();
     let mut upload = market
-        .run(move |conn| live_upload(conn, &key, device, now_ms))
+        .read(move |tx| live_upload(tx, &key, device, now_ms))
         .await??;
     if upload.offset == upload.length && !upload.completed {
-        finish(&market, &id, &upload.sha256, upload.length).await?;
+        if let Some(bucket) = market.blobs().bucket() {
+            // A mismatch forgets the upload: the HEAD below then says 404.
+            let _ = bucket::finish(&market, bucket, &id, &upload.sha256, upload.length).await?;
+        } else {
+            finish(&market, &id, &upload.sha256, upload.length).await?;
+        }
         upload = market
-            .run(move |conn| live_upload(conn, &id, device, now_ms))
+            .read(move |tx| live_upload(tx, &id, device, now_ms))
             .await??;
     }
     let mut headers = HeaderMap::new();
@@ -55,46 +60,39 @@ pub(super) async fn append(
         .map(|v| parse_checksum(v.to_str().unwrap_or_default()))
         .transpose()?;
     let now_ms = market.now_ms();
-    let data_dir = market.data_dir().to_owned();
-    let id_for_finish = id.clone();
-    let (offset, upload, written) = market
-        .run(move |conn| {
-            let upload = match live_upload(conn, &id, device, now_ms)? {
-                Ok(upload) => upload,
-                Err(refusal) => return Ok(Err(refusal)),
-            };
-            if offset != upload.offset {
-                return Ok(Err(status_error(
-                    StatusCode::CONFLICT,
-                    ErrorKind::BadRequest,
-                    format!(
-                        "this chunk starts at byte {offset} but the server has {} — ask with HEAD and resume from there",
-                        upload.offset
-                    ),
-                )));
-            }
-            if let Some(expected) = checksum {
-                let actual: [u8; 32] = Sha256::digest(&body).into();
-                if actual != expected {
-                    return Ok(Err(checksum_mismatch(
-                        "this chunk does not match its `Upload-Checksum` — send it again".to_owned(),
-                    )));
-                }
-            }
-            let end = offset + body.len() as u64;
-            if end > upload.length {
-                return Ok(Err(AppError::BadRequest(format!(
-                    "this chunk ends at byte {end}, past the upload's length {}",
-                    upload.length
-                ))));
-            }
-            write_chunk(conn, &data_dir, &id, &upload, &body)
-                .map(|r| r.map(|written| (end, upload, written)))
-        })
-        .await??;
-    if let Written::Full = written {
-        finish(&market, &id_for_finish, &upload.sha256, upload.length).await?;
-    }
+    let (offset, upload) = if let Some(bucket) = market.blobs().bucket() {
+        let key = id.clone();
+        let upload = market
+            .read(move |tx| live_upload(tx, &key, device, now_ms))
+            .await??;
+        check_chunk(&upload, offset, checksum, &body)?;
+        let end = bucket::append(&market, bucket, &id, device, &upload, body).await??;
+        if end == upload.length {
+            bucket::finish(&market, bucket, &id, &upload.sha256, upload.length).await??;
+        }
+        (end, upload)
+    } else {
+        let data_dir = market.data_dir().to_owned();
+        let id_for_finish = id.clone();
+        let (end, upload, written) = market
+            .run(move |tx| {
+                let upload = match live_upload(tx, &id, device, now_ms)? {
+                    Ok(upload) => upload,
+                    Err(refusal) => return Ok(Err(refusal)),
+                };
+                let end = match check_chunk(&upload, offset, checksum, &body) {
+                    Ok(end) => end,
+                    Err(refusal) => return Ok(Err(refusal)),
+                };
+                write_chunk(tx, &data_dir, &id, &upload, &body)
+                    .map(|r| r.map(|written| (end, upload, written)))
+            })
+            .await??;
+        if let Written::Full = written {
+            finish(&market, &id_for_finish, &upload.sha256, upload.length).await?;
+        }
+        (end, upload)
+    };
     let mut headers = HeaderMap::new();
     headers.insert(UPLOAD_OFFSET, offset.into());
     if offset < upload.length {
@@ -103,16 +101,54 @@ pub(super) async fn append(
     Ok((StatusCode::NO_CONTENT, headers).into_response())
 }
 
+/// Whether `chunk`, sent for `offset`, may be appended to `upload`: it
+/// starts where the upload stands, matches its checksum and ends within the
+/// declared length. Returns where it ends.
+fn check_chunk(
+    upload: &Upload,
+    offset: u64,
+    checksum: Option<[u8; 32]>,
+    chunk: &[u8],
+) -> Result<u64, AppError> {
+    if offset != upload.offset {
+        return Err(status_error(
+            StatusCode::CONFLICT,
+            ErrorKind::BadRequest,
+            format!(
+                "this chunk starts at byte {offset} but the server has {} — ask with HEAD and resume from there",
+                upload.offset
+            ),
+        ));
+    }
+    if let Some(expected) = checksum {
+        let actual: [u8; 32] = Sha256::digest(chunk).into();
+        if actual != expected {
+            return Err(checksum_mismatch(
+                "this chunk does not match its `Upload-Checksum` — send it again".to_owned(),
+            ));
+        }
+    }
+    let end = offset + chunk.len() as u64;
+    if end > upload.length {
+        return Err(AppError::BadRequest(format!(
+            "this chunk ends at byte {end}, past the upload's length {}",
+            upload.length
+        )));
+    }
+    Ok(end)
+}
+
 /// Appends `chunk` at the upload's offset and counts it; after the last
 /// chunk, checks the whole file.
 ///
-/// Runs while holding the database connection, so two PATCHes of one
-/// upload (a client retrying while its first request is still in flight)
-/// never interleave their writes: the second sees the first's offset and
-/// gets 409. The price is that chunk writes are serialised with all other
-/// database work of this process; chunks are small and this is one fsync.
+/// Runs inside a write transaction, which holds the database's one write
+/// lock (across processes on PostgreSQL), so two PATCHes of one upload (a
+/// client retrying while its first request is still in flight) never
+/// interleave their writes: the second sees the first's offset and gets
+/// 409. The price is that chunk writes are serialised with all other
+/// writes; chunks are small and this is one fsync.
 fn write_chunk(
-    conn: &mut Connection,
+    tx: &mut Tx<'_>,
     data_dir: &Path,
     id: &str,
     upload: &Upload,
@@ -133,9 +169,9 @@ fn write_chunk(
         // without this data directory took the earlier chunks, or the disk
         // lost them. Count only what is here and send the client back to it.
         let here = i64::try_from(on_disk).unwrap_or(0);
-        conn.execute(
+        tx.execute(
             "UPDATE uploads SET upload_offset = ?1 WHERE id = ?2",
-            params![here, id],
+            args![here, id],
         )?;
         tracing::warn!(
             upload_id = id,
@@ -161,16 +197,16 @@ fn write_chunk(
     let end = upload.offset + chunk.len() as u64;
     let end_sql = i64::try_from(end).unwrap_or(i64::MAX);
     if end < upload.length {
-        conn.execute(
+        tx.execute(
             "UPDATE uploads SET upload_offset = ?1 WHERE id = ?2",
-            params![end_sql, id],
+            args![end_sql, id],
         )?;
         return Ok(Ok(Written::Partial));
     }
     let actual = sha256_file(&part)?;
     if actual != upload.sha256 {
         remove_if_present(&part)?;
-        conn.execute("DELETE FROM uploads WHERE id = ?1", [id])?;
+        tx.execute("DELETE FROM uploads WHERE id = ?1", args![id])?;
         tracing::warn!(upload_id = id, "upload discarded: SHA-256 mismatch");
         return Ok(Err(checksum_mismatch(format!(
             "the uploaded file's SHA-256 is {actual}, not the declared {} — the upload was discarded; upload the photo again",
@@ -178,9 +214,9 @@ fn write_chunk(
         ))));
     }
     // All bytes are here and right; `finish` moves them to the blob store.
-    conn.execute(
+    tx.execute(
         "UPDATE uploads SET upload_offset = ?1 WHERE id = ?2",
-        params![end_sql, id],
+        args![end_sql, id],
     )?;
     Ok(Ok(Written::Full))
 }
@@ -207,22 +243,20 @@ async fn finish(market: &Market, id: &str, sha256: &str, length: u64) -> Result<
     let (id, sha256) = (id.to_owned(), sha256.to_owned());
     let size = i64::try_from(length).unwrap_or(i64::MAX);
     market
-        .run(move |conn| {
-            let tx = conn.transaction()?;
+        .run(move |tx| {
             if stored {
-                blobs::record(&tx, &sha256, size, now_ms)?;
+                blobs::record(tx, &sha256, size, now_ms)?;
                 tx.execute(
                     "UPDATE uploads SET completed_at = ?1 WHERE id = ?2",
-                    params![now_ms, id],
+                    args![now_ms, &id],
                 )?;
                 tracing::info!(upload_id = %id, %sha256, "photo stored");
             } else {
                 // Neither the bytes nor the blob: forget the upload, so the
                 // device's next HEAD (404) makes it start again.
-                tx.execute("DELETE FROM uploads WHERE id = ?1", [&id])?;
+                tx.execute("DELETE FROM uploads WHERE id = ?1", args![&id])?;
                 tracing::warn!(upload_id = %id, "upload lost its bytes; dropped");
             }
-            tx.commit()?;
             Ok(())
         })
         .await

@@ -58,27 +58,32 @@ pub(super) async fn create(
     let now_ms = market.now_ms();
     let expires_at_ms = now_ms + UPLOAD_LIFETIME_MS;
     let data_dir = market.data_dir().to_owned();
-    market
-        .run(move |conn| {
-            drop_expired(conn, &data_dir, now_ms)?;
-            conn.execute(
+    let expired = market
+        .run(move |tx| {
+            let expired = drop_expired(tx, &data_dir, now_ms)?;
+            tx.execute(
                 "INSERT INTO uploads
                      (id, cooperative_id, device_id, length, sha256, filename, created_at, expires_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    id.to_string(),
-                    device.cooperative_id.to_string(),
-                    device.id.to_string(),
+                args![
+                    &id.to_string(),
+                    &device.cooperative_id.to_string(),
+                    &device.id.to_string(),
                     i64::try_from(length).unwrap_or(i64::MAX),
-                    sha256,
-                    filename,
+                    &sha256,
+                    &filename,
                     now_ms,
                     expires_at_ms
                 ],
             )?;
-            Ok(())
+            Ok(expired)
         })
         .await?;
+    if let Some(bucket) = market.blobs().bucket() {
+        for gone in &expired {
+            bucket::forget(bucket, gone).await;
+        }
+    }
     tracing::info!(device_id = %device.id, upload_id = %id, length, "upload created");
     let mut headers = HeaderMap::new();
     headers.insert(

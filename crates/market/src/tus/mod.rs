@@ -15,11 +15,13 @@
 //! Chunks are bounded by the server's request body limit (4 MiB by
 //! default) and its request timeout: on a slow link, send small chunks.
 //!
-//! The `.part` files are on the local disk even when the photos go to a
-//! bucket: server processes behind a load balancer need a shared data
-//! directory (or sticky sessions) for uploads to progress. A process that
-//! lacks the bytes rewinds the offset to what it has and answers 409, so
-//! nothing wrong is ever stored — the upload restarts instead.
+//! When the photos go to a bucket, the chunks do too (`bucket.rs`): each
+//! one an object, listed in the database, so server processes on different
+//! machines behind a load balancer can each take a chunk of one upload.
+//! With photos on the local disk, chunks go to `<data>/uploads/ID.part`;
+//! a process that lacks the bytes (another machine's data directory)
+//! rewinds the offset to what it has and answers 409, so nothing wrong is
+//! ever stored — the upload restarts instead.
 
 use std::fs::{self, OpenOptions};
 use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
@@ -37,13 +39,13 @@ use axum::routing::options;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use protocol::ErrorKind;
-use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::Market;
 use crate::auth::Device;
 use crate::blobs::{self, remove_if_present};
+use crate::db::{Tx, args};
 use crate::error::{AppError, Result};
 
 mod core;
@@ -55,6 +57,8 @@ use self::core::{append, status};
 use create::create;
 #[cfg(test)]
 pub(crate) use create::parse_metadata;
+mod bucket;
+
 use storage::{drop_expired, live_upload, part_path, sha256_file, upload};
 use terminate::terminate;
 

@@ -4,35 +4,33 @@
 use super::*;
 
 /// The upload `id` of the device's cooperative, if there is one.
-pub(super) fn upload(conn: &Connection, id: &str, device: Device) -> Result<Option<Upload>> {
-    let found = conn
-        .query_row(
-            "SELECT length, upload_offset, sha256, expires_at, completed_at IS NOT NULL
-             FROM uploads WHERE id = ?1 AND cooperative_id = ?2",
-            params![id, device.cooperative_id.to_string()],
-            |row| {
-                Ok(Upload {
-                    length: u64::try_from(row.get::<_, i64>(0)?).unwrap_or(0),
-                    offset: u64::try_from(row.get::<_, i64>(1)?).unwrap_or(0),
-                    sha256: row.get(2)?,
-                    expires_at_ms: row.get(3)?,
-                    completed: row.get(4)?,
-                })
-            },
-        )
-        .optional()?;
-    Ok(found)
+pub(super) fn upload(tx: &mut Tx<'_>, id: &str, device: Device) -> Result<Option<Upload>> {
+    tx.query_opt(
+        "SELECT length, upload_offset, sha256, expires_at, completed_at
+         FROM uploads WHERE id = ?1 AND cooperative_id = ?2",
+        args![id, &device.cooperative_id.to_string()],
+    )?
+    .map(|row| {
+        Ok(Upload {
+            length: u64::try_from(row.get::<i64>(0)?).unwrap_or(0),
+            offset: u64::try_from(row.get::<i64>(1)?).unwrap_or(0),
+            sha256: row.get(2)?,
+            expires_at_ms: row.get(3)?,
+            completed: row.get::<Option<i64>>(4)?.is_some(),
+        })
+    })
+    .transpose()
 }
 
 /// The upload, or why the client cannot use it: unknown (404, also for
 /// another cooperative's) or expired (410).
 pub(super) fn live_upload(
-    conn: &Connection,
+    tx: &mut Tx<'_>,
     id: &str,
     device: Device,
     now_ms: i64,
 ) -> Result<Result<Upload, AppError>> {
-    Ok(match upload(conn, id, device)? {
+    Ok(match upload(tx, id, device)? {
         None => Err(unknown_upload(id)),
         Some(upload) if !upload.completed && upload.expires_at_ms <= now_ms => Err(status_error(
             StatusCode::GONE,
@@ -44,16 +42,21 @@ pub(super) fn live_upload(
 }
 
 /// Drops uploads past their expiry, finished or not, with their bytes.
-pub(super) fn drop_expired(conn: &Connection, data_dir: &Path, now_ms: i64) -> Result<()> {
-    let mut stmt = conn.prepare_cached("SELECT id FROM uploads WHERE expires_at <= ?1")?;
-    let ids = stmt
-        .query_map([now_ms], |row| row.get::<_, String>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    for id in ids {
-        remove_if_present(&part_path(data_dir, &id))?;
-        conn.execute("DELETE FROM uploads WHERE id = ?1", [&id])?;
+/// Returns the ids dropped, whose chunks in a bucket the caller deletes.
+pub(super) fn drop_expired(tx: &mut Tx<'_>, data_dir: &Path, now_ms: i64) -> Result<Vec<String>> {
+    let ids = tx
+        .query(
+            "SELECT id FROM uploads WHERE expires_at <= ?1",
+            args![now_ms],
+        )?
+        .iter()
+        .map(|row| row.get::<String>(0))
+        .collect::<Result<Vec<_>>>()?;
+    for id in &ids {
+        remove_if_present(&part_path(data_dir, id))?;
+        tx.execute("DELETE FROM uploads WHERE id = ?1", args![id])?;
     }
-    Ok(())
+    Ok(ids)
 }
 
 pub(super) fn part_path(data_dir: &Path, id: &str) -> PathBuf {

@@ -151,3 +151,51 @@ async fn an_empty_catalog_says_so() {
     let html = page(&t, get("/?lang=fr")).await;
     assert!(html.contains("Aucun produit pour l’instant."), "{html}");
 }
+
+#[tokio::test]
+async fn the_listing_page_names_the_artisan_and_where_it_comes_from() {
+    let t = test_market();
+    let device = t.enroll("atlas").await;
+    let id = Uuid::now_v7();
+    let mut change = upsert(id, "Tajine en terre cuite", 25_000, 1);
+    let protocol::ChangeOp::Upsert { listing } = &mut change.op else {
+        unreachable!()
+    };
+    listing.title.ar = Some("طاجين فخاري".to_owned());
+    listing.artisan = Some("Youssef <Amellal>".to_owned());
+    listing.origin = Some("Safi".to_owned());
+    listing.region = Some("Marrakech-Safi".to_owned());
+    listing.materials = Some("argile".to_owned());
+    listing.description = LocalizedText {
+        ar: Some("طاجين من طين آسفي".to_owned()),
+        fr: Some("Façonné et cuit au four à bois.".to_owned()),
+        en: None,
+    };
+    t.push(&device.token, vec![change]).await;
+
+    let html = page(&t, get(&format!("/l/{id}?lang=fr"))).await;
+    // Escaped like every other text.
+    assert!(
+        html.contains(r#"<dd class="artisan" dir="auto">Youssef &#60;Amellal&#62;</dd>"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<dd class="origin" dir="auto">Safi, Marrakech-Safi</dd>"#),
+        "{html}"
+    );
+    assert!(html.contains("Façonné et cuit au four à bois."), "{html}");
+    assert!(html.contains("<dt>Artisan·e</dt>"), "{html}");
+
+    let html = page(&t, get(&format!("/l/{id}?lang=ar"))).await;
+    assert!(html.contains("Safi، Marrakech-Safi"), "{html}");
+    assert!(html.contains("طاجين من طين آسفي"), "{html}");
+    assert!(html.contains("<dt>الحرفي(ة)</dt>"), "{html}");
+
+    // The cards say who made it and where, and search finds it by either.
+    let html = page(&t, get("/?lang=fr")).await;
+    assert!(html.contains("Youssef &#60;Amellal&#62; · Safi"), "{html}");
+    for q in ["amellal", "safi"] {
+        let html = page(&t, get(&format!("/search?q={q}&lang=fr"))).await;
+        assert!(html.contains("Tajine en terre cuite"), "{q}: {html}");
+    }
+}

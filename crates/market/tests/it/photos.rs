@@ -118,19 +118,6 @@ pub(crate) async fn missing(t: &TestMarket, token: &str, hashes: &[&str]) -> Vec
     response.missing
 }
 
-pub(crate) fn blob_files(t: &TestMarket) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    let Ok(dirs) = std::fs::read_dir(t.data_dir.join("blobs")) else {
-        return files;
-    };
-    for dir in dirs {
-        for file in std::fs::read_dir(dir.unwrap().path()).unwrap() {
-            files.push(file.unwrap().path());
-        }
-    }
-    files
-}
-
 #[tokio::test]
 async fn options_advertises_the_protocol() {
     let t = test_market();
@@ -186,7 +173,7 @@ async fn a_photo_uploads_in_checked_chunks_and_is_served_immutable() {
             (StatusCode::OK, Some(to as u64))
         );
         assert!(
-            !t.data_dir.join("blobs").exists(),
+            t.stored_blobs().await.is_empty(),
             "not stored before the end"
         );
     }
@@ -198,12 +185,7 @@ async fn a_photo_uploads_in_checked_chunks_and_is_served_immutable() {
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(header(&headers, "upload-offset"), "10000");
 
-    let blob = t
-        .data_dir
-        .join("blobs")
-        .join(&sha[..2])
-        .join(format!("{sha}.jpg"));
-    assert_eq!(std::fs::read(&blob).unwrap(), bytes);
+    assert_eq!(t.stored_blob(&sha).await, Some(bytes.clone()));
     assert!(missing(&t, &device.token, &[&sha]).await.is_empty());
     assert_eq!(
         offset(&t, &device.token, &location).await,
@@ -252,7 +234,7 @@ async fn a_photo_is_stored_once() {
     let location = create(&t, &rif.token, &bytes).await;
     let (status, _) = send_chunk(&t, &rif.token, &location, &bytes, 0, 1_500).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert_eq!(blob_files(&t).len(), 1);
+    assert_eq!(t.stored_blobs().await, std::slice::from_ref(&sha));
 }
 
 #[tokio::test]
@@ -295,40 +277,7 @@ async fn racing_patches_count_one_chunk_once() {
     );
     let (status, _) = send_chunk(&t, &device.token, &location, &bytes, 2_000, 4_000).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let blob = t
-        .data_dir
-        .join("blobs")
-        .join(&sha256_hex(&bytes)[..2])
-        .join(format!("{}.jpg", sha256_hex(&bytes)));
-    assert_eq!(std::fs::read(blob).unwrap(), bytes);
-}
-
-/// The bytes of an upload are on one machine's disk: a server that lacks
-/// them (another machine, a lost disk) rewinds the offset to what it has
-/// and answers 409, and the client resumes from there.
-#[tokio::test]
-async fn a_server_missing_the_bytes_rewinds_the_offset() {
-    let t = test_market();
-    let device = t.enroll("atlas").await;
-    let bytes = photo(11, 3_000);
-    let location = create(&t, &device.token, &bytes).await;
-    send_chunk(&t, &device.token, &location, &bytes, 0, 1_000).await;
-    let id = location.rsplit('/').next().unwrap();
-    std::fs::remove_file(t.data_dir.join("uploads").join(format!("{id}.part"))).unwrap();
-
-    let (status, _) = send_chunk(&t, &device.token, &location, &bytes, 1_000, 2_000).await;
-    assert_eq!(status, StatusCode::CONFLICT);
-    assert_eq!(
-        offset(&t, &device.token, &location).await,
-        (StatusCode::OK, Some(0))
-    );
-    let (status, _) = send_chunk(&t, &device.token, &location, &bytes, 0, 3_000).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
-    assert!(
-        missing(&t, &device.token, &[&sha256_hex(&bytes)])
-            .await
-            .is_empty()
-    );
+    assert_eq!(t.stored_blob(&sha256_hex(&bytes)).await, Some(bytes));
 }
 
 /// Uploads `bytes` over tus in one checked chunk; returns their SHA-256.

@@ -7,7 +7,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use market::admin;
 use protocol::{
-    ChangeResult, ErrorKind, MAX_PUSH_CHANGES, Outcome, PushRequest, PushResponse, RejectReason,
+    ChangeResult, ErrorKind, ListingField, MAX_PUSH_CHANGES, Outcome, PushRequest, PushResponse,
+    RejectReason,
 };
 use uuid::Uuid;
 
@@ -32,12 +33,15 @@ async fn a_pushed_listing_appears_in_the_catalog() {
     let change = upsert(listing_id, "Tapis Beni Ouarain", 450_000, 1_000);
 
     let response = t.push(&device.token, vec![change.clone()]).await;
+    let version = response.results[0]
+        .version
+        .expect("an applied change says the listing's version");
     assert_eq!(
         response.results,
         vec![ChangeResult {
             change_id: change.change_id,
             outcome: Outcome::Applied,
-            version: None,
+            version: Some(version),
         }]
     );
 
@@ -169,7 +173,16 @@ async fn the_last_writer_wins() {
             vec![upsert(id, "Newer", 200, 20), upsert(id, "Older", 100, 10)],
         )
         .await;
-    assert_eq!(outcomes(&response), [Outcome::Applied, Outcome::Applied]);
+    // The older change lost the two fields it disagreed on, and hears what
+    // the listing is now.
+    let [applied, conflict] = outcomes(&response).try_into().unwrap();
+    assert_eq!(applied, Outcome::Applied);
+    let Outcome::Conflict { fields, listing } = conflict else {
+        panic!("expected a conflict, got {conflict:?}");
+    };
+    assert_eq!(fields, [ListingField::Title, ListingField::Price]);
+    assert_eq!(listing.title.fr.as_deref(), Some("Newer"));
+    assert_eq!(response.results[0].version, response.results[1].version);
     let listing = &t.catalog().await.listings[0];
     assert_eq!(
         (listing.title.fr.as_deref(), listing.price_centimes),

@@ -173,7 +173,7 @@ async fn a_file_that_does_not_hash_to_its_declared_sha256_is_discarded() {
         offset(&t, &device.token, &location).await.0,
         StatusCode::NOT_FOUND
     );
-    assert!(blob_files(&t).is_empty());
+    assert!(t.stored_blobs().await.is_empty());
     assert_eq!(
         missing(&t, &device.token, &[&declared]).await,
         [declared.as_str()]
@@ -213,8 +213,7 @@ async fn termination_drops_the_upload_and_its_bytes() {
     let location = create(&t, &device.token, &bytes).await;
     send_chunk(&t, &device.token, &location, &bytes, 0, 500).await;
     let id = location.rsplit('/').next().unwrap();
-    let part = t.data_dir.join("uploads").join(format!("{id}.part"));
-    assert_eq!(std::fs::metadata(&part).unwrap().len(), 500);
+    assert_eq!(t.upload_bytes_held(id).await, 500);
 
     let delete = tus("DELETE", &location, &device.token)
         .body(Body::empty())
@@ -222,7 +221,7 @@ async fn termination_drops_the_upload_and_its_bytes() {
     let (status, headers, _) = t.send_full(delete).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(header(&headers, "tus-resumable"), "1.0.0");
-    assert!(!part.exists());
+    assert_eq!(t.upload_bytes_held(id).await, 0);
     assert_eq!(
         offset(&t, &device.token, &location).await.0,
         StatusCode::NOT_FOUND
@@ -261,12 +260,7 @@ async fn unfinished_uploads_expire_after_a_day() {
         StatusCode::NOT_FOUND
     );
     let id = location.rsplit('/').next().unwrap();
-    assert!(
-        !t.data_dir
-            .join("uploads")
-            .join(format!("{id}.part"))
-            .exists()
-    );
+    assert_eq!(t.upload_bytes_held(id).await, 0);
 }
 
 /// The offset lives in the database: a second server process on the same

@@ -1,0 +1,47 @@
+//! The marketplace's behaviour suite (`tests/it`) again, on the scale-out
+//! configuration: every market on a fresh database in a real PostgreSQL
+//! server (initdb + postgres in a temporary directory) and its photos in an
+//! S3 bucket (s3rver), plus what only scale-out has: several server
+//! processes sharing them.
+
+#[path = "../it/support.rs"]
+mod support;
+pub(crate) use support::*;
+
+/// This binary runs the suite on PostgreSQL + S3.
+const BACKEND: Backend = Backend::ScaleOut;
+
+#[path = "../it/catalog.rs"]
+mod catalog;
+#[path = "../it/catalog_pages.rs"]
+mod catalog_pages;
+#[path = "../it/chromium.rs"]
+mod chromium;
+#[path = "../it/devices.rs"]
+mod devices;
+#[path = "../it/enroll.rs"]
+mod enroll;
+#[path = "../it/listing_photos.rs"]
+mod listing_photos;
+#[path = "../it/merge.rs"]
+mod merge;
+#[path = "../it/moderation.rs"]
+mod moderation;
+#[path = "../it/pages.rs"]
+mod pages;
+#[path = "../it/photos.rs"]
+mod photos;
+#[path = "../it/pull.rs"]
+mod pull;
+#[path = "../it/push.rs"]
+mod push;
+#[path = "../it/s3_blobs.rs"]
+mod s3_blobs;
+#[path = "../it/server.rs"]
+mod server;
+#[path = "../it/tus_interop.rs"]
+mod tus_interop;
+#[path = "../it/tus_rules.rs"]
+mod tus_rules;
+
+mod processes;
