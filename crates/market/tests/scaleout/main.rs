@@ -44,4 +44,5 @@ mod tus_interop;
 #[path = "../it/tus_rules.rs"]
 mod tus_rules;
 
+mod binaries;
 mod processes;
