@@ -154,9 +154,13 @@ fn apply_all(
     for (listing_id, &n) in &last_bump {
         if let Some(listing) = listings.get_mut(listing_id) {
             listing.version = first + n as i64;
-            listing.save(tx)?;
         }
     }
+    let changed: Vec<&Stored> = last_bump
+        .keys()
+        .filter_map(|listing_id| listings.get(listing_id))
+        .collect();
+    Stored::save_all(tx, &changed)?;
     for chunk in applied.chunks(CHUNK / 3) {
         let sql = format!(
             "INSERT INTO applied_changes (change_id, listing_id, applied_at) VALUES {}",

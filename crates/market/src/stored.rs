@@ -15,7 +15,7 @@ use protocol::{Hlc, ListingField, ListingPayload, LocalizedText, ModerationState
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::db::{Arg, Row, Tx, args};
+use crate::db::{Arg, Row, Tx};
 use crate::error::{Error, Result};
 use crate::{moderation, search};
 
@@ -122,12 +122,65 @@ impl Stored {
         self.deleted && self.content.updated_at_ms == 0 && self.content.title.is_empty()
     }
 
-    /// Writes the whole row (insert or update).
-    pub(crate) fn save(&self, tx: &mut Tx<'_>) -> Result<()> {
+    /// Writes whole rows (insert or update), up to [`SAVE_CHUNK`] per statement: one round
+    /// trip for most push batches.
+    pub(crate) fn save_all(tx: &mut Tx<'_>, listings: &[&Stored]) -> Result<()> {
+        for chunk in listings.chunks(SAVE_CHUNK) {
+            let owned = chunk
+                .iter()
+                .map(|l| l.text_columns())
+                .collect::<Result<Vec<_>>>()?;
+            let mut values: Vec<Arg<'_>> = Vec::with_capacity(chunk.len() * SAVED_COLUMNS);
+            for (listing, texts) in chunk.iter().zip(&owned) {
+                values.extend(listing.args(texts));
+            }
+            let rows = (0..chunk.len())
+                .map(|row| {
+                    let params = (1..=SAVED_COLUMNS)
+                        .map(|col| format!("?{}", row * SAVED_COLUMNS + col))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    format!("({params})")
+                })
+                .collect::<Vec<_>>()
+                .join(",\n");
+            let sql = format!(
+                "INSERT INTO listings (id, cooperative_id, title_ar, title_fr, title_en,
+                     price_centimes, updated_at_ms, deleted, moderation, rejection_reason,
+                     changes_seq, description_ar, description_fr, description_en, category,
+                     stock, unit, dimensions, weight_grams, materials, origin, region, tags,
+                     artisan, clocks, search_text)
+                 VALUES {rows}
+                 ON CONFLICT (id) DO UPDATE SET
+                     title_ar = excluded.title_ar, title_fr = excluded.title_fr,
+                     title_en = excluded.title_en, price_centimes = excluded.price_centimes,
+                     updated_at_ms = excluded.updated_at_ms, deleted = excluded.deleted,
+                     moderation = excluded.moderation,
+                     rejection_reason = excluded.rejection_reason,
+                     changes_seq = excluded.changes_seq,
+                     description_ar = excluded.description_ar,
+                     description_fr = excluded.description_fr,
+                     description_en = excluded.description_en, category = excluded.category,
+                     stock = excluded.stock, unit = excluded.unit,
+                     dimensions = excluded.dimensions, weight_grams = excluded.weight_grams,
+                     materials = excluded.materials, origin = excluded.origin,
+                     region = excluded.region, tags = excluded.tags,
+                     artisan = excluded.artisan, clocks = excluded.clocks,
+                     search_text = excluded.search_text
+                 WHERE listings.cooperative_id = excluded.cooperative_id"
+            );
+            tx.execute(&sql, &values)?;
+        }
+        Ok(())
+    }
+
+    /// The columns computed for saving: id, cooperative id, tags (JSON),
+    /// clocks (JSON), search text.
+    fn text_columns(&self) -> Result<[String; 5]> {
         let c = &self.content;
-        let tags = serde_json::to_string(&c.tags).map_err(|e| Error::Column(e.to_string()))?;
-        let clocks =
-            serde_json::to_string(&self.clocks).map_err(|e| Error::Column(e.to_string()))?;
+        fn json(value: &impl Serialize) -> Result<String> {
+            serde_json::to_string(value).map_err(|err| Error::Column(err.to_string()))
+        }
         let search_text = search::search_text(
             [
                 &c.title.ar,
@@ -141,63 +194,54 @@ impl Stored {
             .into_iter()
             .chain(c.tags.iter().map(|t| Some(t.as_str()))),
         );
-        let id = self.id.to_string();
-        let cooperative_id = self.cooperative_id.to_string();
-        let values: &[Arg<'_>] = args![
-            &id,
-            &cooperative_id,
-            &c.title.ar,
-            &c.title.fr,
-            &c.title.en,
-            c.price_centimes,
-            c.updated_at_ms,
-            self.deleted,
-            moderation::to_sql(self.moderation),
-            &self.rejection_reason,
-            self.version,
-            &c.description.ar,
-            &c.description.fr,
-            &c.description.en,
-            &c.category,
-            c.stock,
-            &c.unit,
-            &c.dimensions,
-            c.weight_grams,
-            &c.materials,
-            &c.origin,
-            &c.region,
-            &tags,
-            &c.artisan,
-            &clocks,
-            &search_text,
-        ];
-        tx.execute(
-            "INSERT INTO listings (id, cooperative_id, title_ar, title_fr, title_en,
-                 price_centimes, updated_at_ms, deleted, moderation, rejection_reason,
-                 changes_seq, description_ar, description_fr, description_en, category, stock,
-                 unit, dimensions, weight_grams, materials, origin, region, tags, artisan,
-                 clocks, search_text)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                 ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)
-             ON CONFLICT (id) DO UPDATE SET
-                 title_ar = excluded.title_ar, title_fr = excluded.title_fr,
-                 title_en = excluded.title_en, price_centimes = excluded.price_centimes,
-                 updated_at_ms = excluded.updated_at_ms, deleted = excluded.deleted,
-                 moderation = excluded.moderation, rejection_reason = excluded.rejection_reason,
-                 changes_seq = excluded.changes_seq, description_ar = excluded.description_ar,
-                 description_fr = excluded.description_fr,
-                 description_en = excluded.description_en, category = excluded.category,
-                 stock = excluded.stock, unit = excluded.unit, dimensions = excluded.dimensions,
-                 weight_grams = excluded.weight_grams, materials = excluded.materials,
-                 origin = excluded.origin, region = excluded.region, tags = excluded.tags,
-                 artisan = excluded.artisan, clocks = excluded.clocks,
-                 search_text = excluded.search_text
-             WHERE listings.cooperative_id = excluded.cooperative_id",
-            values,
-        )?;
-        Ok(())
+        Ok([
+            self.id.to_string(),
+            self.cooperative_id.to_string(),
+            json(&c.tags)?,
+            json(&self.clocks)?,
+            search_text,
+        ])
+    }
+
+    /// The [`SAVED_COLUMNS`] parameters of one row, in the INSERT's order.
+    fn args<'a>(&'a self, texts: &'a [String; 5]) -> [Arg<'a>; SAVED_COLUMNS] {
+        let c = &self.content;
+        let [id, cooperative_id, tags, clocks, search_text] = texts;
+        [
+            id.into(),
+            cooperative_id.into(),
+            (&c.title.ar).into(),
+            (&c.title.fr).into(),
+            (&c.title.en).into(),
+            c.price_centimes.into(),
+            c.updated_at_ms.into(),
+            self.deleted.into(),
+            moderation::to_sql(self.moderation).into(),
+            (&self.rejection_reason).into(),
+            self.version.into(),
+            (&c.description.ar).into(),
+            (&c.description.fr).into(),
+            (&c.description.en).into(),
+            (&c.category).into(),
+            c.stock.into(),
+            (&c.unit).into(),
+            (&c.dimensions).into(),
+            c.weight_grams.into(),
+            (&c.materials).into(),
+            (&c.origin).into(),
+            (&c.region).into(),
+            tags.into(),
+            (&c.artisan).into(),
+            clocks.into(),
+            search_text.into(),
+        ]
     }
 }
+
+/// Columns one saved row binds.
+const SAVED_COLUMNS: usize = 26;
+/// Rows per INSERT: 50 × 26 parameters stays far below both engines' limits.
+const SAVE_CHUNK: usize = 50;
 
 /// Blank text is no text; surrounding spaces go.
 fn clean(text: &mut Option<String>) {
