@@ -30,6 +30,7 @@ const MIGRATIONS: &[M<'static>] = &[
     )),
     M::up(include_str!("migrations/0005_details_and_clocks.sql")),
     M::up(include_str!("migrations/0006_upload_chunks.sql")),
+    M::up(include_str!("migrations/0007_rate_buckets.sql")),
 ];
 
 /// PostgreSQL's schema, append-only too. Its first step is what SQLite
@@ -37,6 +38,7 @@ const MIGRATIONS: &[M<'static>] = &[
 const PG_MIGRATIONS: &[&str] = &[
     include_str!("migrations/pg/0001_schema.sql"),
     include_str!("migrations/pg/0002_upload_chunks.sql"),
+    include_str!("migrations/pg/0003_rate_buckets.sql"),
 ];
 
 /// Key of the advisory lock every PostgreSQL write transaction holds.

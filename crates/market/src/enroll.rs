@@ -44,9 +44,11 @@ async fn enroll(
     AppJson(request): AppJson<EnrollRequest>,
 ) -> Result<AppJson<EnrollResponse>, AppError> {
     // Counted before anything else: a guesser pays for wrong codes too.
+    let now_ms = market.now_ms();
+    let limiter = market.clone();
     market
-        .enroll_limiter()
-        .check(ip, market.now_ms())
+        .run(move |tx| limiter.enroll_limiter().check(tx, ip, now_ms))
+        .await?
         .map_err(|retry_after_s| {
             tracing::warn!(?ip, "enrollment rate limit hit");
             AppError::TooManyRequests { retry_after_s }

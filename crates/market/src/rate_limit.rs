@@ -6,15 +6,16 @@
 //! injected [`Clock`](crate::Clock) — tests move time instead of sleeping —
 //! and answers with the API's `ErrorBody`. A few lines over a `HashMap`.
 //!
-//! The buckets live in this process's memory: several servers behind a load
-//! balancer each allow the burst. That only loosens the limit, it loses
-//! nothing. Behind a reverse proxy every client has the proxy's address, so
-//! they share one bucket; forwarded headers are not trusted.
+//! The buckets live in the database (`rate_buckets`), so several servers
+//! behind a load balancer share one limit. Behind a reverse proxy every
+//! client has the proxy's address, so they share one bucket; forwarded
+//! headers are not trusted.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
 use std::time::Duration;
+
+use crate::db::{Tx, args};
+use crate::error::Result;
 
 /// `burst` attempts at once, then one more every `refill_every`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,15 +24,9 @@ pub struct RateLimit {
     pub refill_every: Duration,
 }
 
-/// Buckets kept before full ones are dropped (a full bucket is the same as
-/// no bucket).
-const PRUNE_ABOVE: usize = 10_000;
-
 #[derive(Debug)]
 pub(crate) struct Limiter {
     limit: RateLimit,
-    /// `None`: requests whose peer address is unknown share one bucket.
-    buckets: Mutex<HashMap<Option<IpAddr>, Bucket>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -43,34 +38,58 @@ struct Bucket {
 
 impl Limiter {
     pub(crate) fn new(limit: RateLimit) -> Limiter {
-        Limiter {
-            limit,
-            buckets: Mutex::new(HashMap::new()),
-        }
+        Limiter { limit }
     }
 
-    /// Takes a token for `key`, or says in how many seconds one is due.
-    pub(crate) fn check(&self, key: Option<IpAddr>, now_ms: i64) -> Result<(), u64> {
+    /// Takes a token for `key` (`None`: the peer address is unknown; those
+    /// requests share one bucket), or says in how many seconds one is due.
+    /// Run it in a write transaction of its own: a refused attempt counts.
+    pub(crate) fn check(
+        &self,
+        tx: &mut Tx<'_>,
+        key: Option<IpAddr>,
+        now_ms: i64,
+    ) -> Result<Result<(), u64>> {
         let refill_ms = i64::try_from(self.limit.refill_every.as_millis())
             .unwrap_or(i64::MAX)
             .max(1);
         let burst = self.limit.burst;
-        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        if buckets.len() > PRUNE_ABOVE {
-            buckets.retain(|_, b| refilled(*b, burst, refill_ms, now_ms).tokens < burst);
-        }
-        let bucket = buckets.entry(key).or_insert(Bucket {
-            tokens: burst,
-            refilled_at_ms: now_ms,
-        });
-        *bucket = refilled(*bucket, burst, refill_ms, now_ms);
-        if bucket.tokens > 0 {
+        // A bucket that has refilled completely is the same as none.
+        let full_since = now_ms.saturating_sub(refill_ms.saturating_mul(i64::from(burst)));
+        tx.execute(
+            "DELETE FROM rate_buckets WHERE refilled_at <= ?1",
+            args![full_since],
+        )?;
+        let key = key.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+        let stored = tx.query_opt(
+            "SELECT tokens, refilled_at FROM rate_buckets WHERE key = ?1",
+            args![&key],
+        )?;
+        let bucket = match stored {
+            Some(row) => Bucket {
+                tokens: u32::try_from(row.get::<i64>(0)?).unwrap_or(0),
+                refilled_at_ms: row.get(1)?,
+            },
+            None => Bucket {
+                tokens: burst,
+                refilled_at_ms: now_ms,
+            },
+        };
+        let mut bucket = refilled(bucket, burst, refill_ms, now_ms);
+        let verdict = if bucket.tokens > 0 {
             bucket.tokens -= 1;
             Ok(())
         } else {
             let wait_ms = (bucket.refilled_at_ms + refill_ms - now_ms).max(1);
             Err(u64::try_from(wait_ms).map_or(1, |ms| ms.div_ceil(1000)))
-        }
+        };
+        tx.execute(
+            "INSERT INTO rate_buckets (key, tokens, refilled_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens,
+                 refilled_at = excluded.refilled_at",
+            args![&key, i64::from(bucket.tokens), bucket.refilled_at_ms],
+        )?;
+        Ok(verdict)
     }
 }
 

@@ -197,3 +197,22 @@ async fn without_connect_info_all_attempts_share_one_bucket() {
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(error_kind(&body), ErrorKind::TooManyRequests);
 }
+
+/// The buckets are in the database: servers sharing it share the limit, so
+/// a guesser gains nothing by spreading attempts over them.
+#[tokio::test]
+async fn the_limit_holds_across_server_processes() {
+    let t = test_market();
+    let other = t.second_process();
+    let guesser = [203, 0, 113, 9];
+    let burst = market::Config::default().enroll_rate.burst;
+    for attempt in 0..burst {
+        let server = if attempt % 2 == 0 { &t } else { &other };
+        let (status, _) = server.send(from_ip(request("0000-0000"), guesser)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    for server in [&t, &other] {
+        let (status, _) = server.send(from_ip(request("0000-0000"), guesser)).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    }
+}
