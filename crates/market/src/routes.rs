@@ -33,7 +33,7 @@ pub fn app(market: Market) -> Router {
         .nest(protocol::API_PREFIX, api)
         .merge(pages::router())
         .merge(photos::public_router())
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(healthz))
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(config.body_limit))
         .layer(map_response(body_limit_as_error_body))
@@ -44,6 +44,17 @@ pub fn app(market: Market) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(market)
+}
+
+/// For load balancers: 200 `ok` when the database answers, 503 when not.
+async fn healthz(axum::extract::State(market): axum::extract::State<Market>) -> Response {
+    match market.read(|tx| tx.query_one("SELECT 1", &[])).await {
+        Ok(_) => "ok".into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "health check: the database does not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+    }
 }
 
 async fn not_found(uri: Uri) -> AppError {
