@@ -13,6 +13,7 @@ pub(crate) const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0003_search_indexes.sql")),
     M::up(include_str!("migrations/0004_photo_derivatives.sql")),
     M::up(include_str!("migrations/0005_outbox_indexes.sql")),
+    M::up(include_str!("migrations/0006_photo_sync.sql")),
 ];
 
 /// The local catalog: one SQLite file, one writer (this connection).
@@ -20,6 +21,13 @@ pub(crate) const MIGRATIONS: &[M<'static>] = &[
 pub struct Store {
     pub(crate) conn: Connection,
     pub(crate) path: PathBuf,
+}
+
+impl Store {
+    /// The catalog file; photos live next to it (`photos/ab/…`).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
 }
 
 /// Opens (creating if needed) the catalog at `path`: sets the durability

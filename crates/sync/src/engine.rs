@@ -1,11 +1,13 @@
+use std::collections::HashSet;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use store::{SettingKey, Store};
+use store::{ListingId, SettingKey, Store};
 use url::Url;
 
 use crate::error::{Error, Result};
-use crate::{Clock, enroll, push};
+use crate::{Clock, enroll, photos, push};
 
 /// The one store connection of the process (one writer), shared by the UI
 /// commands and the engine. Only ever locked inside `spawn_blocking`.
@@ -24,6 +26,12 @@ pub struct Config {
     pub idle_interval: Duration,
     /// Whole-request limit; a stalled link is abandoned after this.
     pub request_timeout: Duration,
+    /// Bytes per tus PATCH: small enough to get through a 2G link within
+    /// `request_timeout`, and all a cut-off chunk costs.
+    pub upload_chunk_bytes: usize,
+    /// Where the photo files are (`<dir>/photos/ab/….jpg`); `None`: next
+    /// to the catalog file, where the app and the CLI put them.
+    pub photos_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -35,6 +43,8 @@ impl Default for Config {
             retry_max: Duration::from_secs(300),
             idle_interval: Duration::from_secs(60),
             request_timeout: Duration::from_secs(60),
+            upload_chunk_bytes: 256 * 1024,
+            photos_dir: None,
         }
     }
 }
@@ -83,6 +93,15 @@ impl Engine {
         Ok(out)
     }
 
+    /// The directory holding `photos/`.
+    pub(crate) async fn photos_root(&self) -> Result<PathBuf> {
+        if let Some(dir) = &self.config.photos_dir {
+            return Ok(dir.clone());
+        }
+        let catalog = self.with_store(|s| Ok(s.path().to_owned())).await?;
+        Ok(catalog.parent().map(PathBuf::from).unwrap_or_default())
+    }
+
     pub(crate) async fn market_url(&self) -> Result<Url> {
         let url = self
             .with_store(|s| s.setting(SettingKey::MarketUrl))
@@ -99,13 +118,45 @@ pub struct Report {
     pub accepted: usize,
     /// Changes it refused for good.
     pub rejected: usize,
+    /// Photos uploaded (the server lacked them).
+    pub photos_uploaded: usize,
+    /// Photo bytes put on the wire (a chunk sent twice counts twice).
+    pub photo_bytes_sent: u64,
+    /// Uploads that went on from where an earlier attempt stopped.
+    pub uploads_resumed: usize,
+    /// Listings whose photo lists were set on the server.
+    pub photo_lists_set: usize,
 }
 
-/// One pass: enroll if needed, then push every pending change in batches.
+/// One pass: enroll if needed; upload the photos the server lacks for the
+/// listings whose photo sets changed; push every pending change in
+/// batches; then set those listings' photo lists (only now does the server
+/// know the new listings, and only now has it every blob they name).
 pub async fn sync_once(engine: &Engine) -> Result<Report> {
     let base = engine.market_url().await?;
     let token = enroll::token(engine, &base).await?;
     let mut report = Report::default();
+    let sets = engine.with_store(|s| s.photo_sets_to_send()).await?;
+    let failed_photos = photos::upload_missing(engine, &base, &token, &sets, &mut report).await?;
+    push_all(engine, &base, &token, &mut report).await?;
+    if !sets.is_empty() {
+        // Read again: listings pushed just now are on the server now. A set
+        // changed while this pass ran may name photos not uploaded above;
+        // the next pass takes it.
+        let uploaded: HashSet<(ListingId, String)> =
+            sets.into_iter().map(|s| (s.listing_id, s.key)).collect();
+        let sets: Vec<_> = engine
+            .with_store(|s| s.photo_sets_to_send())
+            .await?
+            .into_iter()
+            .filter(|s| uploaded.contains(&(s.listing_id, s.key.clone())))
+            .collect();
+        photos::set_photo_lists(engine, &base, &token, &sets, &failed_photos, &mut report).await?;
+    }
+    Ok(report)
+}
+
+async fn push_all(engine: &Engine, base: &Url, token: &str, report: &mut Report) -> Result<()> {
     loop {
         let batch_size = engine.config.batch_size;
         let pending = engine
@@ -115,7 +166,7 @@ pub async fn sync_once(engine: &Engine) -> Result<Report> {
             break;
         }
         let request = push::plan(&pending);
-        let response = push::send(engine, &base, &token, &request).await?;
+        let response = push::send(engine, base, token, &request).await?;
         let acks = push::acks(&pending, &response)?;
         let accepted = acks
             .iter()
@@ -132,5 +183,5 @@ pub async fn sync_once(engine: &Engine) -> Result<Report> {
             break;
         }
     }
-    Ok(report)
+    Ok(())
 }

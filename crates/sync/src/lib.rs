@@ -1,4 +1,5 @@
-//! The sync engine: sends the local outbox to the marketplace whenever it can.
+//! The sync engine: sends the local outbox and the listings' photos to the
+//! marketplace whenever it can.
 //!
 //! Functional core, IO shell: [`push::plan`] and [`push::acks`] are pure;
 //! [`sync_once`] does the HTTP and SQLite IO around them; [`run`] loops
@@ -9,17 +10,21 @@ mod clock;
 mod engine;
 mod enroll;
 mod error;
+mod photos;
 pub mod push;
 mod run;
 mod status;
+mod upload;
 
 pub use clock::{Clock, SystemClock};
 pub use engine::{Config, Engine, Report, SharedStore};
 pub use error::{Error, ErrorKind, Result};
+pub use photos::photo_path;
 pub use run::run;
 pub use status::{Connection, Status};
 
-/// One pass: enroll if needed, then push every pending change.
+/// One pass: enroll if needed, upload missing photos, push every pending
+/// change, set photo lists.
 pub use engine::sync_once;
 
 #[cfg(test)]

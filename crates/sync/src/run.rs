@@ -71,14 +71,16 @@ async fn publish(
         .with_store(|s| {
             Ok((
                 s.pending_count()?,
+                s.photos_waiting()?,
                 s.setting(store::SettingKey::CooperativeName)?,
             ))
         })
         .await;
     let now = engine.clock.now_ms();
     status.send_modify(|s| {
-        if let Ok((pending, cooperative)) = &counts {
+        if let Ok((pending, photos_pending, cooperative)) = &counts {
             s.pending = *pending;
+            s.photos_pending = *photos_pending;
             s.cooperative = cooperative.clone();
         }
         match result {

@@ -16,7 +16,10 @@ pub enum Connection {
 /// what failed last.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Status {
+    /// Listings with changes waiting to be sent.
     pub pending: u64,
+    /// Photos waiting to reach the marketplace with their listings.
+    pub photos_pending: u64,
     pub connection: Connection,
     pub last_error: Option<ErrorKind>,
     pub last_synced_at_ms: Option<i64>,
@@ -27,6 +30,7 @@ impl Default for Status {
     fn default() -> Self {
         Status {
             pending: 0,
+            photos_pending: 0,
             connection: Connection::NotConfigured,
             last_error: None,
             last_synced_at_ms: None,

@@ -5,6 +5,7 @@ mod csv;
 mod durability;
 mod kill;
 mod outbox;
+mod photo_sync;
 mod search;
 
 use store::{NewListing, Price, Titles};

@@ -1,4 +1,6 @@
 //! The sync engine against a real `hanout-market` on a loopback port.
 
 mod exactly_once;
+mod photos;
+mod proxy;
 mod run_loop;

@@ -1,0 +1,108 @@
+use store::{PhotoRecord, PhotoToSend, PushAck};
+
+use crate::new_listing;
+
+fn photo(display: &str, thumb: &str) -> PhotoRecord {
+    PhotoRecord {
+        display_sha256: display.repeat(32),
+        thumb_sha256: thumb.repeat(32),
+        width: 1600,
+        height: 1200,
+        source_name: None,
+    }
+}
+
+#[test]
+fn a_photo_set_waits_until_marked_and_again_when_it_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = store::open(&dir.path().join("catalog.db")).unwrap();
+    let plain = store.create_listing(new_listing("Savon", "20"), 1).unwrap();
+    let a = store
+        .create_listing(new_listing("Tapis", "3200"), 2)
+        .unwrap();
+    let (p1, p2) = (photo("ab", "cd"), photo("ef", "01"));
+    store.record_photo(&p1, 3).unwrap();
+    store.record_photo(&p2, 3).unwrap();
+    store
+        .attach_photos(
+            a.id,
+            &[p1.display_sha256.clone(), p2.display_sha256.clone()],
+            4,
+        )
+        .unwrap();
+
+    // A listing without photos has nothing to send.
+    let sets = store.photo_sets_to_send().unwrap();
+    assert_eq!(sets.len(), 1, "{sets:?}");
+    let set = &sets[0];
+    assert_eq!(set.listing_id, a.id);
+    assert!(
+        !set.listing_live,
+        "the server does not have the listing yet"
+    );
+    assert_eq!(
+        set.photos,
+        vec![
+            PhotoToSend {
+                display: p1.display_sha256.clone(),
+                thumb: Some(p1.thumb_sha256.clone()),
+            },
+            PhotoToSend {
+                display: p2.display_sha256.clone(),
+                thumb: Some(p2.thumb_sha256.clone()),
+            },
+        ]
+    );
+    assert_eq!(set.hashes().count(), 4);
+    assert_eq!(store.photos_waiting().unwrap(), 2);
+
+    let pending = store.pending_changes(10).unwrap();
+    let acks: Vec<_> = pending
+        .iter()
+        .map(|p| (p.listing_id, p.seq, PushAck::Accepted))
+        .collect();
+    store.record_acks(&acks, 5).unwrap();
+    assert!(store.photo_sets_to_send().unwrap()[0].listing_live);
+
+    store.mark_photos_synced(a.id, &set.key).unwrap();
+    assert!(store.photo_sets_to_send().unwrap().is_empty());
+    assert_eq!(store.photos_waiting().unwrap(), 0);
+
+    // A new cover: the set is to be sent again; an unknown photo has no thumbnail.
+    let unknown = "99".repeat(32);
+    store
+        .attach_photos(plain.id, std::slice::from_ref(&unknown), 6)
+        .unwrap();
+    let sets = store.photo_sets_to_send().unwrap();
+    assert_eq!(sets.len(), 1);
+    assert_eq!(sets[0].photos[0].thumb, None);
+    assert_eq!(sets[0].hashes().collect::<Vec<_>>(), vec![unknown.as_str()]);
+}
+
+#[test]
+fn an_upload_url_survives_reopening_until_forgotten() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("catalog.db");
+    let sha = "ab".repeat(32);
+    {
+        let store = store::open(&path).unwrap();
+        assert_eq!(store.photo_upload_url(&sha).unwrap(), None);
+        store
+            .set_photo_upload_url(&sha, "http://m/v1/uploads/1", 1)
+            .unwrap();
+    }
+    let store = store::open(&path).unwrap();
+    assert_eq!(
+        store.photo_upload_url(&sha).unwrap().as_deref(),
+        Some("http://m/v1/uploads/1")
+    );
+    store
+        .set_photo_upload_url(&sha, "http://m/v1/uploads/2", 2)
+        .unwrap();
+    assert_eq!(
+        store.photo_upload_url(&sha).unwrap().as_deref(),
+        Some("http://m/v1/uploads/2")
+    );
+    store.forget_photo_upload(&sha).unwrap();
+    assert_eq!(store.photo_upload_url(&sha).unwrap(), None);
+}

@@ -1,0 +1,279 @@
+//! A tus 1.0 client for one photo (core + creation + checksum +
+//! expiration + termination; <https://tus.io/protocols/resumable-upload>).
+//!
+//! The upload URL is stored before the first byte goes, so a restart (or
+//! a power cut) resumes the same upload: a `HEAD` says how many bytes the
+//! server counted and the rest follows in chunks, each with its SHA-256.
+//! A chunk cut off mid-way is not counted by the server; after any failure
+//! the client asks again with `HEAD` and continues from there. An upload
+//! the server no longer knows (404/410: expired) is created again.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use reqwest::header::{CONTENT_TYPE, HeaderMap, LOCATION};
+use reqwest::{Response, StatusCode};
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use crate::Engine;
+use crate::error::{Error, Result};
+use crate::push::{endpoint, unexpected};
+
+const TUS_RESUMABLE: &str = "Tus-Resumable";
+const TUS_VERSION: &str = "1.0.0";
+const UPLOAD_OFFSET: &str = "Upload-Offset";
+const UPLOAD_LENGTH: &str = "Upload-Length";
+const OFFSET_OCTET_STREAM: &str = "application/offset+octet-stream";
+
+/// Failed attempts in a row, without a byte of progress, before this pass
+/// gives up on the upload (the run loop's backoff takes over).
+const MAX_STALLS: u32 = 3;
+/// Times one pass creates the upload anew after the server dropped it.
+const MAX_CREATIONS: u32 = 3;
+
+/// What sending one photo took.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Uploaded {
+    /// Bytes of the photo put on the wire in PATCH bodies (a chunk cut off
+    /// and sent again counts twice).
+    pub bytes_sent: u64,
+    /// The offset a stored or interrupted upload resumed from, if it did.
+    pub resumed_from: Option<u64>,
+}
+
+/// Sends `bytes` (whose SHA-256 is `sha256`, lowercase hex) to the server,
+/// resuming the upload stored for it if there is one.
+pub(crate) async fn upload(
+    engine: &Engine,
+    base: &Url,
+    token: &str,
+    sha256: &str,
+    bytes: &[u8],
+) -> Result<Uploaded> {
+    let length = bytes.len() as u64;
+    let key = sha256.to_owned();
+    let stored = engine
+        .with_store(move |s| s.photo_upload_url(&key))
+        .await?
+        .and_then(|u| Url::parse(&u).ok());
+    let mut location = stored;
+    let mut done = Uploaded::default();
+    let mut creations = 0;
+    let mut stalls = 0;
+    loop {
+        let (url, offset) = match location.clone() {
+            Some(url) => match head(engine, token, &url).await? {
+                Some(offset) => {
+                    if offset > 0 && done.resumed_from.is_none() {
+                        done.resumed_from = Some(offset);
+                    }
+                    (url, offset)
+                }
+                None => {
+                    tracing::info!(%sha256, %url, "upload gone on the server; creating it again");
+                    forget(engine, sha256).await?;
+                    location = None;
+                    continue;
+                }
+            },
+            None => {
+                creations += 1;
+                if creations > MAX_CREATIONS {
+                    return Err(Error::Protocol(format!(
+                        "the upload of photo {sha256} was dropped {MAX_CREATIONS} times"
+                    )));
+                }
+                let url = create(engine, base, token, sha256, length).await?;
+                let (key, stored_url, now) =
+                    (sha256.to_owned(), url.to_string(), engine.clock.now_ms());
+                engine
+                    .with_store(move |s| s.set_photo_upload_url(&key, &stored_url, now))
+                    .await?;
+                location = Some(url.clone());
+                (url, 0)
+            }
+        };
+        if offset > length {
+            return Err(Error::Protocol(format!(
+                "the server holds {offset} bytes of a {length}-byte photo"
+            )));
+        }
+        let before = done.bytes_sent;
+        match patch_from(engine, token, &url, offset, bytes, &mut done).await? {
+            Patched::Complete => {
+                forget(engine, sha256).await?;
+                tracing::info!(%sha256, length, sent = done.bytes_sent, resumed_from = ?done.resumed_from, "photo uploaded");
+                return Ok(done);
+            }
+            Patched::Gone => {
+                forget(engine, sha256).await?;
+                location = None;
+            }
+            Patched::Interrupted { at, error } => {
+                // Progress resets the count: a bad link that still moves
+                // chunks keeps going.
+                if at > offset {
+                    stalls = 0;
+                } else {
+                    stalls += 1;
+                }
+                tracing::info!(%sha256, at, sent = done.bytes_sent - before, error = %error, "upload interrupted; asking the server where it stands");
+                if stalls >= MAX_STALLS {
+                    return Err(error);
+                }
+            }
+        }
+    }
+}
+
+async fn forget(engine: &Engine, sha256: &str) -> Result<()> {
+    let key = sha256.to_owned();
+    engine
+        .with_store(move |s| s.forget_photo_upload(&key))
+        .await
+}
+
+/// `POST /v1/uploads`: a new upload; its URL.
+async fn create(
+    engine: &Engine,
+    base: &Url,
+    token: &str,
+    sha256: &str,
+    length: u64,
+) -> Result<Url> {
+    let url = endpoint(base, "uploads")?;
+    let metadata = format!("sha256 {}", BASE64.encode(sha256));
+    let response = engine
+        .client
+        .post(url.clone())
+        .bearer_auth(token)
+        .header(TUS_RESUMABLE, TUS_VERSION)
+        .header(UPLOAD_LENGTH, length)
+        .header("Upload-Metadata", metadata)
+        .send()
+        .await?;
+    match response.status() {
+        StatusCode::CREATED => {}
+        status => return Err(refused(status, response).await),
+    }
+    let location = response
+        .headers()
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| Error::Protocol("an upload was created without a Location".to_owned()))?;
+    url.join(location)
+        .map_err(|_| Error::Protocol(format!("the upload Location `{location}` is not a URL")))
+}
+
+/// `HEAD`: the server's offset, or `None` when it no longer knows the upload.
+async fn head(engine: &Engine, token: &str, url: &Url) -> Result<Option<u64>> {
+    let response = engine
+        .client
+        .head(url.clone())
+        .bearer_auth(token)
+        .header(TUS_RESUMABLE, TUS_VERSION)
+        .send()
+        .await?;
+    match response.status() {
+        StatusCode::OK | StatusCode::NO_CONTENT => offset_of(response.headers()).map(Some),
+        StatusCode::NOT_FOUND | StatusCode::GONE => Ok(None),
+        status => Err(refused(status, response).await),
+    }
+}
+
+enum Patched {
+    /// The server has every byte (and checked the whole file).
+    Complete,
+    /// The server no longer knows the upload.
+    Gone,
+    /// Stopped at `at` (the last offset the server confirmed).
+    Interrupted { at: u64, error: Error },
+}
+
+/// PATCHes `bytes[offset..]` in chunks of the configured size.
+async fn patch_from(
+    engine: &Engine,
+    token: &str,
+    url: &Url,
+    mut offset: u64,
+    bytes: &[u8],
+    done: &mut Uploaded,
+) -> Result<Patched> {
+    let length = bytes.len() as u64;
+    let chunk_size = engine.config.upload_chunk_bytes.max(1) as u64;
+    while offset < length {
+        let end = (offset + chunk_size).min(length);
+        let chunk = &bytes[offset as usize..end as usize];
+        let checksum = format!("sha256 {}", BASE64.encode(Sha256::digest(chunk)));
+        done.bytes_sent += chunk.len() as u64;
+        let sent = engine
+            .client
+            .patch(url.clone())
+            .bearer_auth(token)
+            .header(TUS_RESUMABLE, TUS_VERSION)
+            .header(UPLOAD_OFFSET, offset)
+            .header(CONTENT_TYPE, OFFSET_OCTET_STREAM)
+            .header("Upload-Checksum", checksum)
+            .body(chunk.to_vec())
+            .send()
+            .await;
+        let response = match sent {
+            Ok(response) => response,
+            Err(e) => {
+                return Ok(Patched::Interrupted {
+                    at: offset,
+                    error: e.into(),
+                });
+            }
+        };
+        match response.status() {
+            StatusCode::NO_CONTENT | StatusCode::OK => {
+                let next = offset_of(response.headers())?;
+                if next != end {
+                    return Ok(Patched::Interrupted {
+                        at: offset,
+                        error: Error::Protocol(format!(
+                            "sent bytes {offset}..{end}, the server says it has {next}"
+                        )),
+                    });
+                }
+                offset = next;
+            }
+            StatusCode::NOT_FOUND | StatusCode::GONE => return Ok(Patched::Gone),
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                return Err(Error::Unauthorized("device token refused".to_owned()));
+            }
+            // 409: the server stands elsewhere; 460: the chunk arrived
+            // damaged (or, for the last one, the whole file did not match and
+            // the upload is gone); 5xx: a passing problem. Ask, then go on.
+            status => {
+                return Ok(Patched::Interrupted {
+                    at: offset,
+                    error: refused(status, response).await,
+                });
+            }
+        }
+    }
+    Ok(Patched::Complete)
+}
+
+fn offset_of(headers: &HeaderMap) -> Result<u64> {
+    headers
+        .get(UPLOAD_OFFSET)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| Error::Protocol("a tus answer without Upload-Offset".to_owned()))
+}
+
+/// The error for an answer that was not the expected one, with the server's
+/// message in the log.
+async fn refused(status: StatusCode, response: Response) -> Error {
+    let body = response.text().await.unwrap_or_default();
+    tracing::warn!(%status, body = %body.chars().take(300).collect::<String>(), "upload refused");
+    match status {
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+            Error::Unauthorized("device token refused".to_owned())
+        }
+        status => unexpected(status),
+    }
+}
