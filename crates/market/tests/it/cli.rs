@@ -1,8 +1,7 @@
 //! The `hanout-market` binary, run for real.
 
-use std::io::{BufRead as _, BufReader};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use axum::http::StatusCode;
 use market::Market;
@@ -121,34 +120,24 @@ fn the_data_directory_can_come_from_the_environment() {
 #[tokio::test]
 async fn serve_announces_its_address_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hanout-market"))
-        .arg("--data")
-        .arg(dir.path())
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim_end()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("{line:?}"))
-        .to_owned();
+    let mut server = Serving::start(hanout_market_command(&["--data"]).arg(dir.path()).args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+    ]));
 
-    let health = reqwest::get(format!("{base}/healthz")).await.unwrap();
+    let health = reqwest::get(format!("{}/healthz", server.base))
+        .await
+        .unwrap();
     assert_eq!(health.status().as_u16(), StatusCode::OK.as_u16());
     assert_eq!(health.text().await.unwrap(), "ok");
 
     let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &server.child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
-    let status = child.wait().unwrap();
+    let status = server.child.wait().unwrap();
     assert!(status.success(), "{status:?}");
 }
 
