@@ -1,15 +1,14 @@
 //! The `hanout-market` binary, run for real.
 
-use std::io::{BufRead as _, BufReader};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use axum::http::StatusCode;
 use market::Market;
-use protocol::{CatalogPage, EnrollRequest, EnrollResponse, PullResponse, PushRequest};
+use protocol::{CatalogPage, EnrollRequest, EnrollResponse, PullResponse};
 use tower::ServiceExt as _;
 
-use crate::{post_json, upsert};
+use crate::{Serving, hanout_market_command, http_enroll, http_get, http_push, post_json, upsert};
 
 fn hanout_market(data: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_hanout-market"))
@@ -121,57 +120,25 @@ fn the_data_directory_can_come_from_the_environment() {
 #[tokio::test]
 async fn serve_announces_its_address_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hanout-market"))
-        .arg("--data")
-        .arg(dir.path())
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim_end()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("{line:?}"))
-        .to_owned();
+    let mut server = Serving::start(hanout_market_command(&["--data"]).arg(dir.path()).args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+    ]));
 
-    let health = reqwest::get(format!("{base}/healthz")).await.unwrap();
+    let health = reqwest::get(format!("{}/healthz", server.base))
+        .await
+        .unwrap();
     assert_eq!(health.status().as_u16(), StatusCode::OK.as_u16());
     assert_eq!(health.text().await.unwrap(), "ok");
 
     let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &server.child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
-    let status = child.wait().unwrap();
+    let status = server.child.wait().unwrap();
     assert!(status.success(), "{status:?}");
-}
-
-/// A child process killed when the test ends, passing or not.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// The first line `serve` prints, as a base URL.
-fn base_url(child: &mut std::process::Child) -> String {
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    line.trim_end()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("{line:?}"))
-        .to_owned()
 }
 
 #[track_caller]
@@ -191,30 +158,16 @@ fn stdout_of(output: &Output) -> String {
 async fn manual_moderation_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let code = printed_code(&hanout_market(dir.path(), &["demo"]));
-    let mut child = KillOnDrop(
-        Command::new(env!("CARGO_BIN_EXE_hanout-market"))
-            .arg("--data")
-            .arg(dir.path())
-            .args(["serve", "--listen", "127.0.0.1:0", "--moderation", "manual"])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let base = base_url(&mut child.0);
+    let server = Serving::start(hanout_market_command(&["--data"]).arg(dir.path()).args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--moderation",
+        "manual",
+    ]));
+    let base = server.base.clone();
     let client = reqwest::Client::new();
-    let enrolled: EnrollResponse = client
-        .post(format!("{base}/v1/enroll"))
-        .json(&EnrollRequest {
-            code,
-            device_name: "Fatima's laptop".to_owned(),
-        })
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let enrolled = http_enroll(&client, &base, code).await;
     let listed = stdout_of(&hanout_market(dir.path(), &["device", "list", "atlas"]));
     assert!(
         listed.starts_with(&format!(
@@ -225,26 +178,10 @@ async fn manual_moderation_from_the_command_line() {
     );
 
     let (kept, refused) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
-    let push = PushRequest {
-        changes: vec![upsert(kept, "Tapis", 100, 1), upsert(refused, "Bol", 50, 1)],
-    };
-    let pushed = client
-        .post(format!("{base}/v1/push"))
-        .bearer_auth(&enrolled.token)
-        .json(&push)
-        .send()
-        .await
-        .unwrap();
-    assert!(pushed.status().is_success());
+    let changes = vec![upsert(kept, "Tapis", 100, 1), upsert(refused, "Bol", 50, 1)];
+    http_push(&client, &base, &enrolled.token, changes).await;
     let catalog = || async {
-        let page: CatalogPage = client
-            .get(format!("{base}/v1/catalog"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page: CatalogPage = http_get(&client, &base, "/v1/catalog").await;
         page.listings.iter().map(|l| l.id).collect::<Vec<_>>()
     };
     assert!(catalog().await.is_empty());

@@ -3,14 +3,11 @@
 //! in the data directory, and a second server process sharing the database
 //! and the bucket serves them.
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
-
 use axum::http::StatusCode;
 use market::{Config, Market, S3Blobs};
 
 use crate::photos::{create, missing, offset, photo, send_chunk, sha256_hex};
-use crate::{fresh_bucket, get, test_market_on};
+use crate::{Serving, fresh_bucket, get, hanout_market_command, test_market_on};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn photos_go_to_the_bucket_and_any_process_serves_them() {
@@ -53,52 +50,24 @@ async fn photos_go_to_the_bucket_and_any_process_serves_them() {
     assert_eq!(status, StatusCode::NO_CONTENT);
 
     // `serve --blobs`, credentials from the environment, serves it too.
-    let mut serve = Command::new(env!("CARGO_BIN_EXE_hanout-market"));
+    let mut serve = hanout_market_command(&[]);
     if let Some(database) = t.database() {
         serve.args(["--database", database]);
     }
-    let mut server = ServeProcess(
-        serve
-            .arg("--data")
-            .arg(&t.data_dir)
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--blobs",
-                &t.blobs_url().unwrap(),
-            ])
-            .env("AWS_ACCESS_KEY_ID", "S3RVER")
-            .env("AWS_SECRET_ACCESS_KEY", "S3RVER")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let mut line = String::new();
-    BufReader::new(server.0.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim_end()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_owned();
+    serve
+        .arg("--data")
+        .arg(&t.data_dir)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(["--blobs", &t.blobs_url().unwrap()])
+        .env("AWS_ACCESS_KEY_ID", "S3RVER")
+        .env("AWS_SECRET_ACCESS_KEY", "S3RVER");
+    let server = Serving::start(&mut serve);
+    let base = &server.base;
     let served = reqwest::get(format!("{base}/photos/{sha}.jpg"))
         .await
         .unwrap();
     assert_eq!(served.status().as_u16(), 200);
     assert_eq!(served.bytes().await.unwrap().as_ref(), bytes.as_slice());
-}
-
-/// A `hanout-market serve` child, killed when the test ends.
-struct ServeProcess(Child);
-
-impl Drop for ServeProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[test]

@@ -1,14 +1,11 @@
 //! A real listening server, driven over TCP with reqwest.
 
 use market::admin;
-use protocol::{
-    CatalogPage, EnrollRequest, EnrollResponse, ErrorBody, ErrorKind, Outcome, PushRequest,
-    PushResponse,
-};
+use protocol::{CatalogPage, ErrorBody, ErrorKind, Outcome, PushRequest};
 use tokio::net::TcpListener;
 use uuid::Uuid;
 
-use crate::{test_market, upsert};
+use crate::{http_enroll, http_get, http_push, test_market, upsert};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn enroll_push_and_read_the_catalog_over_tcp() {
@@ -22,20 +19,7 @@ async fn enroll_push_and_read_the_catalog_over_tcp() {
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
     let client = reqwest::Client::new();
 
-    let enrolled: EnrollResponse = client
-        .post(format!("{base}/v1/enroll"))
-        .json(&EnrollRequest {
-            code,
-            device_name: "Fatima's laptop".to_owned(),
-        })
-        .send()
-        .await
-        .unwrap()
-        .error_for_status()
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let enrolled = http_enroll(&client, &base, code).await;
 
     let id = Uuid::now_v7();
     let push = PushRequest {
@@ -51,30 +35,10 @@ async fn enroll_push_and_read_the_catalog_over_tcp() {
     let error: ErrorBody = unauthorized.json().await.unwrap();
     assert_eq!(error.error.kind, ErrorKind::Unauthorized);
 
-    let pushed: PushResponse = client
-        .post(format!("{base}/v1/push"))
-        .bearer_auth(&enrolled.token)
-        .json(&push)
-        .send()
-        .await
-        .unwrap()
-        .error_for_status()
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let pushed = http_push(&client, &base, &enrolled.token, push.changes).await;
     assert_eq!(pushed.results[0].outcome, Outcome::Applied);
 
-    let catalog: CatalogPage = client
-        .get(format!("{base}/v1/catalog"))
-        .send()
-        .await
-        .unwrap()
-        .error_for_status()
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let catalog: CatalogPage = http_get(&client, &base, "/v1/catalog").await;
     assert_eq!(catalog.listings.len(), 1);
     assert_eq!(catalog.listings[0].id, id);
     assert_eq!(

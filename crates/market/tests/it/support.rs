@@ -201,20 +201,7 @@ impl TestMarket {
     /// Another `Market` on the same data directory and database, as a
     /// second server process would open it, on the same clock.
     pub(crate) fn second_process(&self) -> TestMarket {
-        let config = Config {
-            clock: self.market_clock(),
-            blobs: self.blobs.clone(),
-            database: self.database.clone(),
-            ..Config::default()
-        };
-        TestMarket {
-            market: Market::open_with(&self.data_dir, config).unwrap(),
-            now_ms: Arc::clone(&self.now_ms),
-            data_dir: self.data_dir.clone(),
-            blobs: self.blobs.clone(),
-            database: self.database.clone(),
-            _dir: None,
-        }
+        self.sibling(self.data_dir.clone(), None)
     }
 
     /// A second server on another machine: its own data directory, the
@@ -226,6 +213,11 @@ impl TestMarket {
             "another machine shares only a database server and a bucket"
         );
         let dir = tempfile::tempdir().unwrap();
+        self.sibling(dir.path().to_owned(), Some(dir))
+    }
+
+    /// Another market on `data_dir`, this one's database, bucket and clock.
+    fn sibling(&self, data_dir: PathBuf, dir: Option<TempDir>) -> TestMarket {
         let config = Config {
             clock: self.market_clock(),
             blobs: self.blobs.clone(),
@@ -233,12 +225,12 @@ impl TestMarket {
             ..Config::default()
         };
         TestMarket {
-            market: Market::open_with(dir.path(), config).unwrap(),
+            market: Market::open_with(&data_dir, config).unwrap(),
             now_ms: Arc::clone(&self.now_ms),
-            data_dir: dir.path().to_owned(),
+            data_dir,
             blobs: self.blobs.clone(),
             database: self.database.clone(),
-            _dir: Some(dir),
+            _dir: dir,
         }
     }
 
@@ -411,4 +403,93 @@ fn bucket_store(blobs: &S3Blobs) -> object_store::aws::AmazonS3 {
         .with_secret_access_key(blobs.secret_access_key.clone().unwrap())
         .build()
         .unwrap()
+}
+
+/// A `hanout-market serve` child process, killed when dropped.
+pub(crate) struct Serving {
+    pub child: std::process::Child,
+    /// `http://127.0.0.1:PORT`, from the line `serve` prints first.
+    pub base: String,
+}
+
+impl Serving {
+    /// Spawns `serve` (with stdout piped) and waits for its address.
+    pub(crate) fn start(command: &mut std::process::Command) -> Serving {
+        use std::io::BufRead as _;
+        let mut child = command
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let base = line
+            .trim_end()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("{line:?}"))
+            .to_owned();
+        Serving { child, base }
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `hanout-market` with `args`, not started yet.
+pub(crate) fn hanout_market_command(args: &[&str]) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_hanout-market"));
+    command.args(args);
+    command
+}
+
+/// `POST /v1/enroll` over the network; the code must work.
+pub(crate) async fn http_enroll(
+    client: &reqwest::Client,
+    base: &str,
+    code: String,
+) -> EnrollResponse {
+    let request = EnrollRequest {
+        code,
+        device_name: "Fatima's laptop".to_owned(),
+    };
+    let response = client
+        .post(format!("{base}/v1/enroll"))
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
+    response.error_for_status().unwrap().json().await.unwrap()
+}
+
+/// `POST /v1/push` over the network; the push must be answered 200.
+pub(crate) async fn http_push(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    changes: Vec<Change>,
+) -> PushResponse {
+    let response = client
+        .post(format!("{base}/v1/push"))
+        .bearer_auth(token)
+        .json(&PushRequest { changes })
+        .send()
+        .await
+        .unwrap();
+    response.error_for_status().unwrap().json().await.unwrap()
+}
+
+/// `GET {base}{path}` over the network, answered 200 with JSON.
+pub(crate) async fn http_get<T: DeserializeOwned>(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+) -> T {
+    let response = client.get(format!("{base}{path}")).send().await.unwrap();
+    response.error_for_status().unwrap().json().await.unwrap()
 }
