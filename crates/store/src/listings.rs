@@ -202,6 +202,38 @@ pub struct Listing {
     pub updated_at_ms: i64,
     pub deleted: bool,
     pub sync: SyncState,
+    /// What the marketplace's moderators said, as last pulled.
+    pub moderation: Option<Moderation>,
+    /// The server's version of the listing, as last acknowledged or pulled.
+    pub server_version: Option<i64>,
+}
+
+/// Where a listing stands with the marketplace's moderators.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Moderation {
+    /// Waiting for a moderator: not public yet.
+    Pending,
+    /// Public.
+    Approved,
+    /// Refused; the reason is the moderator's words.
+    Rejected { reason: Option<String> },
+}
+
+impl Moderation {
+    pub(crate) fn as_str(&self) -> &'static str {
+        match self {
+            Moderation::Pending => "pending",
+            Moderation::Approved => "approved",
+            Moderation::Rejected { .. } => "rejected",
+        }
+    }
+
+    pub(crate) fn reason(&self) -> Option<&str> {
+        match self {
+            Moderation::Rejected { reason } => reason.as_deref(),
+            _ => None,
+        }
+    }
 }
 
 pub(crate) const SELECT_LISTING: &str = "
@@ -214,7 +246,8 @@ pub(crate) const SELECT_LISTING: &str = "
            l.description_ar, l.description_fr, l.description_en, l.category, l.stock, l.unit,
            l.dimensions, l.weight_grams, l.materials, l.origin, l.region, l.tags, l.status, l.artisan_id,
            (SELECT group_concat(p.sha256, ',') FROM (SELECT sha256 FROM listing_photos
-             WHERE listing_id = l.id ORDER BY position) p)
+             WHERE listing_id = l.id ORDER BY position) p),
+           l.server_version, l.moderation, l.rejection_reason
     FROM listings l";
 
 fn corrupt(column: usize, what: &str) -> rusqlite::Error {
@@ -246,6 +279,15 @@ pub(crate) fn listing_from_row(row: &Row<'_>) -> rusqlite::Result<Listing> {
         .unwrap_or_default()
     };
     let artisan: Option<String> = row.get(23)?;
+    let moderation = match row.get::<_, Option<String>>(26)?.as_deref() {
+        None => None,
+        Some("pending") => Some(Moderation::Pending),
+        Some("approved") => Some(Moderation::Approved),
+        Some("rejected") => Some(Moderation::Rejected {
+            reason: row.get(27)?,
+        }),
+        Some(_) => return Err(corrupt(26, "moderation state")),
+    };
     Ok(Listing {
         id: ListingId(id),
         titles: Localized {
@@ -279,6 +321,8 @@ pub(crate) fn listing_from_row(row: &Row<'_>) -> rusqlite::Result<Listing> {
         updated_at_ms: row.get(6)?,
         deleted: row.get(7)?,
         sync,
+        moderation,
+        server_version: row.get(25)?,
     })
 }
 
@@ -352,6 +396,18 @@ pub(crate) fn replace(
     new: &NewListing,
     now_ms: i64,
 ) -> Result<()> {
+    write_replace(tx, id, new, now_ms)?;
+    enqueue(tx, id, "upsert", now_ms)
+}
+
+/// Overwrites listing `id` with `new` and its search entry; no outbox row
+/// (a pull writes what the server already has).
+pub(crate) fn write_replace(
+    tx: &Transaction<'_>,
+    id: ListingId,
+    new: &NewListing,
+    now_ms: i64,
+) -> Result<()> {
     let l = new.input();
     let changed = tx.execute(
         "UPDATE listings SET title_ar = ?2, title_fr = ?3, title_en = ?4, price_centimes = ?5, updated_at_ms = ?6,
@@ -366,13 +422,12 @@ pub(crate) fn replace(
     }
     write_photos(tx, id, &l.photos)?;
     index(tx, id)?;
-    enqueue(tx, id, "upsert", now_ms)?;
     Ok(())
 }
 
 /// The values of `?1`…`?20` in both the INSERT and the UPDATE of a listing,
 /// in the same order, so the two statements cannot drift apart.
-fn columns(id: ListingId, l: &ListingInput, now_ms: i64) -> Vec<rusqlite::types::Value> {
+pub(crate) fn columns(id: ListingId, l: &ListingInput, now_ms: i64) -> Vec<rusqlite::types::Value> {
     use rusqlite::types::Value;
     let text = |s: &Option<String>| s.clone().map_or(Value::Null, Value::Text);
     vec![
@@ -408,6 +463,17 @@ pub(crate) fn insert(
     new: &NewListing,
     now_ms: i64,
 ) -> Result<()> {
+    write_insert(tx, id, new, now_ms)?;
+    enqueue(tx, id, "upsert", now_ms)
+}
+
+/// Inserts a listing with its photos and search entry; no outbox row.
+pub(crate) fn write_insert(
+    tx: &Transaction<'_>,
+    id: ListingId,
+    new: &NewListing,
+    now_ms: i64,
+) -> Result<()> {
     let l = new.input();
     tx.execute(
         "INSERT INTO listings (id, title_ar, title_fr, title_en, price_centimes, created_at_ms, updated_at_ms,
@@ -424,11 +490,10 @@ pub(crate) fn insert(
     })?;
     write_photos(tx, id, &l.photos)?;
     index(tx, id)?;
-    enqueue(tx, id, "upsert", now_ms)?;
     Ok(())
 }
 
-fn write_photos(tx: &Transaction<'_>, id: ListingId, photos: &[String]) -> Result<()> {
+pub(crate) fn write_photos(tx: &Transaction<'_>, id: ListingId, photos: &[String]) -> Result<()> {
     tx.execute(
         "DELETE FROM listing_photos WHERE listing_id = ?1",
         [id.to_string()],
@@ -443,7 +508,7 @@ fn write_photos(tx: &Transaction<'_>, id: ListingId, photos: &[String]) -> Resul
 }
 
 /// Rewrites the listing's search entry from what is stored now.
-fn index(tx: &Transaction<'_>, id: ListingId) -> Result<()> {
+pub(crate) fn index(tx: &Transaction<'_>, id: ListingId) -> Result<()> {
     let body: String = tx.query_row(
         "SELECT concat_ws(' ', l.title_ar, l.title_fr, l.title_en, l.description_ar, l.description_fr,
                 l.description_en, replace(l.tags, ',', ' '), l.materials, l.origin, l.region, a.name, a.village, a.craft)

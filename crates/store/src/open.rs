@@ -14,6 +14,7 @@ pub(crate) const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0004_photo_derivatives.sql")),
     M::up(include_str!("migrations/0005_outbox_indexes.sql")),
     M::up(include_str!("migrations/0006_photo_sync.sql")),
+    M::up(include_str!("migrations/0007_pull.sql")),
 ];
 
 /// The local catalog: one SQLite file, one writer (this connection).

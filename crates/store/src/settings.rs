@@ -1,4 +1,4 @@
-use rusqlite::OptionalExtension;
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::{Result, Store};
 
@@ -13,6 +13,8 @@ pub enum SettingKey {
     DeviceToken,
     /// The cooperative the device is enrolled in, for display.
     CooperativeName,
+    /// Where the last pull stopped (the server's opaque cursor).
+    PullCursor,
 }
 
 impl SettingKey {
@@ -22,6 +24,7 @@ impl SettingKey {
             SettingKey::EnrollCode => "enroll_code",
             SettingKey::DeviceToken => "device_token",
             SettingKey::CooperativeName => "cooperative_name",
+            SettingKey::PullCursor => "pull_cursor",
         }
     }
 }
@@ -40,16 +43,20 @@ impl Store {
     }
 
     pub fn set_setting(&self, key: SettingKey, value: Option<&str>) -> Result<()> {
-        match value {
-            Some(value) => self.conn.execute(
-                "INSERT INTO settings (key, value) VALUES (?1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key.as_str(), value),
-            )?,
-            None => self
-                .conn
-                .execute("DELETE FROM settings WHERE key = ?1", [key.as_str()])?,
-        };
-        Ok(())
+        set_in(&self.conn, key, value)
     }
+}
+
+/// Sets (or with `None` removes) a setting through `conn`, which may be a
+/// transaction.
+pub(crate) fn set_in(conn: &Connection, key: SettingKey, value: Option<&str>) -> Result<()> {
+    match value {
+        Some(value) => conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key.as_str(), value),
+        )?,
+        None => conn.execute("DELETE FROM settings WHERE key = ?1", [key.as_str()])?,
+    };
+    Ok(())
 }

@@ -7,7 +7,7 @@ use store::{ListingId, SettingKey, Store};
 use url::Url;
 
 use crate::error::{Error, Result};
-use crate::{Clock, enroll, photos, push};
+use crate::{Clock, enroll, photos, pull, push};
 
 /// The one store connection of the process (one writer), shared by the UI
 /// commands and the engine. Only ever locked inside `spawn_blocking`.
@@ -126,12 +126,18 @@ pub struct Report {
     pub uploads_resumed: usize,
     /// Listings whose photo lists were set on the server.
     pub photo_lists_set: usize,
+    /// Listings the server said changed since the last pull.
+    pub pulled: usize,
+    /// Local listings that changed because of them (content, deletion,
+    /// moderation): the window should reload.
+    pub pulled_changed: usize,
 }
 
 /// One pass: enroll if needed; upload the photos the server lacks for the
 /// listings whose photo sets changed; push every pending change in
 /// batches; then set those listings' photo lists (only now does the server
-/// know the new listings, and only now has it every blob they name).
+/// know the new listings, and only now has it every blob they name); then
+/// pull what changed on the server.
 pub async fn sync_once(engine: &Engine) -> Result<Report> {
     let base = engine.market_url().await?;
     let token = enroll::token(engine, &base).await?;
@@ -153,6 +159,7 @@ pub async fn sync_once(engine: &Engine) -> Result<Report> {
             .collect();
         photos::set_photo_lists(engine, &base, &token, &sets, &failed_photos, &mut report).await?;
     }
+    pull::pull_all(engine, &base, &token, &mut report).await?;
     Ok(report)
 }
 
@@ -175,8 +182,16 @@ async fn push_all(engine: &Engine, base: &Url, token: &str, report: &mut Report)
         report.accepted += accepted;
         report.rejected += acks.len() - accepted;
         let now = engine.clock.now_ms();
+        let versions: Vec<(ListingId, i64)> = pending
+            .iter()
+            .zip(&response.results)
+            .filter_map(|(p, r)| Some((p.listing_id, r.version?)))
+            .collect();
         engine
-            .with_store(move |s| s.record_acks(&acks, now))
+            .with_store(move |s| {
+                s.record_acks(&acks, now)?;
+                s.record_versions(&versions)
+            })
             .await?;
         tracing::info!(sent = pending.len(), "pushed a batch");
         if pending.len() < batch_size {

@@ -11,6 +11,7 @@ mod engine;
 mod enroll;
 mod error;
 mod photos;
+pub mod pull;
 pub mod push;
 mod run;
 mod status;

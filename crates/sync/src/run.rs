@@ -84,7 +84,8 @@ async fn publish(
             s.cooperative = cooperative.clone();
         }
         match result {
-            Ok(_) => {
+            Ok(report) => {
+                s.pulled_changes += report.pulled_changed as u64;
                 s.connection = Connection::Online;
                 s.last_error = None;
                 s.last_synced_at_ms = Some(now);

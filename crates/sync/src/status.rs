@@ -24,6 +24,9 @@ pub struct Status {
     pub last_error: Option<ErrorKind>,
     pub last_synced_at_ms: Option<i64>,
     pub cooperative: Option<String>,
+    /// Local listings changed by pulls since the engine started: when it
+    /// grows, what the window shows is stale.
+    pub pulled_changes: u64,
 }
 
 impl Default for Status {
@@ -35,6 +38,7 @@ impl Default for Status {
             last_error: None,
             last_synced_at_ms: None,
             cooperative: None,
+            pulled_changes: 0,
         }
     }
 }

@@ -45,6 +45,8 @@ fn listing(title: &str, centimes: i64) -> Listing {
         updated_at_ms: 2,
         deleted: false,
         sync: SyncState::Waiting,
+        moderation: None,
+        server_version: None,
     }
 }
 

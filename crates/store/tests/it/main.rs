@@ -6,6 +6,7 @@ mod durability;
 mod kill;
 mod outbox;
 mod photo_sync;
+mod pull;
 mod search;
 
 use store::{NewListing, Price, Titles};

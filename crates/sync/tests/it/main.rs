@@ -3,4 +3,5 @@
 mod exactly_once;
 mod photos;
 mod proxy;
+mod pull;
 mod run_loop;

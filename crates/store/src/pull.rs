@@ -1,0 +1,206 @@
+//! Taking in what the marketplace says about the cooperative's listings:
+//! edits from the cooperative's other laptops, deletions, moderation, server
+//! versions. Nothing pulled ever becomes an outbox row, so it cannot bounce
+//! back as a push.
+
+use rusqlite::{Connection, OptionalExtension, Transaction};
+
+use crate::error::Result;
+use crate::listings::{SELECT_LISTING, listing_from_row, write_insert, write_replace};
+use crate::settings::{SettingKey, set_in};
+use crate::{Listing, ListingId, ListingInput, Moderation, NewListing, Store, SyncState};
+
+/// One listing as the marketplace has it now, in the catalog's terms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pulled {
+    pub id: ListingId,
+    pub version: Option<i64>,
+    pub deleted: bool,
+    /// `None` for a listing the server only knows as deleted.
+    pub content: Option<PulledContent>,
+    pub moderation: Moderation,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PulledContent {
+    /// What the server knows of the listing. Its `status`, `artisan` and
+    /// `photos` are not on the wire: a listing this laptop has keeps its own.
+    pub input: ListingInput,
+    pub updated_at_ms: i64,
+    /// The server did not say the stock (a listing pushed before stock
+    /// was on the wire): a listing this laptop has keeps its own.
+    pub stock_unknown: bool,
+}
+
+/// What a page of pulled changes did here.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PullApplied {
+    /// Listings whose content, deletion or moderation changed on this laptop.
+    pub changed: usize,
+    /// Pulled contents not taken because the listing has an edit waiting to
+    /// be pushed (the server merges it when it arrives).
+    pub kept_local: usize,
+}
+
+impl Store {
+    /// Applies a page of pulled listings and moves the pull cursor to
+    /// `cursor`, in one transaction: a crash applies the page and its cursor
+    /// together, or neither.
+    ///
+    /// A listing with a change waiting to be sent keeps its local content
+    /// (and its server version: the waiting edit started from the old one);
+    /// only its moderation is taken.
+    pub fn apply_pulled(
+        &mut self,
+        changes: &[Pulled],
+        cursor: &str,
+        now_ms: i64,
+    ) -> Result<PullApplied> {
+        let tx = self.conn.transaction()?;
+        let mut applied = PullApplied::default();
+        for pulled in changes {
+            if apply_one(&tx, pulled, now_ms, &mut applied)? {
+                applied.changed += 1;
+            }
+        }
+        set_in(&tx, SettingKey::PullCursor, Some(cursor))?;
+        tx.commit()?;
+        Ok(applied)
+    }
+
+    /// Records the server versions from a push's results (a version never
+    /// goes back).
+    pub fn record_versions(&mut self, versions: &[(ListingId, i64)]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE listings SET server_version = ?2
+                 WHERE id = ?1 AND (server_version IS NULL OR server_version < ?2)",
+            )?;
+            for (id, version) in versions {
+                stmt.execute((id.to_string(), version))?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// Whether anything visible changed.
+fn apply_one(
+    tx: &Transaction<'_>,
+    pulled: &Pulled,
+    now_ms: i64,
+    applied: &mut PullApplied,
+) -> Result<bool> {
+    let id = pulled.id;
+    let local = listing_in(tx, id)?;
+    let mut changed = false;
+    if let Some(local) = &local
+        && local.moderation.as_ref() != Some(&pulled.moderation)
+    {
+        tx.execute(
+            "UPDATE listings SET moderation = ?2, rejection_reason = ?3 WHERE id = ?1",
+            (
+                id.to_string(),
+                pulled.moderation.as_str(),
+                pulled.moderation.reason(),
+            ),
+        )?;
+        changed = true;
+    }
+    if local.as_ref().is_some_and(|l| l.sync == SyncState::Waiting) {
+        if pulled.content.is_some() || pulled.deleted {
+            applied.kept_local += 1;
+        }
+        return Ok(changed);
+    }
+
+    if pulled.deleted {
+        if let Some(local) = &local
+            && !local.deleted
+        {
+            tx.execute(
+                "UPDATE listings SET deleted_at_ms = ?2 WHERE id = ?1",
+                (id.to_string(), now_ms),
+            )?;
+            tx.execute(
+                "DELETE FROM listings_fts WHERE rowid = (SELECT rowid FROM listings WHERE id = ?1)",
+                [id.to_string()],
+            )?;
+            changed = true;
+        }
+    } else if let Some(content) = &pulled.content {
+        changed |= take_content(tx, id, local.as_ref(), content, &pulled.moderation)?;
+    }
+    if let Some(version) = pulled.version {
+        tx.execute(
+            "UPDATE listings SET server_version = ?2 WHERE id = ?1",
+            (id.to_string(), version),
+        )?;
+    }
+    Ok(changed)
+}
+
+/// Writes the pulled content over the local listing (creating or reviving
+/// it); whether that changed anything.
+fn take_content(
+    tx: &Transaction<'_>,
+    id: ListingId,
+    local: Option<&Listing>,
+    content: &PulledContent,
+    moderation: &Moderation,
+) -> Result<bool> {
+    let mut input = content.input.clone();
+    if let Some(local) = local {
+        input.status = local.status;
+        input.artisan = local.artisan;
+        input.photos = local.photos.clone();
+        if content.stock_unknown {
+            input.stock = local.stock;
+        }
+    }
+    let new = match NewListing::validate(input) {
+        Ok(new) => new,
+        Err(e) => {
+            // Another version's rules, perhaps; the server stays right and
+            // this laptop keeps what it has.
+            tracing::warn!(listing = %id, error = %e, "pulled listing does not validate here; not taken");
+            return Ok(false);
+        }
+    };
+    match local {
+        None => {
+            write_insert(tx, id, &new, content.updated_at_ms)?;
+            tx.execute(
+                "UPDATE listings SET moderation = ?2, rejection_reason = ?3 WHERE id = ?1",
+                (id.to_string(), moderation.as_str(), moderation.reason()),
+            )?;
+            Ok(true)
+        }
+        Some(local) => {
+            if !local.deleted
+                && local.to_input() == *new.input()
+                && local.updated_at_ms == content.updated_at_ms
+            {
+                return Ok(false);
+            }
+            if local.deleted {
+                // Revived elsewhere by a later edit.
+                tx.execute(
+                    "UPDATE listings SET deleted_at_ms = NULL WHERE id = ?1",
+                    [id.to_string()],
+                )?;
+            }
+            write_replace(tx, id, &new, content.updated_at_ms)?;
+            Ok(true)
+        }
+    }
+}
+
+fn listing_in(conn: &Connection, id: ListingId) -> Result<Option<Listing>> {
+    let sql = format!("{SELECT_LISTING} WHERE l.id = ?1");
+    Ok(conn
+        .query_row(&sql, [id.to_string()], listing_from_row)
+        .optional()?)
+}
