@@ -4,7 +4,7 @@ use tauri::AppHandle;
 use tauri_specta::Event;
 
 use crate::config::Config;
-use crate::ipc::{SyncStatusChanged, SyncStatusView};
+use crate::ipc::{ListingsChanged, SyncStatusChanged, SyncStatusView};
 use crate::state::AppState;
 
 /// Starts the sync engine for the life of the process (it keeps going with
@@ -40,10 +40,17 @@ pub fn spawn(app: &AppHandle, state: &AppState, config: &Config) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         // The window reloads its list on every status change (that is when
-        // listings go from waiting to live), so no `ListingsChanged` here.
+        // listings go from waiting to live). A pass whose pull changed
+        // listings also says `ListingsChanged`, the event meant for changes
+        // the window did not make: one extra list query, only on such passes.
+        let mut pulled = 0;
         while status.changed().await.is_ok() {
-            let view = SyncStatusView::from(&*status.borrow_and_update());
-            let _ = SyncStatusChanged(view).emit(&app);
+            let current = status.borrow_and_update().clone();
+            let _ = SyncStatusChanged(SyncStatusView::from(&current)).emit(&app);
+            if current.pulled_changes > pulled {
+                pulled = current.pulled_changes;
+                let _ = ListingsChanged.emit(&app);
+            }
         }
     });
 }

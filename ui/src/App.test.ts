@@ -19,6 +19,7 @@ vi.mock("./lib/backend", () => ({
 
 const status = (over: Partial<SyncStatusView> = {}): SyncStatusView => ({
   pending: 0,
+  photosPending: 0,
   connection: "offline",
   lastError: null,
   lastSyncedAtMs: null,
@@ -28,6 +29,7 @@ const status = (over: Partial<SyncStatusView> = {}): SyncStatusView => ({
 
 const carpet: ListingView = {
   photoCount: 0,
+  moderation: null,
   id: "1",
   title: "Tapis",
   titleLang: "fr",
@@ -59,6 +61,15 @@ describe("App", () => {
     });
   });
 
+  it("says how many photos wait, in Arabic's plural forms", async () => {
+    setLang("ar");
+    vi.mocked(backend.syncStatus).mockResolvedValue({ status: "ok", data: status({ photosPending: 11 }) });
+    render(App);
+    const photos = await screen.findByTestId("photos-pending");
+    expect(photos.dataset.count).toBe("11");
+    expect(photos.textContent).toContain("صورة في انتظار الإرسال");
+  });
+
   it("loads the status and the list on mount", async () => {
     vi.mocked(backend.syncStatus).mockResolvedValue({
       status: "ok",
@@ -71,6 +82,7 @@ describe("App", () => {
     expect(bar.dataset.connection).toBe("offline");
     expect(bar.getAttribute("role")).toBe("status");
     expect(bar.textContent).toContain("3 listings waiting to sync");
+    expect(screen.queryByTestId("photos-pending")).toBeNull();
     expect(bar.textContent).toContain("No connection — your work is saved and will be sent later");
     expect(strip(document.querySelector("header")!.textContent)).toContain("Cooperative: Tifawin");
     expect(await screen.findByText("No listings yet — add your first product above")).toBeTruthy();

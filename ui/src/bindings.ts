@@ -11,9 +11,9 @@ export const commands = {
 	 *  Every listing, or those matching `query` (any language, Arabic
 	 *  normalisation, prefix matching as the user types).
 	 */
-	listListings: (query: string | null) => typedError<ListingView[], AppError>(__TAURI_INVOKE("list_listings", { query })),
+	listListings: (query: string | null) => typedError<ListingView_Serialize[], AppError>(__TAURI_INVOKE("list_listings", { query })),
 	/**  Saves at once, locally; the sync engine is woken to send it. */
-	createListing: (input: NewListingInput) => typedError<ListingView, AppError>(__TAURI_INVOKE("create_listing", { input })),
+	createListing: (input: NewListingInput) => typedError<ListingView_Serialize, AppError>(__TAURI_INVOKE("create_listing", { input })),
 	syncStatus: () => typedError<SyncStatusView_Serialize, AppError>(__TAURI_INVOKE("sync_status")),
 	syncNow: () => typedError<null, AppError>(__TAURI_INVOKE("sync_now")),
 	/**  Whether the catalog had to be restored from a backup when the app started. */
@@ -23,7 +23,7 @@ export const commands = {
 	 *  reporting progress on `on_progress`, and attaches the good photos to the
 	 *  listing. A bad file is reported, never fatal.
 	 */
-	importPhotos: (listingId: string, paths: string[], onProgress: Channel<PhotoProgress>) => typedError<PhotoImportReport, AppError>(__TAURI_INVOKE("import_photos", { listingId, paths, onProgress })),
+	importPhotos: (listingId: string, paths: string[], onProgress: Channel<PhotoProgress>) => typedError<PhotoImportReport_Serialize, AppError>(__TAURI_INVOKE("import_photos", { listingId, paths, onProgress })),
 	/**  Stops a running import: photos already started finish, the rest are skipped. */
 	cancelPhotoImport: () => typedError<null, AppError>(__TAURI_INVOKE("cancel_photo_import")),
 };
@@ -47,7 +47,9 @@ export type ErrorField = "title" | "description" | "price" | "category" | "stock
 
 export type ErrorReason = "required" | "too_long" | "not_a_number" | "too_many_decimals" | "negative" | "too_large" | "unknown";
 
-export type ListingView = {
+export type ListingView = ListingView_Serialize | ListingView_Deserialize;
+
+export type ListingView_Deserialize = {
 	id: string,
 	title: string,
 	/**  The language of `title`, so the UI can set `lang` on it. */
@@ -57,14 +59,41 @@ export type ListingView = {
 	/**  Milliseconds since the Unix epoch. */
 	updatedAtMs: number | null,
 	sync: SyncView,
+	/**  What the marketplace's moderators said, once a pull told us. */
+	moderation?: ModerationView_Deserialize | null,
+	photoCount: number,
+};
+
+export type ListingView_Serialize = {
+	id: string,
+	title: string,
+	/**  The language of `title`, so the UI can set `lang` on it. */
+	titleLang: TitleLang,
+	/**  Centimes of MAD; at most `store::Price::MAX`, so it fits an i32. */
+	priceCentimes: number,
+	/**  Milliseconds since the Unix epoch. */
+	updatedAtMs: number | null,
+	sync: SyncView,
+	/**  What the marketplace's moderators said, once a pull told us. */
+	moderation: ModerationView_Serialize | null,
 	photoCount: number,
 };
 
 /**
- *  Listings changed by something other than the window or a sync status
- *  change (changes pulled from the marketplace, once pull lands): reload.
+ *  Listings changed by something other than the window (changes pulled
+ *  from the marketplace: other laptops' edits, moderation): reload.
  */
 export type ListingsChanged = null;
+
+export type ModerationView = ModerationView_Serialize | ModerationView_Deserialize;
+
+export type ModerationView_Deserialize = { state: "pending" } | { state: "approved" } | 
+/**  `reason` is the moderator's own words, shown as they are. */
+{ state: "rejected"; reason?: string | null };
+
+export type ModerationView_Serialize = { state: "pending" } | { state: "approved" } | 
+/**  `reason` is the moderator's own words, shown as they are. */
+{ state: "rejected"; reason: string | null };
 
 /**
  *  What the manager typed in the "new listing" form, unparsed: the store
@@ -82,11 +111,20 @@ export type PhotoFailure = {
 	kind: string,
 };
 
-export type PhotoImportReport = {
+export type PhotoImportReport = PhotoImportReport_Serialize | PhotoImportReport_Deserialize;
+
+export type PhotoImportReport_Deserialize = {
 	imported: number,
 	failed: PhotoFailure[],
 	/**  The listing with its photos now attached. */
-	listing: ListingView,
+	listing: ListingView_Deserialize,
+};
+
+export type PhotoImportReport_Serialize = {
+	imported: number,
+	failed: PhotoFailure[],
+	/**  The listing with its photos now attached. */
+	listing: ListingView_Serialize,
 };
 
 /**  Sent after each photo of an import finishes, for the progress bar. */
@@ -120,6 +158,8 @@ export type SyncStatusView = SyncStatusView_Serialize | SyncStatusView_Deseriali
 export type SyncStatusView_Deserialize = {
 	/**  Listings with changes waiting to be sent. */
 	pending: number,
+	/**  Photos waiting to reach the marketplace. */
+	photosPending: number,
 	connection: Connection,
 	/**  A key the UI translates: `network`, `unauthorized`, `server`, … */
 	lastError?: string | null,
@@ -130,6 +170,8 @@ export type SyncStatusView_Deserialize = {
 export type SyncStatusView_Serialize = {
 	/**  Listings with changes waiting to be sent. */
 	pending: number,
+	/**  Photos waiting to reach the marketplace. */
+	photosPending: number,
 	connection: Connection,
 	/**  A key the UI translates: `network`, `unauthorized`, `server`, … */
 	lastError: string | null,

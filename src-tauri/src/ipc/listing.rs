@@ -21,6 +21,8 @@ pub struct ListingView {
     /// Milliseconds since the Unix epoch.
     pub updated_at_ms: f64,
     pub sync: SyncView,
+    /// What the marketplace's moderators said, once a pull told us.
+    pub moderation: Option<ModerationView>,
     pub photo_count: u32,
 }
 
@@ -40,6 +42,17 @@ pub enum SyncView {
     Failed { reason: String },
 }
 
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ModerationView {
+    Pending,
+    Approved,
+    /// `reason` is the moderator's own words, shown as they are.
+    Rejected {
+        reason: Option<String>,
+    },
+}
+
 impl From<&store::Listing> for ListingView {
     fn from(l: &store::Listing) -> Self {
         let (title, title_lang) = match (&l.titles.ar, &l.titles.fr, &l.titles.en) {
@@ -54,6 +67,13 @@ impl From<&store::Listing> for ListingView {
             price_centimes: i32::try_from(l.price.centimes()).unwrap_or(i32::MAX),
             updated_at_ms: l.updated_at_ms as f64,
             photo_count: u32::try_from(l.photos.len()).unwrap_or(u32::MAX),
+            moderation: l.moderation.as_ref().map(|m| match m {
+                store::Moderation::Pending => ModerationView::Pending,
+                store::Moderation::Approved => ModerationView::Approved,
+                store::Moderation::Rejected { reason } => ModerationView::Rejected {
+                    reason: reason.clone(),
+                },
+            }),
             sync: match &l.sync {
                 store::SyncState::Waiting => SyncView::Waiting,
                 store::SyncState::Live => SyncView::Live,

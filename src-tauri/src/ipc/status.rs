@@ -15,6 +15,8 @@ pub enum Connection {
 pub struct SyncStatusView {
     /// Listings with changes waiting to be sent.
     pub pending: u32,
+    /// Photos waiting to reach the marketplace.
+    pub photos_pending: u32,
     pub connection: Connection,
     /// A key the UI translates: `network`, `unauthorized`, `server`, …
     pub last_error: Option<String>,
@@ -26,6 +28,7 @@ impl From<&sync::Status> for SyncStatusView {
     fn from(s: &sync::Status) -> Self {
         SyncStatusView {
             pending: u32::try_from(s.pending).unwrap_or(u32::MAX),
+            photos_pending: u32::try_from(s.photos_pending).unwrap_or(u32::MAX),
             connection: match s.connection {
                 sync::Connection::NotConfigured => Connection::NotConfigured,
                 sync::Connection::Offline => Connection::Offline,
@@ -55,8 +58,8 @@ fn error_key(kind: sync::ErrorKind) -> &'static str {
 #[derive(Debug, Clone, Serialize, Deserialize, Type, tauri_specta::Event)]
 pub struct SyncStatusChanged(pub SyncStatusView);
 
-/// Listings changed by something other than the window or a sync status
-/// change (changes pulled from the marketplace, once pull lands): reload.
+/// Listings changed by something other than the window (changes pulled
+/// from the marketplace: other laptops' edits, moderation): reload.
 #[derive(Debug, Clone, Serialize, Deserialize, Type, tauri_specta::Event)]
 pub struct ListingsChanged;
 

@@ -5,8 +5,14 @@ import { setLang } from "../i18n/locale.svelte";
 import type { ListingView } from "../lib/backend";
 import ListingList from "./ListingList.svelte";
 
-function listing(id: string, title: string, updatedAtMs: number, sync: ListingView["sync"]): ListingView {
-  return { id, title, titleLang: "fr", priceCentimes: 120000, updatedAtMs, sync, photoCount: 0 };
+function listing(
+  id: string,
+  title: string,
+  updatedAtMs: number,
+  sync: ListingView["sync"],
+  moderation: ListingView["moderation"] = null,
+): ListingView {
+  return { id, title, titleLang: "fr", priceCentimes: 120000, updatedAtMs, sync, moderation, photoCount: 0 };
 }
 
 const spaces = (s: string | null) => (s ?? "").replace(/\s/g, " ");
@@ -64,5 +70,38 @@ describe("ListingList", () => {
     setLang("ar");
     render(ListingList, { listings: [listing("a", "زربية", 1, { state: "waiting" })], loaded: true, error: null });
     expect(screen.getByTestId("listing").textContent).toContain("في انتظار المزامنة");
+  });
+
+  it("shows what the moderators said once the listing is live", () => {
+    render(ListingList, {
+      listings: [
+        listing("a", "Pot", 3, { state: "live" }, { state: "pending" }),
+        listing("b", "Tapis", 2, { state: "live" }, { state: "rejected", reason: "Photo floue" }),
+        listing("c", "Savon", 1, { state: "live" }, { state: "rejected", reason: null }),
+        listing("d", "Huile", 0, { state: "waiting" }, { state: "rejected", reason: "Prix" }),
+      ],
+      loaded: true,
+      error: null,
+    });
+    const badges = screen.getAllByTestId("sync-badge");
+    expect(badges.map((b) => b.dataset.kind)).toEqual(["review", "rejected", "rejected", "waiting"]);
+    expect(badges[0].textContent).toContain("Waiting for the marketplace's review");
+    expect(badges[1].textContent).toContain("Refused by the marketplace's moderators: \u2068Photo floue\u2069");
+    expect(badges[2].textContent?.trim()).toBe("Refused by the marketplace's moderators");
+    // A local edit waiting to be sent comes first: the moderators have not seen it.
+    expect(badges[3].textContent).toContain("Waiting to sync");
+  });
+
+  it("translates a rejection in Arabic and French, keeping the moderator's words", () => {
+    setLang("ar");
+    const rejected = [listing("a", "زربية", 1, { state: "live" }, { state: "rejected", reason: "Photo floue" })];
+    const { unmount } = render(ListingList, { listings: rejected, loaded: true, error: null });
+    expect(screen.getByTestId("sync-badge").textContent).toContain("رفضه مشرفو السوق: \u2068Photo floue\u2069");
+    unmount();
+    setLang("fr");
+    render(ListingList, { listings: rejected, loaded: true, error: null });
+    expect(screen.getByTestId("sync-badge").textContent).toContain(
+      "Refusée par les modérateurs de la place de marché : \u2068Photo floue\u2069",
+    );
   });
 });

@@ -29,7 +29,7 @@ describe("PhotoImport", () => {
             data: {
               imported: 1,
               failed: [{ file: "iphone.heic", kind: "heic" }],
-              listing: { id: "L1", title: "Tapis", titleLang: "fr", priceCentimes: 100, updatedAtMs: 1, sync: { state: "waiting" }, photoCount: 1 },
+              listing: { id: "L1", title: "Tapis", titleLang: "fr", priceCentimes: 100, updatedAtMs: 1, sync: { state: "waiting" }, moderation: null, photoCount: 1 },
             },
           });
       });

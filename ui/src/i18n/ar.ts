@@ -46,6 +46,9 @@ export const ar: Catalog = {
   "sync.failed.forbidden": "لم يُنشر: رفض السوق الوصول — تحقّق من حساب تعاونيتك",
   "sync.failed.invalid": "لم يُنشر: رفض السوق هذا الإعلان — تحقّق من عنوانه وسعره",
   "sync.failed.unknown": "لم يُنشر: فشلت المزامنة",
+  "sync.review": "في انتظار مراجعة السوق",
+  "sync.rejected": "رفضه مشرفو السوق",
+  "sync.rejectedBecause": "رفضه مشرفو السوق: {reason}",
 
   "status.pending": {
     zero: "لا توجد إعلانات في انتظار المزامنة",
@@ -54,6 +57,14 @@ export const ar: Catalog = {
     few: "{count} إعلانات في انتظار المزامنة",
     many: "{count} إعلانًا في انتظار المزامنة",
     other: "{count} إعلان في انتظار المزامنة",
+  },
+  "status.photosPending": {
+    zero: "لا توجد صور في انتظار الإرسال",
+    one: "صورة واحدة في انتظار الإرسال",
+    two: "صورتان في انتظار الإرسال",
+    few: "{count} صور في انتظار الإرسال",
+    many: "{count} صورة في انتظار الإرسال",
+    other: "{count} صورة في انتظار الإرسال",
   },
   "status.connection.not_configured": "لم يتم الربط بأي سوق بعد",
   "status.connection.offline": "لا يوجد اتصال — عملك محفوظ وسيُرسَل لاحقًا",

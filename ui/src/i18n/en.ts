@@ -46,10 +46,17 @@ export const en = {
   "sync.failed.forbidden": "Not published: the marketplace refused access — check your cooperative's account",
   "sync.failed.invalid": "Not published: the marketplace rejected this listing — check its title and price",
   "sync.failed.unknown": "Not published: sync failed",
+  "sync.review": "Waiting for the marketplace's review",
+  "sync.rejected": "Refused by the marketplace's moderators",
+  "sync.rejectedBecause": "Refused by the marketplace's moderators: {reason}",
 
   "status.pending": {
     one: "{count} listing waiting to sync",
     other: "{count} listings waiting to sync",
+  },
+  "status.photosPending": {
+    one: "{count} photo waiting to be sent",
+    other: "{count} photos waiting to be sent",
   },
   "status.connection.not_configured": "Not connected to a marketplace yet",
   "status.connection.offline": "No connection — your work is saved and will be sent later",

@@ -47,11 +47,19 @@ export const fr: Catalog = {
     "Non publiée : la place de marché a refusé l'accès — vérifiez le compte de votre coopérative",
   "sync.failed.invalid": "Non publiée : la place de marché a refusé cette annonce — vérifiez son titre et son prix",
   "sync.failed.unknown": "Non publiée : la synchronisation a échoué",
+  "sync.review": "En attente de validation par la place de marché",
+  "sync.rejected": "Refusée par les modérateurs de la place de marché",
+  "sync.rejectedBecause": "Refusée par les modérateurs de la place de marché : {reason}",
 
   "status.pending": {
     one: "{count} annonce en attente de synchronisation",
     many: "{count} d'annonces en attente de synchronisation",
     other: "{count} annonces en attente de synchronisation",
+  },
+  "status.photosPending": {
+    one: "{count} photo en attente d'envoi",
+    many: "{count} de photos en attente d'envoi",
+    other: "{count} photos en attente d'envoi",
   },
   "status.connection.not_configured": "Pas encore connecté à une place de marché",
   "status.connection.offline": "Pas de connexion — votre travail est enregistré et sera envoyé plus tard",

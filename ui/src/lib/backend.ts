@@ -13,13 +13,14 @@ import {
   events,
   type AppError,
   type Connection,
-  type ListingView,
+  type ListingView_Serialize as ListingView,
   type NewListingInput,
-  type PhotoImportReport,
+  type PhotoImportReport_Serialize as PhotoImportReport,
   type PhotoProgress,
   type RecoveryNotice,
   type SyncStatusView_Serialize as SyncStatusView,
   type SyncView,
+  type ModerationView_Serialize as ModerationView,
 } from "../bindings";
 
 export type {
@@ -32,6 +33,7 @@ export type {
   RecoveryNotice,
   SyncStatusView,
   SyncView,
+  ModerationView,
 };
 
 export type IpcError = { kind: "ipc"; message: string };
