@@ -4,6 +4,7 @@ use std::str::FromStr;
 use rusqlite::{OptionalExtension, Row, Transaction};
 use uuid::Uuid;
 
+use crate::edits::Edit;
 use crate::error::{Error, Field, Reason, Result, ValidationError};
 use crate::normalize::normalize;
 use crate::{ArtisanId, Category, Localized, Price, Status, Store, Titles, Unit};
@@ -365,7 +366,7 @@ impl Store {
             "DELETE FROM listings_fts WHERE rowid = (SELECT rowid FROM listings WHERE id = ?1)",
             [id.to_string()],
         )?;
-        enqueue(&tx, id, "delete", now_ms)?;
+        enqueue(&tx, id, "delete", now_ms, &Edit::whole())?;
         tx.commit()?;
         Ok(())
     }
@@ -396,8 +397,9 @@ pub(crate) fn replace(
     new: &NewListing,
     now_ms: i64,
 ) -> Result<()> {
+    let old = listing_in(tx, id)?.ok_or_else(|| Error::NotFound(id.to_string()))?;
     write_replace(tx, id, new, now_ms)?;
-    enqueue(tx, id, "upsert", now_ms)
+    enqueue(tx, id, "upsert", now_ms, &Edit::between(&old, new.input()))
 }
 
 /// Overwrites listing `id` with `new` and its search entry; no outbox row
@@ -464,7 +466,7 @@ pub(crate) fn insert(
     now_ms: i64,
 ) -> Result<()> {
     write_insert(tx, id, new, now_ms)?;
-    enqueue(tx, id, "upsert", now_ms)
+    enqueue(tx, id, "upsert", now_ms, &Edit::whole())
 }
 
 /// Inserts a listing with its photos and search entry; no outbox row.
@@ -528,12 +530,32 @@ pub(crate) fn index(tx: &Transaction<'_>, id: ListingId) -> Result<()> {
     Ok(())
 }
 
-fn enqueue(tx: &Transaction<'_>, id: ListingId, op: &str, now_ms: i64) -> Result<()> {
+/// Queues the edit, stamped with the next reading of the device's clock.
+fn enqueue(tx: &Transaction<'_>, id: ListingId, op: &str, now_ms: i64, edit: &Edit) -> Result<()> {
+    let hlc = crate::hlc::tick(tx, now_ms)?;
     tx.execute(
-        "INSERT INTO outbox (change_id, listing_id, op, created_at_ms) VALUES (?1, ?2, ?3, ?4)",
-        (Uuid::now_v7().to_string(), id.to_string(), op, now_ms),
+        "INSERT INTO outbox (change_id, listing_id, op, created_at_ms, hlc_ms, hlc_counter, fields, stock_delta)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        (
+            Uuid::now_v7().to_string(),
+            id.to_string(),
+            op,
+            now_ms,
+            hlc.ms,
+            hlc.counter,
+            edit.fields_text(),
+            edit.stock_delta,
+        ),
     )?;
     Ok(())
+}
+
+/// The listing as stored, read through `conn` (which may be a transaction).
+pub(crate) fn listing_in(conn: &rusqlite::Connection, id: ListingId) -> Result<Option<Listing>> {
+    let sql = format!("{SELECT_LISTING} WHERE l.id = ?1");
+    Ok(conn
+        .query_row(&sql, [id.to_string()], listing_from_row)
+        .optional()?)
 }
 
 impl Listing {

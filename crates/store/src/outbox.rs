@@ -1,5 +1,8 @@
+use protocol::{Hlc, ListingField};
+use rusqlite::OptionalExtension;
 use uuid::Uuid;
 
+use crate::edits::fold;
 use crate::error::{Error, Result};
 use crate::{Listing, ListingId, Store};
 
@@ -13,6 +16,17 @@ pub struct PendingChange {
     pub change_id: Uuid,
     pub listing_id: ListingId,
     pub op: PendingOp,
+    /// The newest folded edit's clock reading (`None`: a row from before clocks).
+    pub hlc: Option<Hlc>,
+    /// The server version the edits started from (`None`: never acknowledged).
+    pub base_version: Option<i64>,
+    /// The fields the folded edits set, sorted (`None`: all of them).
+    pub fields: Option<Vec<ListingField>>,
+    /// Units added or sold by the folded edits, when they changed the stock
+    /// of a listing the server has (`None`: the stock is sent whole).
+    pub stock_delta: Option<i64>,
+    /// The artisan's name, as the wire carries it.
+    pub artisan_name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +48,7 @@ impl Store {
     /// Up to `limit` listings with unsent changes, oldest change first.
     pub fn pending_changes(&self, limit: usize) -> Result<Vec<PendingChange>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT o.seq, o.change_id, o.listing_id, o.op
+            "SELECT o.seq, o.change_id, o.listing_id, o.op, o.hlc_ms, o.hlc_counter
              FROM outbox o
              JOIN (SELECT listing_id, MAX(seq) AS seq FROM outbox WHERE state = 'pending' GROUP BY listing_id) p
                ON p.seq = o.seq
@@ -48,30 +62,70 @@ impl Store {
                     row.get::<_, String>(1)?,
                     row.get::<_, String>(2)?,
                     row.get::<_, String>(3)?,
+                    row.get::<_, Option<i64>>(4)?,
+                    row.get::<_, Option<u32>>(5)?,
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
 
         rows.into_iter()
-            .map(|(seq, change_id, listing_id, op)| {
+            .map(|(seq, change_id, listing_id, op, hlc_ms, hlc_counter)| {
                 let change_id =
                     Uuid::parse_str(&change_id).map_err(|_| Error::NotFound(change_id.clone()))?;
                 let listing_id: ListingId = listing_id.parse()?;
-                let op = match op.as_str() {
-                    "delete" => PendingOp::Delete,
-                    _ => PendingOp::Upsert(Box::new(
-                        self.listing(listing_id)?
-                            .ok_or_else(|| Error::NotFound(listing_id.to_string()))?,
-                    )),
+                let listing = self
+                    .listing(listing_id)?
+                    .ok_or_else(|| Error::NotFound(listing_id.to_string()))?;
+                let (fields, stock_delta) = match op.as_str() {
+                    "delete" => (None, None),
+                    _ => fold(&self.folded_edits(listing_id, seq)?),
+                };
+                let artisan_name = match listing.artisan {
+                    Some(artisan) if op != "delete" => self.artisan_name(artisan)?,
+                    _ => None,
                 };
                 Ok(PendingChange {
                     seq,
                     change_id,
                     listing_id,
-                    op,
+                    hlc: hlc_ms.map(|ms| Hlc {
+                        ms,
+                        counter: hlc_counter.unwrap_or(0),
+                    }),
+                    base_version: listing.server_version,
+                    fields,
+                    stock_delta,
+                    artisan_name,
+                    op: match op.as_str() {
+                        "delete" => PendingOp::Delete,
+                        _ => PendingOp::Upsert(Box::new(listing)),
+                    },
                 })
             })
             .collect()
+    }
+
+    /// `(fields, stock_delta)` of the listing's pending rows up to `seq`, oldest first.
+    fn folded_edits(&self, id: ListingId, seq: i64) -> Result<Vec<(Option<String>, Option<i64>)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT fields, stock_delta FROM outbox
+             WHERE listing_id = ?1 AND state = 'pending' AND seq <= ?2 ORDER BY seq",
+        )?;
+        let rows = stmt
+            .query_map((id.to_string(), seq), |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    fn artisan_name(&self, id: crate::ArtisanId) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT name FROM artisans WHERE id = ?1",
+                [id.to_string()],
+                |row| row.get(0),
+            )
+            .optional()?)
     }
 
     /// Records the marketplace's answers in one transaction: each ack covers

@@ -3,10 +3,11 @@
 //! versions. Nothing pulled ever becomes an outbox row, so it cannot bounce
 //! back as a push.
 
-use rusqlite::{Connection, OptionalExtension, Transaction};
+use protocol::Hlc;
+use rusqlite::Transaction;
 
 use crate::error::Result;
-use crate::listings::{SELECT_LISTING, listing_from_row, write_insert, write_replace};
+use crate::listings::{listing_in, write_insert, write_replace};
 use crate::settings::{SettingKey, set_in};
 use crate::{Listing, ListingId, ListingInput, Moderation, NewListing, Store, SyncState};
 
@@ -59,13 +60,52 @@ impl Store {
         let tx = self.conn.transaction()?;
         let mut applied = PullApplied::default();
         for pulled in changes {
-            if apply_one(&tx, pulled, now_ms, &mut applied)? {
+            if apply_one(&tx, pulled, Some(&pulled.moderation), now_ms, &mut applied)? {
                 applied.changed += 1;
             }
+        }
+        // The next local edit comes after every edit seen here.
+        if let Some(latest) = changes
+            .iter()
+            .filter_map(|p| p.content.as_ref().map(|c| c.updated_at_ms))
+            .max()
+        {
+            crate::hlc::observe(
+                &tx,
+                Hlc {
+                    ms: latest,
+                    counter: 0,
+                },
+                now_ms,
+            )?;
         }
         set_in(&tx, SettingKey::PullCursor, Some(cursor))?;
         tx.commit()?;
         Ok(applied)
+    }
+
+    /// Takes in the listing a push answered `conflict` with (the server kept
+    /// another laptop's later values for some fields), unless the listing
+    /// was edited again here since: that edit is pushed and merged next.
+    /// Whether the listing changed.
+    pub fn take_merged(
+        &mut self,
+        id: ListingId,
+        content: PulledContent,
+        version: Option<i64>,
+        now_ms: i64,
+    ) -> Result<bool> {
+        let tx = self.conn.transaction()?;
+        let pulled = Pulled {
+            id,
+            version,
+            deleted: false,
+            content: Some(content),
+            moderation: Moderation::Pending,
+        };
+        let changed = apply_one(&tx, &pulled, None, now_ms, &mut PullApplied::default())?;
+        tx.commit()?;
+        Ok(changed)
     }
 
     /// Records the server versions from a push's results (a version never
@@ -87,25 +127,23 @@ impl Store {
 }
 
 /// Whether anything visible changed.
+/// Applies one pulled listing; `moderation`, when given, is taken too.
 fn apply_one(
     tx: &Transaction<'_>,
     pulled: &Pulled,
+    moderation: Option<&Moderation>,
     now_ms: i64,
     applied: &mut PullApplied,
 ) -> Result<bool> {
     let id = pulled.id;
     let local = listing_in(tx, id)?;
     let mut changed = false;
-    if let Some(local) = &local
-        && local.moderation.as_ref() != Some(&pulled.moderation)
+    if let (Some(local), Some(moderation)) = (&local, moderation)
+        && local.moderation.as_ref() != Some(moderation)
     {
         tx.execute(
             "UPDATE listings SET moderation = ?2, rejection_reason = ?3 WHERE id = ?1",
-            (
-                id.to_string(),
-                pulled.moderation.as_str(),
-                pulled.moderation.reason(),
-            ),
+            (id.to_string(), moderation.as_str(), moderation.reason()),
         )?;
         changed = true;
     }
@@ -131,7 +169,7 @@ fn apply_one(
             changed = true;
         }
     } else if let Some(content) = &pulled.content {
-        changed |= take_content(tx, id, local.as_ref(), content, &pulled.moderation)?;
+        changed |= take_content(tx, id, local.as_ref(), content, moderation)?;
     }
     if let Some(version) = pulled.version {
         tx.execute(
@@ -149,7 +187,7 @@ fn take_content(
     id: ListingId,
     local: Option<&Listing>,
     content: &PulledContent,
-    moderation: &Moderation,
+    moderation: Option<&Moderation>,
 ) -> Result<bool> {
     let mut input = content.input.clone();
     if let Some(local) = local {
@@ -172,10 +210,12 @@ fn take_content(
     match local {
         None => {
             write_insert(tx, id, &new, content.updated_at_ms)?;
-            tx.execute(
-                "UPDATE listings SET moderation = ?2, rejection_reason = ?3 WHERE id = ?1",
-                (id.to_string(), moderation.as_str(), moderation.reason()),
-            )?;
+            if let Some(moderation) = moderation {
+                tx.execute(
+                    "UPDATE listings SET moderation = ?2, rejection_reason = ?3 WHERE id = ?1",
+                    (id.to_string(), moderation.as_str(), moderation.reason()),
+                )?;
+            }
             Ok(true)
         }
         Some(local) => {
@@ -196,11 +236,4 @@ fn take_content(
             Ok(true)
         }
     }
-}
-
-fn listing_in(conn: &Connection, id: ListingId) -> Result<Option<Listing>> {
-    let sql = format!("{SELECT_LISTING} WHERE l.id = ?1");
-    Ok(conn
-        .query_row(&sql, [id.to_string()], listing_from_row)
-        .optional()?)
 }

@@ -15,16 +15,19 @@ pub enum SettingKey {
     CooperativeName,
     /// Where the last pull stopped (the server's opaque cursor).
     PullCursor,
+    /// This device's hybrid logical clock, `ms:counter`.
+    DeviceHlc,
 }
 
 impl SettingKey {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             SettingKey::MarketUrl => "market_url",
             SettingKey::EnrollCode => "enroll_code",
             SettingKey::DeviceToken => "device_token",
             SettingKey::CooperativeName => "cooperative_name",
             SettingKey::PullCursor => "pull_cursor",
+            SettingKey::DeviceHlc => "device_hlc",
         }
     }
 }

@@ -118,6 +118,9 @@ pub struct Report {
     pub accepted: usize,
     /// Changes it refused for good.
     pub rejected: usize,
+    /// Accepted changes of which the server kept another laptop's later
+    /// values for some fields; the merged listing was taken in.
+    pub conflicts: usize,
     /// Photos uploaded (the server lacked them).
     pub photos_uploaded: usize,
     /// Photo bytes put on the wire (a chunk sent twice counts twice).
@@ -187,10 +190,20 @@ async fn push_all(engine: &Engine, base: &Url, token: &str, report: &mut Report)
             .zip(&response.results)
             .filter_map(|(p, r)| Some((p.listing_id, r.version?)))
             .collect();
+        let merged: Vec<_> = push::conflicts(&pending, &response)
+            .into_iter()
+            .filter_map(|(id, listing, version)| Some((id, pull::content(&listing)?, version)))
+            .collect();
+        report.conflicts += merged.len();
         engine
             .with_store(move |s| {
                 s.record_acks(&acks, now)?;
-                s.record_versions(&versions)
+                s.record_versions(&versions)?;
+                // After the acks: a listing edited again since keeps its edit.
+                for (id, content, version) in merged {
+                    s.take_merged(id, content, version, now)?;
+                }
+                Ok(())
             })
             .await?;
         tracing::info!(sent = pending.len(), "pushed a batch");

@@ -106,7 +106,9 @@ pub fn to_store(pulled: &PulledListing) -> Option<Pulled> {
     })
 }
 
-fn content(p: &ListingPayload) -> Option<PulledContent> {
+/// A listing from the wire in the catalog's terms (`None`: a price this
+/// version refuses). Pure.
+pub fn content(p: &ListingPayload) -> Option<PulledContent> {
     let text = |t: &protocol::LocalizedText| Localized {
         ar: t.ar.clone(),
         fr: t.fr.clone(),

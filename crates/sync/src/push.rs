@@ -5,39 +5,78 @@ use protocol::{
     RejectReason,
 };
 use reqwest::StatusCode;
-use store::{ListingId, PendingChange, PendingOp, PushAck};
+use store::{Listing, ListingId, PendingChange, PendingOp, PushAck};
 use url::Url;
 
 use crate::Engine;
 use crate::error::{Error, Result};
 
-/// The request that sends `pending`, one change per listing. Pure.
+/// The request that sends `pending`, one change per listing: the whole
+/// listing, with the clock reading of its newest edit, the server version
+/// the edits started from, the fields they set and the stock they added or
+/// sold. Pure.
 pub fn plan(pending: &[PendingChange]) -> PushRequest {
     let changes = pending
         .iter()
-        .map(|p| {
-            Change::whole(
-                p.change_id,
-                p.listing_id.uuid(),
-                match &p.op {
-                    PendingOp::Upsert(listing) => ChangeOp::Upsert {
-                        listing: ListingPayload {
-                            title: LocalizedText {
-                                ar: listing.titles.ar.clone(),
-                                fr: listing.titles.fr.clone(),
-                                en: listing.titles.en.clone(),
-                            },
-                            price_centimes: listing.price.centimes(),
-                            updated_at_ms: listing.updated_at_ms,
-                            ..ListingPayload::default()
-                        },
-                    },
-                    PendingOp::Delete => ChangeOp::Delete,
+        .map(|p| Change {
+            change_id: p.change_id,
+            listing_id: p.listing_id.uuid(),
+            op: match &p.op {
+                PendingOp::Upsert(listing) => ChangeOp::Upsert {
+                    listing: payload(listing, p.artisan_name.clone()),
                 },
-            )
+                PendingOp::Delete => ChangeOp::Delete,
+            },
+            hlc: p.hlc,
+            base_version: p.base_version,
+            fields: p.fields.clone(),
+            stock_delta: p.stock_delta,
         })
         .collect();
     PushRequest { changes }
+}
+
+/// A listing as the wire carries it. Pure.
+pub fn payload(listing: &Listing, artisan: Option<String>) -> ListingPayload {
+    let text = |t: &store::Localized| LocalizedText {
+        ar: t.ar.clone(),
+        fr: t.fr.clone(),
+        en: t.en.clone(),
+    };
+    ListingPayload {
+        title: text(&listing.titles),
+        price_centimes: listing.price.centimes(),
+        updated_at_ms: listing.updated_at_ms,
+        description: text(&listing.descriptions),
+        category: Some(listing.category.as_str().to_owned()),
+        stock: Some(i64::from(listing.stock)),
+        unit: Some(listing.unit.as_str().to_owned()),
+        dimensions: listing.dimensions.clone(),
+        weight_grams: listing.weight_grams.map(i64::from),
+        materials: listing.materials.clone(),
+        origin: listing.origin.clone(),
+        region: listing.region.clone(),
+        tags: listing.tags.clone(),
+        artisan,
+    }
+}
+
+/// The merged listings of `conflict` answers, with their versions: the
+/// server kept another laptop's later values for some fields. Pure.
+pub fn conflicts(
+    pending: &[PendingChange],
+    response: &PushResponse,
+) -> Vec<(ListingId, ListingPayload, Option<i64>)> {
+    pending
+        .iter()
+        .zip(&response.results)
+        .filter_map(|(p, r)| match &r.outcome {
+            Outcome::Conflict { listing, .. } if matches!(p.op, PendingOp::Upsert(_)) => {
+                Some((p.listing_id, (**listing).clone(), r.version))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Pairs each pending change with the marketplace's outcome. Pure.

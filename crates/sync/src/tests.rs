@@ -1,10 +1,10 @@
-use protocol::{ChangeOp, ChangeResult, Outcome, PushResponse, RejectReason};
+use protocol::{ChangeOp, ChangeResult, Hlc, ListingField, Outcome, PushResponse, RejectReason};
 use store::{
     Listing, ListingId, ListingInput, PendingChange, PendingOp, Price, PushAck, SyncState, Titles,
 };
 use uuid::Uuid;
 
-use crate::push::{acks, plan};
+use crate::push::{acks, conflicts, plan};
 
 fn pending(seq: i64, op: PendingOp) -> PendingChange {
     let listing_id = match &op {
@@ -16,6 +16,11 @@ fn pending(seq: i64, op: PendingOp) -> PendingChange {
         change_id: Uuid::now_v7(),
         listing_id,
         op,
+        hlc: None,
+        base_version: None,
+        fields: None,
+        stock_delta: None,
+        artisan_name: None,
     }
 }
 
@@ -141,4 +146,81 @@ fn acks_refuse_a_mismatched_answer() {
         ],
     };
     assert!(acks(&[a, b], &swapped).is_err());
+}
+
+#[test]
+fn plan_sends_every_detail_with_the_clock_base_fields_and_delta() {
+    let mut l = listing("Huile d'argan", 18_000);
+    l.descriptions.fr = Some("Pressée à froid".into());
+    l.category = store::Category::parse("argan-cosmetics").unwrap();
+    l.stock = 12;
+    l.unit = store::Unit::parse("litre").unwrap();
+    l.dimensions = Some("25 cl".into());
+    l.weight_grams = Some(300);
+    l.materials = Some("argan".into());
+    l.origin = Some("Tamanar".into());
+    l.region = Some("Essaouira".into());
+    l.tags = vec!["bio".into(), "cosmétique".into()];
+    let mut p = pending(9, PendingOp::Upsert(Box::new(l)));
+    p.hlc = Some(Hlc { ms: 5, counter: 2 });
+    p.base_version = Some(41);
+    p.fields = Some(vec![ListingField::Price, ListingField::Stock]);
+    p.stock_delta = Some(-2);
+    p.artisan_name = Some("Fatima Aït Baha".into());
+
+    let change = &plan(std::slice::from_ref(&p)).changes[0];
+    assert_eq!(change.hlc, Some(Hlc { ms: 5, counter: 2 }));
+    assert_eq!(change.base_version, Some(41));
+    assert_eq!(
+        change.fields,
+        Some(vec![ListingField::Price, ListingField::Stock])
+    );
+    assert_eq!(change.stock_delta, Some(-2));
+    let ChangeOp::Upsert { listing } = &change.op else {
+        panic!("expected an upsert");
+    };
+    assert_eq!(listing.description.fr.as_deref(), Some("Pressée à froid"));
+    assert_eq!(listing.category.as_deref(), Some("argan-cosmetics"));
+    assert_eq!(listing.stock, Some(12));
+    assert_eq!(listing.unit.as_deref(), Some("litre"));
+    assert_eq!(listing.dimensions.as_deref(), Some("25 cl"));
+    assert_eq!(listing.weight_grams, Some(300));
+    assert_eq!(listing.materials.as_deref(), Some("argan"));
+    assert_eq!(listing.origin.as_deref(), Some("Tamanar"));
+    assert_eq!(listing.region.as_deref(), Some("Essaouira"));
+    assert_eq!(
+        listing.tags,
+        vec!["bio".to_owned(), "cosmétique".to_owned()]
+    );
+    assert_eq!(listing.artisan.as_deref(), Some("Fatima Aït Baha"));
+}
+
+#[test]
+fn conflicts_carry_the_merged_listing_and_version() {
+    let a = pending(1, PendingOp::Upsert(Box::new(listing("Tapis", 1))));
+    let b = pending(2, PendingOp::Upsert(Box::new(listing("Tajine", 2))));
+    let merged = crate::push::payload(&listing("Tapis ancien", 1), None);
+    let response = PushResponse {
+        results: vec![
+            ChangeResult {
+                change_id: a.change_id,
+                outcome: Outcome::Conflict {
+                    fields: vec![ListingField::Title],
+                    listing: Box::new(merged.clone()),
+                },
+                version: Some(7),
+            },
+            ChangeResult {
+                change_id: b.change_id,
+                outcome: Outcome::Applied,
+                version: Some(8),
+            },
+        ],
+    };
+    assert_eq!(
+        conflicts(&[a.clone(), b.clone()], &response),
+        vec![(a.listing_id, merged, Some(7))]
+    );
+    let got = acks(&[a, b], &response).unwrap();
+    assert!(got.iter().all(|(_, _, ack)| *ack == PushAck::Accepted));
 }

@@ -1,6 +1,7 @@
 //! Store behaviour on real SQLite files.
 
 mod backup;
+mod clocks;
 mod csv;
 mod durability;
 mod kill;

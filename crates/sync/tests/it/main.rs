@@ -1,6 +1,7 @@
 //! The sync engine against a real `hanout-market` on a loopback port.
 
 mod exactly_once;
+mod merge;
 mod photos;
 mod proxy;
 mod pull;

@@ -8,12 +8,12 @@ use store::{Moderation, NewListing, Price, SettingKey, SyncState, Titles};
 use sync::{Config, Engine, SystemClock, sync_once};
 use test_support::TestMarket;
 
-struct Laptop {
-    store: sync::SharedStore,
-    engine: Engine,
+pub(crate) struct Laptop {
+    pub store: sync::SharedStore,
+    pub engine: Engine,
 }
 
-fn laptop(dir: &Path, name: &str, server: &TestMarket) -> Laptop {
+pub(crate) fn laptop(dir: &Path, name: &str, server: &TestMarket) -> Laptop {
     let code = market::admin::enrollment_code(&server.market, "atlas").unwrap();
     let store = store::open(&dir.join(format!("{name}.db"))).unwrap();
     store
@@ -27,13 +27,13 @@ fn laptop(dir: &Path, name: &str, server: &TestMarket) -> Laptop {
     Laptop { store, engine }
 }
 
-async fn atlas(dir: &Path) -> TestMarket {
+pub(crate) async fn atlas(dir: &Path) -> TestMarket {
     let market = market::Market::open(&dir.join("market")).unwrap();
     market::admin::add_cooperative(&market, "atlas", "Coopérative Atlas").unwrap();
     TestMarket::start(market).await
 }
 
-fn edit_price(laptop: &Laptop, id: store::ListingId, price: &str, now_ms: i64) {
+pub(crate) fn edit_price(laptop: &Laptop, id: store::ListingId, price: &str, now_ms: i64) {
     let mut store = laptop.store.lock().unwrap();
     let mut input = store.listing(id).unwrap().unwrap().to_input();
     input.price = Price::parse(price).unwrap();
@@ -100,6 +100,11 @@ async fn what_one_laptop_sends_the_other_pulls_and_nothing_bounces_back() {
     assert_eq!(report.pulled_changed, 1, "{report:?}");
     let on_a = a.store.lock().unwrap().listing(id).unwrap().unwrap();
     assert_eq!(on_a.price, Price::parse("2900").unwrap());
+    assert_eq!(
+        on_a.origin.as_deref(),
+        Some("Azilal"),
+        "B's edit set only the price"
+    );
     assert_eq!(on_a.sync, SyncState::Live);
     assert_eq!(a.store.lock().unwrap().pending_count().unwrap(), 0);
     assert_eq!(sync_once(&a.engine).await.unwrap().accepted, 0);

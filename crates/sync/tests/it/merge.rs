@@ -1,0 +1,117 @@
+//! Two laptops editing the same listing: the server merges field by field
+//! by clock and sums stock deltas; each laptop ends with the merged listing.
+
+use store::{ListingInput, NewListing, Price, Titles};
+use sync::sync_once;
+
+use crate::pull::{Laptop, atlas, edit_price, laptop};
+
+fn edit(laptop: &Laptop, id: store::ListingId, now_ms: i64, f: impl FnOnce(&mut ListingInput)) {
+    let mut store = laptop.store.lock().unwrap();
+    let mut input = store.listing(id).unwrap().unwrap().to_input();
+    f(&mut input);
+    store
+        .update_listing(id, NewListing::validate(input).unwrap(), now_ms)
+        .unwrap();
+}
+
+fn listing(laptop: &Laptop, id: store::ListingId) -> store::Listing {
+    laptop.store.lock().unwrap().listing(id).unwrap().unwrap()
+}
+
+/// A listing of 10 created on A at `now_ms`, known to both laptops.
+async fn shared_listing(a: &Laptop, b: &Laptop, now_ms: i64) -> store::ListingId {
+    let mut input = ListingInput::quick(
+        Titles::from_single("Huile d'argan 1 l"),
+        Price::parse("180").unwrap(),
+    );
+    input.stock = 10;
+    let id = a
+        .store
+        .lock()
+        .unwrap()
+        .create_listing(NewListing::validate(input).unwrap(), now_ms)
+        .unwrap()
+        .id;
+    sync_once(&a.engine).await.unwrap();
+    sync_once(&b.engine).await.unwrap();
+    assert_eq!(listing(b, id).stock, 10);
+    id
+}
+
+#[tokio::test]
+async fn sales_on_two_laptops_both_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = atlas(dir.path()).await;
+    let (a, b) = (
+        laptop(dir.path(), "a", &server),
+        laptop(dir.path(), "b", &server),
+    );
+    let id = shared_listing(&a, &b, 100).await;
+
+    // The same day, offline from each other: A sells 2 (in two sales), B sells 3.
+    edit(&a, id, 200, |l| l.stock -= 1);
+    edit(&a, id, 210, |l| l.stock -= 1);
+    edit(&b, id, 300, |l| l.stock -= 3);
+    sync_once(&a.engine).await.unwrap();
+    sync_once(&b.engine).await.unwrap();
+    sync_once(&a.engine).await.unwrap();
+    assert_eq!(listing(&a, id).stock, 5);
+    assert_eq!(listing(&b, id).stock, 5);
+    assert_eq!(a.store.lock().unwrap().pending_count().unwrap(), 0);
+    assert_eq!(b.store.lock().unwrap().pending_count().unwrap(), 0);
+}
+
+#[tokio::test]
+async fn edits_of_different_fields_both_survive() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = atlas(dir.path()).await;
+    let (a, b) = (
+        laptop(dir.path(), "a", &server),
+        laptop(dir.path(), "b", &server),
+    );
+    let id = shared_listing(&a, &b, 100).await;
+
+    edit_price(&a, id, "175", 200);
+    edit(&b, id, 300, |l| {
+        l.titles = Titles::from_single("Huile d'argan alimentaire 1 l")
+    });
+    sync_once(&a.engine).await.unwrap();
+    sync_once(&b.engine).await.unwrap();
+    sync_once(&a.engine).await.unwrap();
+    for laptop in [&a, &b] {
+        let l = listing(laptop, id);
+        assert_eq!(l.price, Price::parse("175").unwrap());
+        assert_eq!(
+            l.titles.fr.as_deref(),
+            Some("Huile d'argan alimentaire 1 l")
+        );
+    }
+    let public = &server.catalog().await.listings[0];
+    assert_eq!(public.price_centimes, 17_500);
+    assert_eq!(
+        public.title.fr.as_deref(),
+        Some("Huile d'argan alimentaire 1 l")
+    );
+}
+
+#[tokio::test]
+async fn the_later_edit_of_one_field_wins_and_the_earlier_laptop_takes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = atlas(dir.path()).await;
+    let (a, b) = (
+        laptop(dir.path(), "a", &server),
+        laptop(dir.path(), "b", &server),
+    );
+    let id = shared_listing(&a, &b, 100).await;
+
+    edit_price(&a, id, "170", 1_000);
+    edit_price(&b, id, "190", 2_000);
+    sync_once(&b.engine).await.unwrap();
+    // A's edit is older by clock: the server keeps B's price and says so.
+    let report = sync_once(&a.engine).await.unwrap();
+    assert_eq!((report.accepted, report.conflicts), (1, 1), "{report:?}");
+    assert_eq!(listing(&a, id).price, Price::parse("190").unwrap());
+    assert_eq!(a.store.lock().unwrap().pending_count().unwrap(), 0);
+    assert_eq!(server.catalog().await.listings[0].price_centimes, 19_000);
+}
