@@ -62,7 +62,8 @@ pub fn payload(listing: &Listing, artisan: Option<String>) -> ListingPayload {
 }
 
 /// The merged listings of `conflict` answers, with their versions: the
-/// server kept another laptop's later values for some fields. Pure.
+/// server kept another laptop's later values for some fields (or a later
+/// edit than this delete). Pure.
 pub fn conflicts(
     pending: &[PendingChange],
     response: &PushResponse,
@@ -71,7 +72,9 @@ pub fn conflicts(
         .iter()
         .zip(&response.results)
         .filter_map(|(p, r)| match &r.outcome {
-            Outcome::Conflict { listing, .. } if matches!(p.op, PendingOp::Upsert(_)) => {
+            // A delete that lost to a later edit comes back too: the
+            // listing lives on the server, so it lives here again.
+            Outcome::Conflict { listing, .. } => {
                 Some((p.listing_id, (**listing).clone(), r.version))
             }
             _ => None,

@@ -199,3 +199,30 @@ fn a_merged_answer_is_taken_unless_edited_again() {
         Some("Tajine")
     );
 }
+
+#[test]
+fn a_delete_that_lost_to_a_later_edit_brings_the_listing_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = store::open(&dir.path().join("catalog.db")).unwrap();
+    let a = store
+        .create_listing(new_listing("Tapis", "3200"), 1)
+        .unwrap();
+    ack_all(&mut store);
+    store.delete_listing(a.id, 2).unwrap();
+    ack_all(&mut store);
+    let edited_elsewhere = PulledContent {
+        input: ListingInput::quick(Titles::from_single("Tapis"), Price::parse("2900").unwrap()),
+        updated_at_ms: 3,
+        stock_unknown: false,
+    };
+    assert!(
+        store
+            .take_merged(a.id, edited_elsewhere, Some(5), 4)
+            .unwrap()
+    );
+    let back = store.listing(a.id).unwrap().unwrap();
+    assert!(!back.deleted);
+    assert_eq!(back.price, Price::parse("2900").unwrap());
+    assert_eq!(store.listings().unwrap().len(), 1);
+    assert_eq!(store.pending_count().unwrap(), 0);
+}
