@@ -1,5 +1,6 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -55,6 +56,9 @@ pub struct Engine {
     pub(crate) client: reqwest::Client,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) config: Arc<Config>,
+    /// Bytes per PATCH now: shrinks when chunks time out on a slow link,
+    /// grows back to `upload_chunk_bytes` when they get through.
+    pub(crate) chunk_bytes: Arc<AtomicUsize>,
 }
 
 impl Engine {
@@ -68,6 +72,7 @@ impl Engine {
             store,
             client,
             clock,
+            chunk_bytes: Arc::new(AtomicUsize::new(config.upload_chunk_bytes.max(1))),
             config: Arc::new(config),
         })
     }

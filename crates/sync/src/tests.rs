@@ -224,3 +224,29 @@ fn conflicts_carry_the_merged_listing_and_version() {
     let got = acks(&[a, b], &response).unwrap();
     assert!(got.iter().all(|(_, _, ack)| *ack == PushAck::Accepted));
 }
+
+#[test]
+fn chunks_shrink_on_timeouts_and_grow_back() {
+    use crate::upload::{Chunk, MIN_CHUNK_BYTES, adapt_chunk};
+    const MAX: usize = 256 * 1024;
+    let mut size = MAX;
+    let mut sizes = Vec::new();
+    for _ in 0..6 {
+        size = adapt_chunk(size, MAX, Chunk::TimedOut);
+        sizes.push(size / 1024);
+    }
+    assert_eq!(sizes, vec![128, 64, 32, 16, 16, 16]);
+    let mut sent = 0;
+    while size < MAX {
+        size = adapt_chunk(size, MAX, Chunk::Sent);
+        sent += 1;
+    }
+    assert_eq!(size, MAX, "never past the configured size");
+    assert!(sent > 10, "grows back gradually ({sent} chunks)");
+    // A configured size below the floor is kept.
+    assert_eq!(adapt_chunk(4096, 4096, Chunk::TimedOut), 4096);
+    assert_eq!(
+        adapt_chunk(MIN_CHUNK_BYTES, MAX, Chunk::Sent),
+        MIN_CHUNK_BYTES + MIN_CHUNK_BYTES / 8
+    );
+}

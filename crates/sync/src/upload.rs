@@ -8,6 +8,8 @@
 //! the client asks again with `HEAD` and continues from there. An upload
 //! the server no longer knows (404/410: expired) is created again.
 
+use std::sync::atomic::Ordering;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, LOCATION};
@@ -200,8 +202,12 @@ async fn patch_from(
     done: &mut Uploaded,
 ) -> Result<Patched> {
     let length = bytes.len() as u64;
-    let chunk_size = engine.config.upload_chunk_bytes.max(1) as u64;
+    let max_chunk = engine.config.upload_chunk_bytes.max(1);
     while offset < length {
+        let chunk_size = engine
+            .chunk_bytes
+            .load(Ordering::Relaxed)
+            .clamp(1, max_chunk) as u64;
         let end = (offset + chunk_size).min(length);
         let chunk = &bytes[offset as usize..end as usize];
         let checksum = format!("sha256 {}", BASE64.encode(Sha256::digest(chunk)));
@@ -220,6 +226,14 @@ async fn patch_from(
         let response = match sent {
             Ok(response) => response,
             Err(e) => {
+                if e.is_timeout() {
+                    let smaller = adapt_chunk(chunk_size as usize, max_chunk, Chunk::TimedOut);
+                    engine.chunk_bytes.store(smaller, Ordering::Relaxed);
+                    tracing::info!(
+                        chunk_bytes = smaller,
+                        "chunk timed out; sending smaller ones"
+                    );
+                }
                 return Ok(Patched::Interrupted {
                     at: offset,
                     error: e.into(),
@@ -238,6 +252,12 @@ async fn patch_from(
                     });
                 }
                 offset = next;
+                let _ =
+                    engine
+                        .chunk_bytes
+                        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |c| {
+                            Some(adapt_chunk(c, max_chunk, Chunk::Sent))
+                        });
             }
             StatusCode::NOT_FOUND | StatusCode::GONE => return Ok(Patched::Gone),
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
@@ -255,6 +275,28 @@ async fn patch_from(
         }
     }
     Ok(Patched::Complete)
+}
+
+/// Smallest chunk sent, however slow the link.
+pub(crate) const MIN_CHUNK_BYTES: usize = 16 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Chunk {
+    /// Got through in time.
+    Sent,
+    /// Did not get through within the request timeout.
+    TimedOut,
+}
+
+/// The next chunk size: halved (not below [`MIN_CHUNK_BYTES`]) after a
+/// timeout, so a link too slow for the configured size still moves; grown
+/// back by an eighth after each chunk that got through, up to `max`. Pure.
+pub(crate) fn adapt_chunk(current: usize, max: usize, last: Chunk) -> usize {
+    let floor = MIN_CHUNK_BYTES.min(max);
+    match last {
+        Chunk::TimedOut => (current / 2).max(floor),
+        Chunk::Sent => current.saturating_add(current / 8).clamp(floor, max),
+    }
 }
 
 fn offset_of(headers: &HeaderMap) -> Result<u64> {
