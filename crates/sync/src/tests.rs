@@ -250,3 +250,68 @@ fn chunks_shrink_on_timeouts_and_grow_back() {
         MIN_CHUNK_BYTES + MIN_CHUNK_BYTES / 8
     );
 }
+
+/// `plan` over what a real catalog file queues for real edits.
+#[test]
+fn plan_of_real_edits_sends_only_what_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = store::open(&dir.path().join("catalog.db")).unwrap();
+    let mut input =
+        ListingInput::quick(Titles::from_single("Tajine"), Price::parse("250").unwrap());
+    input.stock = 10;
+    let id = store
+        .create_listing(store::NewListing::validate(input).unwrap(), 1_000)
+        .unwrap()
+        .id;
+    let send_and_ack = |store: &mut store::Store| {
+        let pending = store.pending_changes(10).unwrap();
+        let request = plan(&pending);
+        let acks: Vec<_> = pending
+            .iter()
+            .map(|p| (p.listing_id, p.seq, PushAck::Accepted))
+            .collect();
+        store.record_acks(&acks, 1).unwrap();
+        request.changes.into_iter().next().unwrap()
+    };
+    let edit = |store: &mut store::Store, now_ms: i64, f: &dyn Fn(&mut ListingInput)| {
+        let mut input = store.listing(id).unwrap().unwrap().to_input();
+        f(&mut input);
+        store
+            .update_listing(id, store::NewListing::validate(input).unwrap(), now_ms)
+            .unwrap();
+    };
+
+    let created = send_and_ack(&mut store);
+    assert_eq!(
+        (created.fields, created.stock_delta, created.base_version),
+        (None, None, None)
+    );
+    store.record_versions(&[(id, 12)]).unwrap();
+
+    edit(&mut store, 2_000, &|l| {
+        l.price = Price::parse("240").unwrap()
+    });
+    let price = send_and_ack(&mut store);
+    assert_eq!(price.fields, Some(vec![ListingField::Price]));
+    assert_eq!(price.stock_delta, None);
+    assert_eq!(price.base_version, Some(12));
+    assert!(price.hlc > created.hlc);
+
+    edit(&mut store, 3_000, &|l| l.stock -= 1);
+    edit(&mut store, 3_000, &|l| l.stock -= 1);
+    let sales = send_and_ack(&mut store);
+    assert_eq!(sales.fields, Some(vec![ListingField::Stock]));
+    assert_eq!(sales.stock_delta, Some(-2));
+    assert_eq!(
+        sales.hlc,
+        Some(Hlc {
+            ms: 3_000,
+            counter: 1
+        })
+    );
+    assert!(sales.hlc > price.hlc);
+    let ChangeOp::Upsert { listing } = &sales.op else {
+        panic!("expected an upsert");
+    };
+    assert_eq!(listing.stock, Some(8), "the whole listing still travels");
+}

@@ -174,3 +174,49 @@ async fn a_rejection_comes_back_with_its_reason() {
     );
     assert!(server.catalog().await.listings.is_empty());
 }
+
+#[tokio::test]
+async fn with_manual_moderation_a_listing_waits_for_review_then_is_approved() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = market::Config {
+        moderation: market::ModerationPolicy::Manual,
+        ..market::Config::default()
+    };
+    let market = market::Market::open_with(&dir.path().join("market"), config).unwrap();
+    market::admin::add_cooperative(&market, "atlas", "Coopérative Atlas").unwrap();
+    let server = TestMarket::start(market).await;
+    let a = laptop(dir.path(), "a", &server);
+    let id = a
+        .store
+        .lock()
+        .unwrap()
+        .create_listing(
+            NewListing::new(
+                Titles::from_single("Plat de Safi"),
+                Price::parse("300").unwrap(),
+            )
+            .unwrap(),
+            1,
+        )
+        .unwrap()
+        .id;
+    sync_once(&a.engine).await.unwrap();
+    let listing = a.store.lock().unwrap().listing(id).unwrap().unwrap();
+    assert_eq!(listing.sync, SyncState::Live);
+    assert_eq!(listing.moderation, Some(Moderation::Pending));
+    assert!(server.catalog().await.listings.is_empty());
+
+    market::admin::approve_listing(&server.market, id.uuid()).unwrap();
+    assert_eq!(sync_once(&a.engine).await.unwrap().pulled_changed, 1);
+    assert_eq!(
+        a.store
+            .lock()
+            .unwrap()
+            .listing(id)
+            .unwrap()
+            .unwrap()
+            .moderation,
+        Some(Moderation::Approved)
+    );
+    assert_eq!(server.catalog().await.listings.len(), 1);
+}
