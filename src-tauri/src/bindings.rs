@@ -18,6 +18,8 @@ pub fn specta_builder() -> Builder<Wry> {
             commands::create_listing,
             commands::sync_status,
             commands::sync_now,
+            commands::connection,
+            commands::connect,
             commands::startup_notice,
             commands::import_photos,
             commands::cancel_photo_import,

@@ -8,8 +8,8 @@ use tauri::State;
 use tauri::ipc::Channel;
 
 use crate::ipc::{
-    AppError, ListingView, NewListingInput, PhotoFailure, PhotoImportReport, PhotoProgress,
-    RecoveryNotice, SyncStatusView,
+    AppError, ConnectInput, ConnectionView, ErrorField, ErrorReason, ListingView, NewListingInput,
+    PhotoFailure, PhotoImportReport, PhotoProgress, RecoveryNotice, SyncStatusView,
 };
 use crate::state::AppState;
 
@@ -79,6 +79,78 @@ pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncStatusView, A
 pub async fn sync_now(state: State<'_, AppState>) -> Result<(), AppError> {
     state.wake.notify_one();
     Ok(())
+}
+
+/// Which marketplace this laptop syncs with, and whether it is enrolled.
+#[tauri::command]
+#[specta::specta]
+pub async fn connection(state: State<'_, AppState>) -> Result<ConnectionView, AppError> {
+    with_store(&state, read_connection).await
+}
+
+/// Connects this laptop to a marketplace with a one-time code from its
+/// operators; the code is exchanged for a device token at the next sync,
+/// which starts at once. Once enrolled, the marketplace cannot change
+/// (listings live there); a new code re-enrolls with the same one.
+#[tauri::command]
+#[specta::specta]
+pub async fn connect(
+    state: State<'_, AppState>,
+    input: ConnectInput,
+) -> Result<ConnectionView, AppError> {
+    let invalid = |field, reason| AppError::Validation { field, reason };
+    let url = market_url(&input.market_url)
+        .ok_or_else(|| invalid(ErrorField::MarketUrl, ErrorReason::Invalid))?;
+    let code = input.enroll_code.trim().to_owned();
+    if code.is_empty() {
+        return Err(invalid(ErrorField::EnrollCode, ErrorReason::Required));
+    }
+    if code.chars().count() > 32 {
+        return Err(invalid(ErrorField::EnrollCode, ErrorReason::TooLong));
+    }
+    let current = with_store(&state, read_connection).await?;
+    if current.enrolled && current.market_url.as_deref() != Some(url.as_str()) {
+        return Err(invalid(ErrorField::MarketUrl, ErrorReason::Locked));
+    }
+    let view = with_store(&state, move |s| {
+        use store::SettingKey;
+        s.set_setting(SettingKey::MarketUrl, Some(&url))?;
+        // A new code means: enroll (again) with it.
+        s.set_setting(SettingKey::DeviceToken, None)?;
+        s.set_setting(SettingKey::EnrollCode, Some(&code))?;
+        read_connection(s)
+    })
+    .await?;
+    tracing::info!(market_url = ?view.market_url, "marketplace set; enrolling at the next sync");
+    state.wake.notify_one();
+    Ok(view)
+}
+
+fn read_connection(s: &mut store::Store) -> store::Result<ConnectionView> {
+    use store::SettingKey;
+    Ok(ConnectionView {
+        market_url: s.setting(SettingKey::MarketUrl)?,
+        enrolled: s.setting(SettingKey::DeviceToken)?.is_some(),
+        cooperative: s.setting(SettingKey::CooperativeName)?,
+        code_waiting: s.setting(SettingKey::EnrollCode)?.is_some(),
+    })
+}
+
+/// `text` as a marketplace address: `http(s)://host[:port][/path]`, without
+/// a trailing slash. A bare host gets `https://`.
+fn market_url(text: &str) -> Option<String> {
+    let text = text.trim();
+    let with_scheme = if text.contains("://") {
+        text.to_owned()
+    } else {
+        format!("https://{text}")
+    };
+    let url = url::Url::parse(&with_scheme).ok()?;
+    let ok = matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some_and(|h| !h.is_empty())
+        && url.query().is_none()
+        && url.username().is_empty();
+    ok.then(|| url.as_str().trim_end_matches('/').to_owned())
 }
 
 /// Whether the catalog had to be restored from a backup when the app started.
@@ -187,4 +259,34 @@ fn file_name(path: &std::path::Path) -> String {
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::market_url;
+
+    #[test]
+    fn marketplace_addresses_are_read_as_users_type_them() {
+        assert_eq!(
+            market_url(" souk.example.ma ").as_deref(),
+            Some("https://souk.example.ma")
+        );
+        assert_eq!(
+            market_url("http://127.0.0.1:7878/").as_deref(),
+            Some("http://127.0.0.1:7878")
+        );
+        assert_eq!(
+            market_url("https://example.org/hanout/").as_deref(),
+            Some("https://example.org/hanout")
+        );
+        for bad in [
+            "",
+            "ftp://example.org",
+            "http://",
+            "https://a.b/?x=1",
+            "not a url",
+        ] {
+            assert_eq!(market_url(bad), None, "{bad:?}");
+        }
+    }
 }

@@ -15,6 +15,8 @@ vi.mock("./lib/backend", () => ({
   startupNotice: vi.fn(),
   onSyncStatusChanged: vi.fn(),
   onListingsChanged: vi.fn(),
+  connection: vi.fn(),
+  connect: vi.fn(),
 }));
 
 const status = (over: Partial<SyncStatusView> = {}): SyncStatusView => ({
@@ -51,6 +53,10 @@ describe("App", () => {
     vi.mocked(backend.syncStatus).mockResolvedValue({ status: "ok", data: status() });
     vi.mocked(backend.syncNow).mockResolvedValue({ status: "ok", data: null });
     vi.mocked(backend.startupNotice).mockResolvedValue({ status: "ok", data: null });
+    vi.mocked(backend.connection).mockResolvedValue({
+      status: "ok",
+      data: { marketUrl: null, enrolled: false, cooperative: null, codeWaiting: false },
+    });
     vi.mocked(backend.onSyncStatusChanged).mockImplementation(async (cb) => {
       emitStatus = cb;
       return () => {};

@@ -16,6 +16,15 @@ export const commands = {
 	createListing: (input: NewListingInput) => typedError<ListingView_Serialize, AppError>(__TAURI_INVOKE("create_listing", { input })),
 	syncStatus: () => typedError<SyncStatusView_Serialize, AppError>(__TAURI_INVOKE("sync_status")),
 	syncNow: () => typedError<null, AppError>(__TAURI_INVOKE("sync_now")),
+	/**  Which marketplace this laptop syncs with, and whether it is enrolled. */
+	connection: () => typedError<ConnectionView_Serialize, AppError>(__TAURI_INVOKE("connection")),
+	/**
+	 *  Connects this laptop to a marketplace with a one-time code from its
+	 *  operators; the code is exchanged for a device token at the next sync,
+	 *  which starts at once. Once enrolled, the marketplace cannot change
+	 *  (listings live there); a new code re-enrolls with the same one.
+	 */
+	connect: (input: ConnectInput) => typedError<ConnectionView_Serialize, AppError>(__TAURI_INVOKE("connect", { input })),
 	/**  Whether the catalog had to be restored from a backup when the app started. */
 	startupNotice: () => typedError<RecoveryNotice | null, AppError>(__TAURI_INVOKE("startup_notice")),
 	/**
@@ -41,11 +50,48 @@ export const events = {
  */
 export type AppError = { kind: "validation"; field: ErrorField; reason: ErrorReason } | { kind: "not_found"; id: string } | { kind: "storage"; message: string };
 
+/**  What the manager types to connect this laptop. */
+export type ConnectInput = {
+	marketUrl: string,
+	enrollCode: string,
+};
+
 export type Connection = "not_configured" | "offline" | "syncing" | "online";
 
-export type ErrorField = "title" | "description" | "price" | "category" | "stock" | "unit" | "weight" | "status" | "tags" | "artisan" | "name" | "materials" | "origin" | "dimensions";
+/**  The marketplace this laptop syncs with, as the settings panel shows it. */
+export type ConnectionView = ConnectionView_Serialize | ConnectionView_Deserialize;
 
-export type ErrorReason = "required" | "too_long" | "not_a_number" | "too_many_decimals" | "negative" | "too_large" | "unknown";
+/**  The marketplace this laptop syncs with, as the settings panel shows it. */
+export type ConnectionView_Deserialize = {
+	/**  The marketplace's address, once set. */
+	marketUrl?: string | null,
+	/**  This laptop holds a device token: it is enrolled. */
+	enrolled: boolean,
+	/**  The cooperative it enrolled in. */
+	cooperative?: string | null,
+	/**  A one-time code waits to be exchanged at the next sync. */
+	codeWaiting: boolean,
+};
+
+/**  The marketplace this laptop syncs with, as the settings panel shows it. */
+export type ConnectionView_Serialize = {
+	/**  The marketplace's address, once set. */
+	marketUrl: string | null,
+	/**  This laptop holds a device token: it is enrolled. */
+	enrolled: boolean,
+	/**  The cooperative it enrolled in. */
+	cooperative: string | null,
+	/**  A one-time code waits to be exchanged at the next sync. */
+	codeWaiting: boolean,
+};
+
+export type ErrorField = "title" | "description" | "price" | "category" | "stock" | "unit" | "weight" | "status" | "tags" | "artisan" | "name" | "materials" | "origin" | "dimensions" | "market_url" | "enroll_code";
+
+export type ErrorReason = "required" | "too_long" | "not_a_number" | "too_many_decimals" | "negative" | "too_large" | "unknown" | 
+/**  Not in a shape that can work (a web address without `http://`). */
+"invalid" | 
+/**  Cannot change any more (the marketplace, once enrolled). */
+"locked";
 
 export type ListingView = ListingView_Serialize | ListingView_Deserialize;
 

@@ -34,6 +34,8 @@ pub enum ErrorField {
     Materials,
     Origin,
     Dimensions,
+    MarketUrl,
+    EnrollCode,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Type)]
@@ -46,6 +48,10 @@ pub enum ErrorReason {
     Negative,
     TooLarge,
     Unknown,
+    /// Not in a shape that can work (a web address without `http://`).
+    Invalid,
+    /// Cannot change any more (the marketplace, once enrolled).
+    Locked,
 }
 
 impl From<store::ValidationError> for AppError {

@@ -1,12 +1,14 @@
 //! Data crossing the IPC boundary. `specta::Type` on each, so the UI's
 //! TypeScript types are generated from these; domain types stay plain.
 
+mod connection;
 mod error;
 mod listing;
 mod photos;
 mod status;
 
-pub use error::AppError;
+pub use connection::{ConnectInput, ConnectionView};
+pub use error::{AppError, ErrorField, ErrorReason};
 pub use listing::{ListingView, NewListingInput};
 pub use photos::{PhotoFailure, PhotoImportReport, PhotoProgress};
 pub use status::{ListingsChanged, RecoveryNotice, SyncStatusChanged, SyncStatusView};

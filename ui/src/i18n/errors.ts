@@ -8,7 +8,7 @@ export function errorText(lang: Lang, error: BackendError): string {
     case "validation":
       // Title and price (the quick form) have their own sentences; other
       // fields share one sentence per reason, naming the field.
-      if (error.field === "title" || error.field === "price") {
+      if ((error.field === "title" || error.field === "price") && isQuickFormReason(error.reason)) {
         return translate(lang, `error.${error.field}.${error.reason}`);
       }
       return translate(lang, `error.field.${error.reason}`, { field: translate(lang, `field.${error.field}`) });
@@ -19,4 +19,11 @@ export function errorText(lang: Lang, error: BackendError): string {
     case "ipc":
       return translate(lang, "error.ipc", { message: error.message });
   }
+}
+
+/** The reasons the quick form's title and price have sentences of their own for. */
+const QUICK_FORM_REASONS = ["required", "too_long", "not_a_number", "too_many_decimals", "negative", "too_large", "unknown"] as const;
+
+function isQuickFormReason(reason: string): reason is (typeof QUICK_FORM_REASONS)[number] {
+  return (QUICK_FORM_REASONS as readonly string[]).includes(reason);
 }

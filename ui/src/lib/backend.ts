@@ -12,7 +12,9 @@ import {
   commands,
   events,
   type AppError,
+  type ConnectInput,
   type Connection,
+  type ConnectionView_Serialize as ConnectionView,
   type ListingView_Serialize as ListingView,
   type NewListingInput,
   type PhotoImportReport_Serialize as PhotoImportReport,
@@ -25,7 +27,9 @@ import {
 
 export type {
   AppError,
+  ConnectInput,
   Connection,
+  ConnectionView,
   ListingView,
   NewListingInput,
   PhotoImportReport,
@@ -68,6 +72,14 @@ export function syncStatus(): Promise<Outcome<SyncStatusView>> {
 
 export function startupNotice(): Promise<Outcome<RecoveryNotice | null>> {
   return guard(() => commands.startupNotice());
+}
+
+export function connection(): Promise<Outcome<ConnectionView>> {
+  return guard(() => commands.connection());
+}
+
+export function connect(input: ConnectInput): Promise<Outcome<ConnectionView>> {
+  return guard(() => commands.connect(input));
 }
 
 export function syncNow(): Promise<Outcome<null>> {

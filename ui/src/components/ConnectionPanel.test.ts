@@ -1,0 +1,78 @@
+// @vitest-environment jsdom
+import { render, screen, waitFor } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { setLang } from "../i18n/locale.svelte";
+import { connect, connection, type ConnectionView } from "../lib/backend";
+import ConnectionPanel from "./ConnectionPanel.svelte";
+
+vi.mock("../lib/backend", () => ({ connect: vi.fn(), connection: vi.fn() }));
+
+// Placeholders are wrapped in bidi isolates; compare without them.
+const strip = (s: string | null) => (s ?? "").replace(/[\u2068\u2069]/g, "");
+
+const fresh: ConnectionView = { marketUrl: null, enrolled: false, cooperative: null, codeWaiting: false };
+
+describe("ConnectionPanel", () => {
+  beforeEach(() => {
+    vi.mocked(connect).mockReset();
+    vi.mocked(connection).mockReset();
+    setLang("en");
+  });
+
+  it("sends the address and code as typed and says the code waits for the next sync", async () => {
+    vi.mocked(connection).mockResolvedValue({ status: "ok", data: fresh });
+    vi.mocked(connect).mockResolvedValue({
+      status: "ok",
+      data: { marketUrl: "https://souk.example.ma", enrolled: false, cooperative: null, codeWaiting: true },
+    });
+    const user = userEvent.setup();
+    render(ConnectionPanel, { status: null });
+
+    await user.type(await screen.findByTestId("market-url-input"), "souk.example.ma");
+    await user.type(screen.getByTestId("enroll-code-input"), "abcd-ef12");
+    await user.click(screen.getByTestId("connect-button"));
+
+    expect(connect).toHaveBeenCalledExactlyOnceWith({ marketUrl: "souk.example.ma", enrollCode: "abcd-ef12" });
+    await waitFor(() =>
+      expect(screen.getByTestId("connection-state").textContent).toContain("checked at the next sync"),
+    );
+    expect(screen.getByTestId("enroll-code-input")).toHaveProperty("value", "");
+  });
+
+  it("shows a refused field's reason under that field, in the user's language", async () => {
+    vi.mocked(connection).mockResolvedValue({ status: "ok", data: fresh });
+    vi.mocked(connect).mockResolvedValue({
+      status: "error",
+      error: { kind: "validation", field: "market_url", reason: "invalid" },
+    });
+    setLang("fr");
+    const user = userEvent.setup();
+    render(ConnectionPanel, { status: null });
+
+    await user.type(await screen.findByTestId("market-url-input"), "ftp://x");
+    await user.type(screen.getByTestId("enroll-code-input"), "ABCD-EF12");
+    await user.click(screen.getByTestId("connect-button"));
+
+    await waitFor(() =>
+      expect(strip(document.body.textContent)).toContain(
+        "Le champ « adresse de la place de marché » n’est pas valide",
+      ),
+    );
+  });
+
+  it("once enrolled, names the marketplace and the cooperative and hides the form", async () => {
+    vi.mocked(connection).mockResolvedValue({
+      status: "ok",
+      data: { marketUrl: "https://souk.example.ma", enrolled: true, cooperative: "تعاونية الأطلس", codeWaiting: false },
+    });
+    setLang("ar");
+    render(ConnectionPanel, { status: null });
+
+    await waitFor(() =>
+      expect(screen.getByTestId("connection-state").textContent).toContain("تعاونية الأطلس"),
+    );
+    expect(screen.queryByTestId("enroll-code-input")).toBeNull();
+    expect(screen.getByTestId("connection-panel").dataset.enrolled).toBe("true");
+  });
+});
