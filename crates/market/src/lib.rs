@@ -48,8 +48,8 @@ use anyhow::Context as _;
 
 pub use clock::Clock;
 pub use error::{Error, Result};
-pub use listing_photos::{ListingPhoto, ListingPhotosRequest};
 pub use moderation::ModerationPolicy;
+pub use protocol::{ListingPhoto, ListingPhotosRequest};
 pub use rate_limit::RateLimit;
 pub use routes::app;
 

@@ -6,8 +6,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::put;
-use protocol::ErrorKind;
-use serde::{Deserialize, Serialize};
+use protocol::{ErrorKind, ListingPhotosRequest};
 use uuid::Uuid;
 
 use crate::auth::Device;
@@ -18,23 +17,6 @@ use crate::{Market, blobs};
 
 /// Most photos one listing shows.
 pub const MAX_LISTING_PHOTOS: usize = 20;
-
-/// The body of `PUT /v1/listings/{id}/photos`. Defined here, not in
-/// `protocol`, until the wire types take listing photos.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ListingPhotosRequest {
-    /// In display order; the first is the listing's main photo.
-    pub photos: Vec<ListingPhoto>,
-}
-
-/// One photo in two sizes, each named by the SHA-256 of its JPEG.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ListingPhoto {
-    /// Up to 1600 px wide.
-    pub display: String,
-    /// 320 px wide.
-    pub thumb: String,
-}
 
 pub(crate) fn router() -> Router<Market> {
     Router::new().route("/listings/{id}/photos", put(set_photos))
@@ -133,6 +115,12 @@ fn set(
     tx.execute(
         "DELETE FROM listing_photos WHERE listing_id = ?1",
         args![&id],
+    )?;
+    // The listing's other devices learn of its new photos on their next pull.
+    let seq = tx.next_change_seq()?;
+    tx.execute(
+        "UPDATE listings SET changes_seq = ?1 WHERE id = ?2",
+        args![seq, &id],
     )?;
     for (position, (display, thumb)) in photos.iter().enumerate() {
         tx.execute(

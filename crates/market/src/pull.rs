@@ -11,13 +11,15 @@ use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::routing::get;
-use protocol::{MAX_PULL_LIMIT, PullResponse, PulledListing};
+use std::collections::HashMap;
+
+use protocol::{ListingPhoto, MAX_PULL_LIMIT, PullResponse, PulledListing};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::Market;
 use crate::auth::Device;
-use crate::db::{Tx, args};
+use crate::db::{Arg, Tx, args};
 use crate::error::{AppError, Result};
 use crate::json::AppJson;
 use crate::stored::{self, Stored};
@@ -91,14 +93,46 @@ pub(crate) fn changes_since(
     let more = rows.len() > limit;
     rows.truncate(limit);
     let cursor = rows.last().map_or(since, |l| l.version);
+    let mut photos = photos_of(tx, &rows)?;
     Ok(PullResponse {
-        changes: rows.into_iter().map(pulled).collect(),
+        changes: rows
+            .into_iter()
+            .map(|stored| {
+                let listing_photos = photos.remove(&stored.id).unwrap_or_default();
+                pulled(stored, listing_photos)
+            })
+            .collect(),
         cursor: cursor.to_string(),
         more,
     })
 }
 
-fn pulled(stored: Stored) -> PulledListing {
+/// The photos of `listings`, in order, in one query.
+fn photos_of(tx: &mut Tx<'_>, listings: &[Stored]) -> Result<HashMap<Uuid, Vec<ListingPhoto>>> {
+    let mut photos: HashMap<Uuid, Vec<ListingPhoto>> = HashMap::new();
+    if listings.is_empty() {
+        return Ok(photos);
+    }
+    let ids: Vec<String> = listings.iter().map(|l| l.id.to_string()).collect();
+    let placeholders = (1..=ids.len())
+        .map(|n| format!("?{n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT listing_id, display, thumb FROM listing_photos
+         WHERE listing_id IN ({placeholders}) ORDER BY listing_id, position"
+    );
+    let args: Vec<Arg<'_>> = ids.iter().map(Arg::from).collect();
+    for row in tx.query(&sql, &args)? {
+        photos.entry(row.get(0)?).or_default().push(ListingPhoto {
+            display: row.get(1)?,
+            thumb: row.get(2)?,
+        });
+    }
+    Ok(photos)
+}
+
+fn pulled(stored: Stored, photos: Vec<ListingPhoto>) -> PulledListing {
     // A bare tombstone (deleted before the server saw it) has no content.
     let bare = stored.is_bare();
     PulledListing {
@@ -108,5 +142,6 @@ fn pulled(stored: Stored) -> PulledListing {
         listing: (!bare).then_some(stored.content),
         moderation: stored.moderation,
         rejection_reason: stored.rejection_reason,
+        photos: (!bare).then_some(photos),
     }
 }

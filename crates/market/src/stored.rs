@@ -400,9 +400,11 @@ pub(crate) fn merge_upsert(
     }
 }
 
-/// Whether a delete stamped `stamp` wins over the listing's last revival.
+/// Whether a delete stamped `stamp` wins: it must be no older than every
+/// write the listing has seen (its fields and its last revival), whatever
+/// order they arrived in — an edit made after the delete keeps the listing.
 pub(crate) fn delete_wins(clocks: &Clocks, stamp: &Stamp) -> bool {
-    clocks.get(DELETED).is_none_or(|at| stamp >= at)
+    clocks.values().all(|at| stamp >= at)
 }
 
 pub(crate) fn mark_deleted(clocks: &mut Clocks, stamp: &Stamp) {

@@ -384,6 +384,10 @@ fn the_openapi_schemas_declare_every_wire_field() {
         listing: Some(full.clone()),
         moderation: ModerationState::Rejected,
         rejection_reason: Some("floue".into()),
+        photos: Some(vec![protocol::ListingPhoto {
+            display: "a".repeat(64),
+            thumb: "b".repeat(64),
+        }]),
     };
     check(schemas, "PulledListing", to_json(&pulled));
     let public = PublicListing {

@@ -361,6 +361,26 @@ pub struct PulledListing {
     /// Set when `moderation` is `rejected`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rejection_reason: Option<String>,
+    /// The listing's photos in order, cover first (absent on a bare
+    /// tombstone). Their bytes are at `/photos/{sha256}.jpg`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photos: Option<Vec<ListingPhoto>>,
+}
+
+/// One photo of a listing: its display (up to 1600 px) and thumbnail
+/// (320 px) JPEGs, by SHA-256 (lowercase hex).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListingPhoto {
+    pub display: String,
+    pub thumb: String,
+}
+
+/// `PUT /v1/listings/{id}/photos`: the listing's photos in display order
+/// (the first is the cover), replacing the ones it had; every blob must be
+/// on the server already.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListingPhotosRequest {
+    pub photos: Vec<ListingPhoto>,
 }
 
 /// `POST /v1/photos/missing`: which of these photos (SHA-256, lowercase hex)

@@ -74,6 +74,7 @@ fn pulled_listing_wire_shape() {
         listing: None,
         moderation: ModerationState::Rejected,
         rejection_reason: Some("photo missing".into()),
+        photos: None,
     };
     let json = serde_json::to_value(&pulled).unwrap();
     assert_eq!(json["moderation"], "rejected");

@@ -4,9 +4,11 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use protocol::{MAX_PHOTOS_MISSING, PhotosMissingRequest, PhotosMissingResponse};
+use protocol::{
+    ListingPhoto, ListingPhotosRequest, MAX_PHOTOS_MISSING, PhotosMissingRequest,
+    PhotosMissingResponse,
+};
 use reqwest::StatusCode;
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 use store::PhotoSetToSend;
 use url::Url;
@@ -145,19 +147,6 @@ pub(crate) async fn set_photo_lists(
         }
     }
     Ok(())
-}
-
-/// The body of `PUT /v1/listings/{id}/photos`, as `market::ListingPhotosRequest`
-/// defines it (not in `protocol` yet).
-#[derive(Debug, Serialize)]
-struct ListingPhotosRequest {
-    photos: Vec<ListingPhoto>,
-}
-
-#[derive(Debug, Serialize)]
-struct ListingPhoto {
-    display: String,
-    thumb: String,
 }
 
 async fn ask_missing(

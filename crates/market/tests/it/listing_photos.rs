@@ -117,3 +117,30 @@ async fn unknown_deleted_and_malformed_are_refused() {
     let (status, _) = t.send(set_photos(id, &token, &[(&display, &thumb)])).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// Setting photos is a change like any other: the cooperative's other
+/// laptops pull the listing again, with its photos in order.
+#[tokio::test]
+async fn other_laptops_pull_the_photos_in_order() {
+    let (t, token, id, display, thumb) = with_a_listing().await;
+    let other = t.enroll("atlas").await;
+    let before = t.pull(&other.token, None, None).await;
+    assert_eq!(before.changes[0].photos.as_deref(), Some(&[][..]));
+
+    let (status, _) = t
+        .send(set_photos(
+            id,
+            &token,
+            &[(&display, &thumb), (&thumb, &thumb)],
+        ))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let after = t.pull(&other.token, Some(&before.cursor), None).await;
+    assert_eq!(after.changes.len(), 1, "the photo change is in the feed");
+    let photos = after.changes[0].photos.clone().unwrap();
+    let pairs: Vec<(&str, &str)> = photos
+        .iter()
+        .map(|p| (p.display.as_str(), p.thumb.as_str()))
+        .collect();
+    assert_eq!(pairs, [(&*display, &*thumb), (&*thumb, &*thumb)]);
+}

@@ -337,3 +337,42 @@ async fn one_batch_may_touch_a_listing_several_times() {
     let listing = pulled.changes[0].listing.as_ref().unwrap();
     assert_eq!((listing.price_centimes, listing.stock), (460_000, Some(3)));
 }
+
+#[tokio::test]
+async fn an_edit_made_after_a_delete_keeps_the_listing_whatever_arrives_first() {
+    let t = test_market();
+    let a = t.enroll("atlas").await;
+    let b = t.enroll("atlas").await;
+    let (id, base) = created(&t, &a.token).await;
+    // B edits at t=9000, A deleted at t=7000 while offline; B arrives first.
+    let edited = t
+        .push(
+            &b.token,
+            vec![edit(
+                id,
+                rug(),
+                &[ListingField::Description],
+                9_000,
+                Some(base),
+            )],
+        )
+        .await;
+    assert_eq!(outcome(&edited), &Outcome::Applied);
+    let delete = Change {
+        hlc: Some(Hlc {
+            ms: 7_000,
+            counter: 0,
+        }),
+        ..Change::whole(Uuid::now_v7(), id, ChangeOp::Delete)
+    };
+    let deleted = t.push(&a.token, vec![delete]).await;
+    let Outcome::Conflict { listing, .. } = outcome(&deleted) else {
+        panic!("expected a conflict, got {:?}", outcome(&deleted));
+    };
+    assert_eq!(
+        listing.title,
+        rug().title,
+        "A hears what it would have lost"
+    );
+    assert_eq!(t.catalog().await.listings.len(), 1);
+}

@@ -116,15 +116,11 @@ async fn the_later_edit_of_one_field_wins_and_the_earlier_laptop_takes_it() {
     assert_eq!(server.catalog().await.listings[0].price_centimes, 19_000);
 }
 
-/// FIXME(server): the server applies a delete whatever field stamps are
-/// later (`stored::delete_wins` looks only at the last revival), so the
-/// outcome depends on arrival order: had B's delete arrived before A's later
-/// edit, the edit would have revived the listing. Today the delete wins and
-/// both laptops drop the listing; once the server answers `conflict` here,
-/// B takes the listing back (`Store::take_merged`, tested in the store) and
-/// this test should say so.
+/// A delete older (by clock) than another laptop's edit loses, whatever
+/// arrives first: the server answers `conflict` with the listing, and the
+/// laptop that deleted it takes it back.
 #[tokio::test]
-async fn a_delete_older_than_an_edit_that_arrived_first_wins_today() {
+async fn a_delete_older_than_an_edit_that_arrived_first_loses() {
     let dir = tempfile::tempdir().unwrap();
     let server = atlas(dir.path()).await;
     let (a, b) = (
@@ -133,13 +129,16 @@ async fn a_delete_older_than_an_edit_that_arrived_first_wins_today() {
     );
     let id = shared_listing(&a, &b, 100).await;
 
-    b.store.lock().unwrap().delete_listing(id, 1_000).unwrap();
-    edit_price(&a, id, "160", 2_000);
+    // Pulls move the laptops' clocks to the wall clock: edit after it.
+    let now = sync::Clock::now_ms(&sync::SystemClock);
+    b.store.lock().unwrap().delete_listing(id, now + 1_000).unwrap();
+    edit_price(&a, id, "160", now + 2_000);
     sync_once(&a.engine).await.unwrap();
     let report = sync_once(&b.engine).await.unwrap();
-    assert_eq!((report.accepted, report.conflicts), (1, 0), "{report:?}");
-    assert!(listing(&b, id).deleted);
+    assert_eq!((report.accepted, report.conflicts), (1, 1), "{report:?}");
+    assert!(!listing(&b, id).deleted, "B takes the listing back");
+    assert_eq!(listing(&b, id).price, Price::parse("160").unwrap());
     sync_once(&a.engine).await.unwrap();
-    assert!(listing(&a, id).deleted);
-    assert!(server.catalog().await.listings.is_empty());
+    assert!(!listing(&a, id).deleted);
+    assert_eq!(server.catalog().await.listings.len(), 1);
 }
