@@ -16,6 +16,9 @@ pub fn specta_builder() -> Builder<Wry> {
         .commands(collect_commands![
             commands::list_listings,
             commands::create_listing,
+            commands::listing_details,
+            commands::update_listing,
+            commands::artisan_names,
             commands::sync_status,
             commands::sync_now,
             commands::connection,

@@ -8,8 +8,9 @@ use tauri::State;
 use tauri::ipc::Channel;
 
 use crate::ipc::{
-    AppError, ConnectInput, ConnectionView, ErrorField, ErrorReason, ListingView, NewListingInput,
-    PhotoFailure, PhotoImportReport, PhotoProgress, RecoveryNotice, SyncStatusView,
+    AppError, ConnectInput, ConnectionView, ErrorField, ErrorReason, ListingDetails, ListingView,
+    NewListingInput, PhotoFailure, PhotoImportReport, PhotoProgress, RecoveryNotice,
+    SyncStatusView,
 };
 use crate::state::AppState;
 
@@ -66,6 +67,77 @@ pub async fn create_listing(
     state.status_tx.send_modify(|s| s.pending += 1);
     state.wake.notify_one();
     Ok(ListingView::from(&listing))
+}
+
+/// Every field of one listing, for the editor.
+#[tauri::command]
+#[specta::specta]
+pub async fn listing_details(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<ListingDetails, AppError> {
+    let id: store::ListingId = id.parse()?;
+    with_store(&state, move |s| {
+        let listing = s
+            .listing(id)?
+            .ok_or_else(|| store::Error::NotFound(id.to_string()))?;
+        let artisan = match listing.artisan {
+            Some(artisan) => s
+                .artisans()?
+                .into_iter()
+                .find(|a| a.id == artisan)
+                .map(|a| a.name),
+            None => None,
+        };
+        Ok(ListingDetails::of(&listing, artisan.as_deref()))
+    })
+    .await
+}
+
+/// Saves the editor's fields at once, locally (a new artisan name adds the
+/// artisan); the sync engine sends the fields that changed.
+#[tauri::command]
+#[specta::specta]
+pub async fn update_listing(
+    state: State<'_, AppState>,
+    id: String,
+    details: ListingDetails,
+) -> Result<ListingView, AppError> {
+    let id: store::ListingId = id.parse()?;
+    let now = sync::Clock::now_ms(&sync::SystemClock);
+    // Parse and check before touching the store: a typo changes nothing.
+    let mut input = details.to_input(None, Vec::new())?;
+    store::NewListing::validate(input.clone())?;
+    let artisan_name = details.artisan.trim().to_owned();
+    let listing = with_store(&state, move |s| {
+        let current = s
+            .listing(id)?
+            .ok_or_else(|| store::Error::NotFound(id.to_string()))?;
+        input.photos = current.photos;
+        input.artisan = match artisan_name.as_str() {
+            "" => None,
+            name => Some(match s.artisan_by_name(name)? {
+                Some(found) => found.id,
+                None => s.add_artisan(name, None, None, now)?.id,
+            }),
+        };
+        let new = store::NewListing::validate(input)?;
+        s.update_listing(id, new, now)
+    })
+    .await?;
+    state.status_tx.send_modify(|s| s.pending += 1);
+    state.wake.notify_one();
+    Ok(ListingView::from(&listing))
+}
+
+/// The cooperative's artisans' names, for the editor's suggestions.
+#[tauri::command]
+#[specta::specta]
+pub async fn artisan_names(state: State<'_, AppState>) -> Result<Vec<String>, AppError> {
+    with_store(&state, |s| {
+        Ok(s.artisans()?.into_iter().map(|a| a.name).collect())
+    })
+    .await
 }
 
 #[tauri::command]

@@ -14,6 +14,15 @@ export const commands = {
 	listListings: (query: string | null) => typedError<ListingView_Serialize[], AppError>(__TAURI_INVOKE("list_listings", { query })),
 	/**  Saves at once, locally; the sync engine is woken to send it. */
 	createListing: (input: NewListingInput) => typedError<ListingView_Serialize, AppError>(__TAURI_INVOKE("create_listing", { input })),
+	/**  Every field of one listing, for the editor. */
+	listingDetails: (id: string) => typedError<ListingDetails, AppError>(__TAURI_INVOKE("listing_details", { id })),
+	/**
+	 *  Saves the editor's fields at once, locally (a new artisan name adds the
+	 *  artisan); the sync engine sends the fields that changed.
+	 */
+	updateListing: (id: string, details: ListingDetails) => typedError<ListingView_Serialize, AppError>(__TAURI_INVOKE("update_listing", { id, details })),
+	/**  The cooperative's artisans' names, for the editor's suggestions. */
+	artisanNames: () => typedError<string[], AppError>(__TAURI_INVOKE("artisan_names")),
 	syncStatus: () => typedError<SyncStatusView_Serialize, AppError>(__TAURI_INVOKE("sync_status")),
 	syncNow: () => typedError<null, AppError>(__TAURI_INVOKE("sync_now")),
 	/**  Which marketplace this laptop syncs with, and whether it is enrolled. */
@@ -92,6 +101,34 @@ export type ErrorReason = "required" | "too_long" | "not_a_number" | "too_many_d
 "invalid" | 
 /**  Cannot change any more (the marketplace, once enrolled). */
 "locked";
+
+/**  Every editable field of a listing, as text. Empty means "not set". */
+export type ListingDetails = {
+	titleAr: string,
+	titleFr: string,
+	titleEn: string,
+	descriptionAr: string,
+	descriptionFr: string,
+	descriptionEn: string,
+	/**  A category key: `carpets`, `pottery`, … */
+	category: string,
+	/**  As typed: `4 500,50`, `٤٥٠٠`, `4500.00`. */
+	price: string,
+	stock: string,
+	/**  A unit key: `piece`, `kg`, `litre`, `m2`. */
+	unit: string,
+	dimensions: string,
+	weightGrams: string,
+	materials: string,
+	origin: string,
+	region: string,
+	/**  Comma-separated (`,` or the Arabic `،`). */
+	tags: string,
+	/**  A status key: `draft`, `ready`, `published`, `archived`. */
+	status: string,
+	/**  The artisan's name; a new name adds the artisan. */
+	artisan: string,
+};
 
 export type ListingView = ListingView_Serialize | ListingView_Deserialize;
 

@@ -2,12 +2,14 @@
 //! TypeScript types are generated from these; domain types stay plain.
 
 mod connection;
+mod details;
 mod error;
 mod listing;
 mod photos;
 mod status;
 
 pub use connection::{ConnectInput, ConnectionView};
+pub use details::ListingDetails;
 pub use error::{AppError, ErrorField, ErrorReason};
 pub use listing::{ListingView, NewListingInput};
 pub use photos::{PhotoFailure, PhotoImportReport, PhotoProgress};

@@ -15,6 +15,7 @@ import {
   type ConnectInput,
   type Connection,
   type ConnectionView_Serialize as ConnectionView,
+  type ListingDetails,
   type ListingView_Serialize as ListingView,
   type NewListingInput,
   type PhotoImportReport_Serialize as PhotoImportReport,
@@ -30,6 +31,7 @@ export type {
   ConnectInput,
   Connection,
   ConnectionView,
+  ListingDetails,
   ListingView,
   NewListingInput,
   PhotoImportReport,
@@ -64,6 +66,18 @@ export function listListings(query: string = ""): Promise<Outcome<ListingView[]>
 
 export function createListing(input: NewListingInput): Promise<Outcome<ListingView>> {
   return guard(() => commands.createListing(input));
+}
+
+export function listingDetails(id: string): Promise<Outcome<ListingDetails>> {
+  return guard(() => commands.listingDetails(id));
+}
+
+export function updateListing(id: string, details: ListingDetails): Promise<Outcome<ListingView>> {
+  return guard(() => commands.updateListing(id, details));
+}
+
+export function artisanNames(): Promise<Outcome<string[]>> {
+  return guard(() => commands.artisanNames());
 }
 
 export function syncStatus(): Promise<Outcome<SyncStatusView>> {
