@@ -131,7 +131,11 @@ async fn a_delete_older_than_an_edit_that_arrived_first_loses() {
 
     // Pulls move the laptops' clocks to the wall clock: edit after it.
     let now = sync::Clock::now_ms(&sync::SystemClock);
-    b.store.lock().unwrap().delete_listing(id, now + 1_000).unwrap();
+    b.store
+        .lock()
+        .unwrap()
+        .delete_listing(id, now + 1_000)
+        .unwrap();
     edit_price(&a, id, "160", now + 2_000);
     sync_once(&a.engine).await.unwrap();
     let report = sync_once(&b.engine).await.unwrap();
