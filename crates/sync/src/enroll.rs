@@ -24,13 +24,26 @@ pub(crate) async fn token(engine: &Engine, base: &Url) -> Result<String> {
 
     let url = push::endpoint(base, "enroll")?;
     let body = EnrollRequest {
-        code,
+        code: code.clone(),
         device_name: engine.config.device_name.clone(),
     };
     let response = engine.client.post(url).json(&body).send().await?;
     match response.status() {
         StatusCode::OK => {}
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+            // Wrong, used or expired: trying it again only burns the
+            // address's enrollment attempts. Forget it; the manager types
+            // a new one and the status says why.
+            let refused = code.clone();
+            engine
+                .with_store(move |s| {
+                    if s.setting(SettingKey::EnrollCode)?.as_deref() == Some(refused.as_str()) {
+                        s.set_setting(SettingKey::EnrollCode, None)?;
+                    }
+                    Ok(())
+                })
+                .await?;
+            tracing::warn!("enrollment code refused; forgotten");
             return Err(Error::Unauthorized("enrollment code refused".to_owned()));
         }
         status => return Err(push::unexpected(status)),

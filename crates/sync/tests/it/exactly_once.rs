@@ -152,3 +152,48 @@ async fn a_refused_code_is_reported_as_unauthorized() {
     assert_eq!(err.kind(), ErrorKind::Unauthorized);
     assert!(!err.is_transient());
 }
+
+/// A mistyped code is refused once and forgotten: the engine does not keep
+/// trying it (each try counts against the address's enrollment limit), and
+/// says it is not enrolled until a new code is typed.
+#[tokio::test]
+async fn a_refused_enrollment_code_is_forgotten() {
+    let dir = tempfile::tempdir().unwrap();
+    let market = market::Market::open(&dir.path().join("market")).unwrap();
+    market::admin::add_cooperative(&market, "atlas", "Coopérative Atlas").unwrap();
+    let server = TestMarket::start(market.clone()).await;
+    let store = store::open(&dir.path().join("app.db")).unwrap();
+    store
+        .set_setting(SettingKey::MarketUrl, Some(&server.url()))
+        .unwrap();
+    store
+        .set_setting(SettingKey::EnrollCode, Some("0000-0000"))
+        .unwrap();
+    let store = Arc::new(Mutex::new(store));
+    let engine = Engine::new(store.clone(), Arc::new(SystemClock), Config::default()).unwrap();
+
+    let err = sync_once(&engine).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unauthorized, "{err}");
+    let code = store
+        .lock()
+        .unwrap()
+        .setting(SettingKey::EnrollCode)
+        .unwrap();
+    assert_eq!(code, None);
+    let err = sync_once(&engine).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotEnrolled, "{err}");
+
+    let good = market::admin::enrollment_code(&market, "atlas").unwrap();
+    store
+        .lock()
+        .unwrap()
+        .set_setting(SettingKey::EnrollCode, Some(&good))
+        .unwrap();
+    sync_once(&engine).await.unwrap();
+    let token = store
+        .lock()
+        .unwrap()
+        .setting(SettingKey::DeviceToken)
+        .unwrap();
+    assert!(token.is_some());
+}
