@@ -23,6 +23,8 @@ pub fn specta_builder() -> Builder<Wry> {
             commands::sync_now,
             commands::connection,
             commands::connect,
+            commands::autostart,
+            commands::set_autostart,
             commands::startup_notice,
             commands::import_photos,
             commands::cancel_photo_import,

@@ -153,6 +153,36 @@ pub async fn sync_now(state: State<'_, AppState>) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Whether Hanout starts (in the background) when the user logs in.
+#[tauri::command]
+#[specta::specta]
+pub async fn autostart(app: tauri::AppHandle) -> Result<bool, AppError> {
+    use tauri_plugin_autostart::ManagerExt as _;
+    app.autolaunch().is_enabled().map_err(system_error)
+}
+
+/// Turns starting at login on or off; returns the new setting.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_autostart(app: tauri::AppHandle, enabled: bool) -> Result<bool, AppError> {
+    use tauri_plugin_autostart::ManagerExt as _;
+    let launcher = app.autolaunch();
+    if enabled {
+        launcher.enable().map_err(system_error)?;
+    } else {
+        launcher.disable().map_err(system_error)?;
+    }
+    tracing::info!(enabled, "start at login");
+    launcher.is_enabled().map_err(system_error)
+}
+
+fn system_error(e: impl std::fmt::Display) -> AppError {
+    tracing::error!(error = %e, "system error");
+    AppError::System {
+        message: e.to_string(),
+    }
+}
+
 /// Which marketplace this laptop syncs with, and whether it is enrolled.
 #[tauri::command]
 #[specta::specta]

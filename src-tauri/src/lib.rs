@@ -14,12 +14,21 @@ pub use bindings::{BINDINGS_PATH, export_bindings, specta_builder};
 
 use tauri::Manager;
 
+/// The argument the login item starts the app with.
+const BACKGROUND_ARG: &str = "--background";
+
 pub fn run() {
     let builder = specta_builder();
     let invoke_handler = builder.invoke_handler();
 
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        // Started at login with `--background`: sync runs, the window stays
+        // in the tray until asked for.
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec![BACKGROUND_ARG]),
+        ))
         .invoke_handler(invoke_handler)
         .setup(move |app| {
             builder.mount_events(app);
@@ -36,6 +45,11 @@ pub fn run() {
                 .is_ok();
             if has_tray {
                 tray::hide_on_close(app.handle());
+                if std::env::args().any(|arg| arg == BACKGROUND_ARG)
+                    && let Some(window) = app.get_webview_window("main")
+                {
+                    window.hide()?;
+                }
             }
             Ok(())
         })

@@ -17,6 +17,8 @@ vi.mock("./lib/backend", () => ({
   onListingsChanged: vi.fn(),
   connection: vi.fn(),
   connect: vi.fn(),
+  autostart: vi.fn(),
+  setAutostart: vi.fn(),
 }));
 
 const status = (over: Partial<SyncStatusView> = {}): SyncStatusView => ({
@@ -53,6 +55,7 @@ describe("App", () => {
     vi.mocked(backend.syncStatus).mockResolvedValue({ status: "ok", data: status() });
     vi.mocked(backend.syncNow).mockResolvedValue({ status: "ok", data: null });
     vi.mocked(backend.startupNotice).mockResolvedValue({ status: "ok", data: null });
+    vi.mocked(backend.autostart).mockResolvedValue({ status: "ok", data: false });
     vi.mocked(backend.connection).mockResolvedValue({
       status: "ok",
       data: { marketUrl: null, enrolled: false, cooperative: null, codeWaiting: false },

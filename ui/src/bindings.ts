@@ -34,6 +34,10 @@ export const commands = {
 	 *  (listings live there); a new code re-enrolls with the same one.
 	 */
 	connect: (input: ConnectInput) => typedError<ConnectionView_Serialize, AppError>(__TAURI_INVOKE("connect", { input })),
+	/**  Whether Hanout starts (in the background) when the user logs in. */
+	autostart: () => typedError<boolean, AppError>(__TAURI_INVOKE("autostart")),
+	/**  Turns starting at login on or off; returns the new setting. */
+	setAutostart: (enabled: boolean) => typedError<boolean, AppError>(__TAURI_INVOKE("set_autostart", { enabled })),
 	/**  Whether the catalog had to be restored from a backup when the app started. */
 	startupNotice: () => typedError<RecoveryNotice | null, AppError>(__TAURI_INVOKE("startup_notice")),
 	/**
@@ -57,7 +61,9 @@ export const events = {
  *  Every error a command can return. The UI switches on `kind` (and on
  *  `field`/`reason` for validation) and shows its own translated message.
  */
-export type AppError = { kind: "validation"; field: ErrorField; reason: ErrorReason } | { kind: "not_found"; id: string } | { kind: "storage"; message: string };
+export type AppError = { kind: "validation"; field: ErrorField; reason: ErrorReason } | { kind: "not_found"; id: string } | { kind: "storage"; message: string } | 
+/**  The operating system refused (login items, dialogs…). */
+{ kind: "system"; message: string };
 
 /**  What the manager types to connect this laptop. */
 export type ConnectInput = {

@@ -15,6 +15,9 @@ pub enum AppError {
     NotFound { id: String },
     #[error("storage error: {message}")]
     Storage { message: String },
+    /// The operating system refused (login items, dialogs…).
+    #[error("system error: {message}")]
+    System { message: String },
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Type)]

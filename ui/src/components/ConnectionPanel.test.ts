@@ -3,10 +3,15 @@ import { render, screen, waitFor } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { setLang } from "../i18n/locale.svelte";
-import { connect, connection, type ConnectionView } from "../lib/backend";
+import { autostart, connect, connection, setAutostart, type ConnectionView } from "../lib/backend";
 import ConnectionPanel from "./ConnectionPanel.svelte";
 
-vi.mock("../lib/backend", () => ({ connect: vi.fn(), connection: vi.fn() }));
+vi.mock("../lib/backend", () => ({
+  connect: vi.fn(),
+  connection: vi.fn(),
+  autostart: vi.fn(),
+  setAutostart: vi.fn(),
+}));
 
 // Placeholders are wrapped in bidi isolates; compare without them.
 const strip = (s: string | null) => (s ?? "").replace(/[\u2068\u2069]/g, "");
@@ -17,6 +22,8 @@ describe("ConnectionPanel", () => {
   beforeEach(() => {
     vi.mocked(connect).mockReset();
     vi.mocked(connection).mockReset();
+    vi.mocked(autostart).mockReset().mockResolvedValue({ status: "ok", data: false });
+    vi.mocked(setAutostart).mockReset();
     setLang("en");
   });
 
@@ -74,5 +81,18 @@ describe("ConnectionPanel", () => {
     );
     expect(screen.queryByTestId("enroll-code-input")).toBeNull();
     expect(screen.getByTestId("connection-panel").dataset.enrolled).toBe("true");
+  });
+
+  it("turns starting at login on and shows what the system says", async () => {
+    vi.mocked(connection).mockResolvedValue({ status: "ok", data: fresh });
+    vi.mocked(setAutostart).mockResolvedValue({ status: "ok", data: true });
+    const user = userEvent.setup();
+    render(ConnectionPanel, { status: null });
+
+    const toggle = (await screen.findByTestId("autostart-toggle")) as HTMLInputElement;
+    expect(toggle.checked).toBe(false);
+    await user.click(toggle);
+    expect(setAutostart).toHaveBeenCalledExactlyOnceWith(true);
+    await waitFor(() => expect(toggle.checked).toBe(true));
   });
 });

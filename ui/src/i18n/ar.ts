@@ -160,6 +160,8 @@ export const ar: Catalog = {
   "listingStatus.ready": "جاهز للنشر",
   "listingStatus.published": "منشور",
   "listingStatus.archived": "مؤرشف",
+  "settings.autostart": "تشغيل حانوت عند تشغيل الحاسوب، لتستمر مزامنة الإعلانات والصور في الخلفية",
+  "error.system": "رفض الحاسوب: {message}",
   "field.title": "العنوان",
   "field.price": "الثمن",
   "field.description": "الوصف",

@@ -152,6 +152,8 @@ export const en = {
   "listingStatus.ready": "Ready to publish",
   "listingStatus.published": "Published",
   "listingStatus.archived": "Archived",
+  "settings.autostart": "Start Hanout when this computer starts, so listings and photos keep syncing in the background",
+  "error.system": "The computer refused: {message}",
   "field.title": "title",
   "field.price": "price",
   "field.description": "description",

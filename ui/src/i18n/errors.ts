@@ -16,6 +16,8 @@ export function errorText(lang: Lang, error: BackendError): string {
       return translate(lang, "error.not_found");
     case "storage":
       return translate(lang, "error.storage", { message: error.message });
+    case "system":
+      return translate(lang, "error.system", { message: error.message });
     case "ipc":
       return translate(lang, "error.ipc", { message: error.message });
   }

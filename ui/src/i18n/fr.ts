@@ -155,6 +155,8 @@ export const fr: Catalog = {
   "listingStatus.ready": "Prête à publier",
   "listingStatus.published": "Publiée",
   "listingStatus.archived": "Archivée",
+  "settings.autostart": "Lancer Hanout au démarrage de l’ordinateur, pour que les annonces et les photos continuent de se synchroniser en arrière-plan",
+  "error.system": "L’ordinateur a refusé : {message}",
   "field.title": "titre",
   "field.price": "prix",
   "field.description": "description",

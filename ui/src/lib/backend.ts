@@ -96,6 +96,14 @@ export function connect(input: ConnectInput): Promise<Outcome<ConnectionView>> {
   return guard(() => commands.connect(input));
 }
 
+export function autostart(): Promise<Outcome<boolean>> {
+  return guard(() => commands.autostart());
+}
+
+export function setAutostart(enabled: boolean): Promise<Outcome<boolean>> {
+  return guard(() => commands.setAutostart(enabled));
+}
+
 export function syncNow(): Promise<Outcome<null>> {
   return guard(() => commands.syncNow());
 }
