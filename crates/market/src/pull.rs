@@ -135,7 +135,9 @@ fn photos_of(tx: &mut Tx<'_>, listings: &[Stored]) -> Result<HashMap<Uuid, Vec<L
 fn pulled(stored: Stored, photos: Vec<ListingPhoto>) -> PulledListing {
     // A bare tombstone (deleted before the server saw it) has no content.
     let bare = stored.is_bare();
+    let hlc = stored.latest_hlc();
     PulledListing {
+        hlc,
         listing_id: stored.id,
         version: Some(stored.version),
         deleted: stored.deleted,

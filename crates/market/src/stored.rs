@@ -116,6 +116,17 @@ impl Stored {
         })
     }
 
+    /// The latest clock reading among its writes (`None` before clocks).
+    pub(crate) fn latest_hlc(&self) -> Option<protocol::Hlc> {
+        self.clocks
+            .values()
+            .max()
+            .map(|Stamp(ms, counter, _)| protocol::Hlc {
+                ms: *ms,
+                counter: *counter,
+            })
+    }
+
     /// A listing deleted before the server ever saw its content: a bare
     /// tombstone that only keeps the id with its cooperative.
     pub(crate) fn is_bare(&self) -> bool {

@@ -365,6 +365,10 @@ pub struct PulledListing {
     /// tombstone). Their bytes are at `/photos/{sha256}.jpg`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub photos: Option<Vec<ListingPhoto>>,
+    /// The latest clock reading among the writes that made this state: a
+    /// device moves its own clock past it, so its next edit is later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hlc: Option<Hlc>,
 }
 
 /// One photo of a listing: its display (up to 1600 px) and thumbnail

@@ -75,6 +75,7 @@ fn pulled_listing_wire_shape() {
         moderation: ModerationState::Rejected,
         rejection_reason: Some("photo missing".into()),
         photos: None,
+        hlc: None,
     };
     let json = serde_json::to_value(&pulled).unwrap();
     assert_eq!(json["moderation"], "rejected");

@@ -95,6 +95,14 @@ async fn details_reach_the_catalog_and_the_other_laptops() {
     assert_eq!(pulled.changes[0].listing_id, id);
     assert_eq!(pulled.changes[0].version, Some(version));
     assert_eq!(pulled.changes[0].listing.as_ref(), Some(&rug()));
+    assert_eq!(
+        pulled.changes[0].hlc,
+        Some(Hlc {
+            ms: 1_000,
+            counter: 0
+        }),
+        "the clock of its latest write"
+    );
 }
 
 #[tokio::test]
