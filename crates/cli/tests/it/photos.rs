@@ -101,6 +101,10 @@ fn imports_a_folder_mixing_good_and_broken_photos() {
         serde_json::json!([sha, results[4]["display"]["sha256"]])
     );
 
+    // Both wait to reach the marketplace, and `status` says so.
+    let status = hanout(&data, &["--json", "status"]).json();
+    assert_eq!(status["photos_waiting"], 2);
+
     // The same photo again is stored once and attached once.
     let again = hanout(
         &data,
