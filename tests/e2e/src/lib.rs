@@ -134,3 +134,35 @@ pub async fn wait_gone(client: &Client, css: &str) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// Clicks the element matching `css` once it appears.
+pub async fn click(client: &Client, css: &str) {
+    wait_for(client, css)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("could not click {css}: {e}"));
+}
+
+/// Types `text` into the element matching `css` once it appears.
+pub async fn type_into(client: &Client, css: &str, text: &str) {
+    wait_for(client, css)
+        .await
+        .send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("could not type into {css}: {e}"));
+}
+
+/// The environment of an app keeping its data in `<dir>/app`, retrying
+/// sync every half second at most, plus `extra`.
+pub fn app_env<'a>(dir: &std::path::Path, extra: &[(&'a str, String)]) -> Vec<(&'a str, String)> {
+    let mut env = vec![
+        (
+            "HANOUT_DATA_DIR",
+            dir.join("app").to_string_lossy().into_owned(),
+        ),
+        ("HANOUT_SYNC_RETRY_MAX_MS", "500".to_owned()),
+    ];
+    env.extend_from_slice(extra);
+    env
+}

@@ -2,7 +2,7 @@
 //! the manager types the marketplace's address and the one-time code in
 //! the window, and the listing saved next goes live.
 
-use e2e::{TauriDriver, wait_for};
+use e2e::{TauriDriver, app_env, click, type_into, wait_for};
 use test_support::TestMarket;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -13,19 +13,9 @@ async fn the_manager_connects_the_laptop_from_the_window() {
     let code = market::admin::enrollment_code(&market, "rif").unwrap();
     let server = TestMarket::start(market).await;
 
-    let driver = TauriDriver::start(&[
-        (
-            "HANOUT_DATA_DIR",
-            dir.path().join("app").to_string_lossy().into_owned(),
-        ),
-        ("HANOUT_SYNC_RETRY_MAX_MS", "500".into()),
-    ]);
+    let driver = TauriDriver::start(&app_env(dir.path(), &[]));
     let client = driver.connect().await;
-    wait_for(&client, "[data-testid=lang-fr]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(&client, "[data-testid=lang-fr]").await;
     wait_for(
         &client,
         "[data-testid=sync-status][data-connection=not_configured]",
@@ -37,11 +27,7 @@ async fn the_manager_connects_the_laptop_from_the_window() {
     url.send_keys("ftp://souk").await.unwrap();
     let code_input = wait_for(&client, "[data-testid=enroll-code-input]").await;
     code_input.send_keys(&code).await.unwrap();
-    wait_for(&client, "[data-testid=connect-button]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(&client, "[data-testid=connect-button]").await;
     let refused = wait_for(&client, "[data-testid=field-error-market-url]").await;
     assert!(
         refused.text().await.unwrap().contains("n’est pas valide"),
@@ -51,11 +37,7 @@ async fn the_manager_connects_the_laptop_from_the_window() {
 
     url.clear().await.unwrap();
     url.send_keys(&server.url()).await.unwrap();
-    wait_for(&client, "[data-testid=connect-button]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(&client, "[data-testid=connect-button]").await;
     let panel = wait_for(
         &client,
         "[data-testid=connection-panel][data-enrolled=true]",
@@ -64,21 +46,9 @@ async fn the_manager_connects_the_laptop_from_the_window() {
     let said = panel.text().await.unwrap();
     assert!(said.contains("Coopérative du Rif"), "{said}");
 
-    wait_for(&client, "[data-testid=title-input]")
-        .await
-        .send_keys("Babouches brodées")
-        .await
-        .unwrap();
-    wait_for(&client, "[data-testid=price-input]")
-        .await
-        .send_keys("180")
-        .await
-        .unwrap();
-    wait_for(&client, "[data-testid=save-button]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    type_into(&client, "[data-testid=title-input]", "Babouches brodées").await;
+    type_into(&client, "[data-testid=price-input]", "180").await;
+    click(&client, "[data-testid=save-button]").await;
     wait_for(&client, "[data-testid=listing][data-sync=live]").await;
     let catalog = server.catalog().await;
     assert_eq!(catalog.listings.len(), 1);

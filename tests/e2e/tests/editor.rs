@@ -1,7 +1,7 @@
 //! The full editor in the real window: a quick listing gets its artisan,
 //! origin and description, and the marketplace's public page shows them.
 
-use e2e::{TauriDriver, wait_for};
+use e2e::{TauriDriver, app_env, click, type_into, wait_for};
 use test_support::TestMarket;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -12,41 +12,23 @@ async fn details_typed_in_the_editor_reach_the_public_page() {
     let code = market::admin::enrollment_code(&market, "atlas").unwrap();
     let server = TestMarket::start(market).await;
 
-    let driver = TauriDriver::start(&[
-        (
-            "HANOUT_DATA_DIR",
-            dir.path().join("app").to_string_lossy().into_owned(),
-        ),
-        ("HANOUT_MARKET_URL", server.url()),
-        ("HANOUT_ENROLL_CODE", code),
-        ("HANOUT_SYNC_RETRY_MAX_MS", "500".into()),
-    ]);
+    let driver = TauriDriver::start(&app_env(
+        dir.path(),
+        &[
+            ("HANOUT_MARKET_URL", server.url()),
+            ("HANOUT_ENROLL_CODE", code),
+        ],
+    ));
     let client = driver.connect().await;
-    wait_for(&client, "[data-testid=lang-fr]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(&client, "[data-testid=lang-fr]").await;
     for (input, text) in [("title-input", "Tajine de Safi"), ("price-input", "250")] {
-        wait_for(&client, &format!("[data-testid={input}]"))
-            .await
-            .send_keys(text)
-            .await
-            .unwrap();
+        type_into(&client, &format!("[data-testid={input}]"), text).await;
     }
-    wait_for(&client, "[data-testid=save-button]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(&client, "[data-testid=save-button]").await;
     let row = wait_for(&client, "[data-testid=listing][data-sync=live]").await;
     let id = row.attr("data-id").await.unwrap().unwrap();
 
-    wait_for(&client, "[data-testid=edit-listing]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(&client, "[data-testid=edit-listing]").await;
     for (input, text) in [
         ("edit-artisan-input", "Youssef Amellal"),
         ("edit-origin-input", "Safi"),
@@ -56,17 +38,9 @@ async fn details_typed_in_the_editor_reach_the_public_page() {
             "Façonné et cuit au four à bois.",
         ),
     ] {
-        wait_for(&client, &format!("[data-testid={input}]"))
-            .await
-            .send_keys(text)
-            .await
-            .unwrap();
+        type_into(&client, &format!("[data-testid={input}]"), text).await;
     }
-    wait_for(&client, "[data-testid=edit-save]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(&client, "[data-testid=edit-save]").await;
     // Saved locally, the editor closes; then the change syncs.
     wait_for(&client, "[data-testid=title-input]").await;
     let page_url = format!("{}/l/{id}?lang=fr", server.url());

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use e2e::{TauriDriver, wait_for, wait_gone};
+use e2e::{TauriDriver, app_env, click, type_into, wait_for, wait_gone};
 use test_support::{TestMarket, free_addr};
 
 const TITLE: &str = "زربية بني ورين من الصوف الطبيعي";
@@ -17,37 +17,19 @@ async fn save_offline_then_go_live() {
     let code = market::admin::enrollment_code(&market, "atlas").unwrap();
     let addr = free_addr(); // nothing listens here yet: the marketplace is down
 
-    let driver = TauriDriver::start(&[
-        (
-            "HANOUT_DATA_DIR",
-            dir.path().join("app").to_string_lossy().into_owned(),
-        ),
-        ("HANOUT_MARKET_URL", format!("http://{addr}")),
-        ("HANOUT_ENROLL_CODE", code),
-        ("HANOUT_SYNC_RETRY_MAX_MS", "500".into()),
-    ]);
+    let driver = TauriDriver::start(&app_env(
+        dir.path(),
+        &[
+            ("HANOUT_MARKET_URL", format!("http://{addr}")),
+            ("HANOUT_ENROLL_CODE", code),
+        ],
+    ));
     let client = driver.connect().await;
 
-    wait_for(&client, "[data-testid=lang-fr]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    wait_for(&client, "[data-testid=title-input]")
-        .await
-        .send_keys(TITLE)
-        .await
-        .unwrap();
-    wait_for(&client, "[data-testid=price-input]")
-        .await
-        .send_keys("4 500")
-        .await
-        .unwrap();
-    wait_for(&client, "[data-testid=save-button]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(&client, "[data-testid=lang-fr]").await;
+    type_into(&client, "[data-testid=title-input]", TITLE).await;
+    type_into(&client, "[data-testid=price-input]", "4 500").await;
+    click(&client, "[data-testid=save-button]").await;
 
     let waiting = wait_for(&client, "[data-testid=listing][data-sync=waiting]").await;
     assert!(waiting.text().await.unwrap().contains(TITLE));
@@ -84,18 +66,10 @@ async fn save_offline_then_go_live() {
     search.send_keys("x\u{E003}").await.unwrap();
 
     // Arabic is first-class: the whole window turns right-to-left.
-    wait_for(&client, "[data-testid=lang-ar]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(&client, "[data-testid=lang-ar]").await;
     wait_for(&client, "html[dir=rtl][lang=ar]").await;
     save_screenshot(&client, "app-ar.png").await;
-    wait_for(&client, "[data-testid=lang-fr]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(&client, "[data-testid=lang-fr]").await;
     wait_for(&client, "html[dir=ltr][lang=fr]").await;
     save_screenshot(&client, "app-fr.png").await;
 

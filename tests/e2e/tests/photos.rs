@@ -3,7 +3,7 @@
 //! (The system file dialog cannot be driven by WebDriver, so the test calls
 //! the command the dialog's button calls, from inside the page.)
 
-use e2e::{TauriDriver, wait_for};
+use e2e::{TauriDriver, click, type_into, wait_for};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn photos_are_imported_and_attached() {
@@ -22,26 +22,10 @@ async fn photos_are_imported_and_attached() {
         dir.path().join("app").to_string_lossy().into_owned(),
     )]);
     let client = driver.connect().await;
-    wait_for(&client, "[data-testid=lang-en]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    wait_for(&client, "[data-testid=title-input]")
-        .await
-        .send_keys("Tapis Azilal")
-        .await
-        .unwrap();
-    wait_for(&client, "[data-testid=price-input]")
-        .await
-        .send_keys("3200")
-        .await
-        .unwrap();
-    wait_for(&client, "[data-testid=save-button]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(&client, "[data-testid=lang-en]").await;
+    type_into(&client, "[data-testid=title-input]", "Tapis Azilal").await;
+    type_into(&client, "[data-testid=price-input]", "3200").await;
+    click(&client, "[data-testid=save-button]").await;
     let row = wait_for(&client, "[data-testid=listing]").await;
     let id = row
         .attr("data-id")

@@ -1,7 +1,7 @@
 //! A damaged catalog file at start-up: the real window opens anyway, on the
 //! latest backup, and says so; the damaged file is kept.
 
-use e2e::{TauriDriver, wait_for};
+use e2e::{TauriDriver, click, wait_for};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_damaged_catalog_opens_on_its_latest_backup() {
@@ -29,11 +29,7 @@ async fn a_damaged_catalog_opens_on_its_latest_backup() {
 
     let driver = TauriDriver::start(&[("HANOUT_DATA_DIR", data.to_string_lossy().into_owned())]);
     let client = driver.connect().await;
-    wait_for(&client, "[data-testid=lang-en]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(&client, "[data-testid=lang-en]").await;
     let notice = wait_for(&client, "[data-testid=recovery-notice]").await;
     assert!(
         notice
