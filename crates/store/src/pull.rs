@@ -8,6 +8,7 @@ use rusqlite::Transaction;
 
 use crate::error::Result;
 use crate::listings::{listing_in, write_insert, write_replace};
+use crate::photo_pull::{PulledPhoto, take_photos};
 use crate::settings::{SettingKey, set_in};
 use crate::{Listing, ListingId, ListingInput, Moderation, NewListing, Store, SyncState};
 
@@ -20,12 +21,16 @@ pub struct Pulled {
     /// `None` for a listing the server only knows as deleted.
     pub content: Option<PulledContent>,
     pub moderation: Moderation,
+    /// The listing's photos on the server, in order (`None`: not said, as
+    /// on a bare tombstone or from a server before photos were pulled).
+    pub photos: Option<Vec<PulledPhoto>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PulledContent {
-    /// What the server knows of the listing. Its `status`, `artisan` and
-    /// `photos` are not on the wire: a listing this laptop has keeps its own.
+    /// What the server knows of the listing. Its `status` and `artisan`
+    /// are not on the wire, and its photos come apart
+    /// ([`Pulled::photos`]): a listing this laptop has keeps its own.
     pub input: ListingInput,
     pub updated_at_ms: i64,
     /// The server did not say the stock (a listing pushed before stock
@@ -102,6 +107,7 @@ impl Store {
             deleted: false,
             content: Some(content),
             moderation: Moderation::Pending,
+            photos: None,
         };
         let changed = apply_one(&tx, &pulled, None, now_ms, &mut PullApplied::default())?;
         tx.commit()?;
@@ -126,8 +132,8 @@ impl Store {
     }
 }
 
-/// Whether anything visible changed.
 /// Applies one pulled listing; `moderation`, when given, is taken too.
+/// Whether anything visible changed.
 fn apply_one(
     tx: &Transaction<'_>,
     pulled: &Pulled,
@@ -151,6 +157,9 @@ fn apply_one(
         if pulled.content.is_some() || pulled.deleted {
             applied.kept_local += 1;
         }
+        // Photos go by their own request: they are taken (or merged with
+        // a photo change waiting here) whatever edit of the fields waits.
+        changed |= pulled_photos(tx, pulled, now_ms)?;
         return Ok(changed);
     }
 
@@ -177,7 +186,23 @@ fn apply_one(
             (id.to_string(), version),
         )?;
     }
+    changed |= pulled_photos(tx, pulled, now_ms)?;
     Ok(changed)
+}
+
+/// Takes the pulled photos into the listing, if the server said them and
+/// the listing is here and alive (a deleted one's photos are not fetched).
+fn pulled_photos(tx: &Transaction<'_>, pulled: &Pulled, now_ms: i64) -> Result<bool> {
+    let Some(photos) = &pulled.photos else {
+        return Ok(false);
+    };
+    if pulled.deleted {
+        return Ok(false);
+    }
+    match listing_in(tx, pulled.id)? {
+        Some(local) if !local.deleted => take_photos(tx, pulled.id, photos, now_ms),
+        _ => Ok(false),
+    }
 }
 
 /// Writes the pulled content over the local listing (creating or reviving

@@ -5,7 +5,7 @@ use protocol::{ListingPayload, ModerationState, PullResponse, PulledListing};
 use reqwest::StatusCode;
 use store::{
     Category, ListingInput, Localized, Moderation, Price, PullApplied, Pulled, PulledContent,
-    SettingKey, Status, Unit,
+    PulledPhoto, SettingKey, Status, Unit,
 };
 use url::Url;
 
@@ -103,7 +103,36 @@ pub fn to_store(pulled: &PulledListing) -> Option<Pulled> {
                 reason: pulled.rejection_reason.clone(),
             },
         },
+        photos: photos(pulled),
     })
+}
+
+/// The pulled photo list, if every hash in it is a SHA-256 (a hash names a
+/// file on disk: anything else is refused whole, and the listing keeps its
+/// photos). Pure.
+fn photos(pulled: &PulledListing) -> Option<Vec<PulledPhoto>> {
+    let photos = pulled.photos.as_ref()?;
+    if !photos
+        .iter()
+        .all(|p| is_sha256(&p.display) && is_sha256(&p.thumb))
+    {
+        tracing::warn!(listing = %pulled.listing_id, "pulled photo list names a file that is not a SHA-256; not taken");
+        return None;
+    }
+    Some(
+        photos
+            .iter()
+            .map(|p| PulledPhoto {
+                display: p.display.clone(),
+                thumb: p.thumb.clone(),
+            })
+            .collect(),
+    )
+}
+
+/// 64 lowercase hex digits.
+pub(crate) fn is_sha256(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// A listing from the wire in the catalog's terms (`None`: a price this

@@ -145,6 +145,7 @@ fn the_clock_survives_a_restart_and_moves_past_what_pulls_show() {
             stock_unknown: false,
         }),
         moderation: Moderation::Approved,
+        photos: None,
     };
     store.apply_pulled(&[theirs], "3", 20).unwrap();
     edit(&mut store, b.id, 30, |l| {

@@ -6,6 +6,7 @@ mod csv;
 mod durability;
 mod kill;
 mod outbox;
+mod photo_pull;
 mod photo_sync;
 mod pull;
 mod search;

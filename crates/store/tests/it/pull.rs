@@ -20,6 +20,7 @@ fn pulled(id: ListingId, version: i64, content: Option<PulledContent>) -> Pulled
         deleted: false,
         content,
         moderation: Moderation::Approved,
+        photos: None,
     }
 }
 
