@@ -143,3 +143,30 @@ fn a_version_1_catalog_is_backed_up_then_migrated() {
         "{backups:?}"
     );
 }
+
+#[test]
+fn a_catalog_pulled_before_photos_were_pulled_pulls_everything_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("catalog.db");
+    {
+        #[allow(clippy::disallowed_methods)]
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        rusqlite_migration::Migrations::from_slice(&crate::open::MIGRATIONS[..8])
+            .to_latest(&mut conn)
+            .unwrap();
+        conn.execute(
+            "INSERT INTO settings (key, value) VALUES ('pull_cursor', '42'), ('market_url', 'http://souk')",
+            [],
+        )
+        .unwrap();
+    }
+    let store = crate::open(&path).unwrap();
+    assert_eq!(store.setting(crate::SettingKey::PullCursor).unwrap(), None);
+    assert_eq!(
+        store
+            .setting(crate::SettingKey::MarketUrl)
+            .unwrap()
+            .as_deref(),
+        Some("http://souk")
+    );
+}

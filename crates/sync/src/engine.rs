@@ -8,7 +8,7 @@ use store::{ListingId, SettingKey, Store};
 use url::Url;
 
 use crate::error::{Error, Result};
-use crate::{Clock, enroll, photos, pull, push};
+use crate::{Clock, download, enroll, photos, pull, push};
 
 /// The one store connection of the process (one writer), shared by the UI
 /// commands and the engine. Only ever locked inside `spawn_blocking`.
@@ -30,6 +30,10 @@ pub struct Config {
     /// Bytes per tus PATCH: small enough to get through a 2G link within
     /// `request_timeout`, and all a cut-off chunk costs.
     pub upload_chunk_bytes: usize,
+    /// Photo bytes one pass may download before it ends (the next pass
+    /// starts at once and goes on): a laptop catching up on a whole
+    /// catalog's photos still pushes its own edits in between.
+    pub download_bytes_per_pass: u64,
     /// Where the photo files are (`<dir>/photos/ab/….jpg`); `None`: next
     /// to the catalog file, where the app and the CLI put them.
     pub photos_dir: Option<PathBuf>,
@@ -45,6 +49,7 @@ impl Default for Config {
             idle_interval: Duration::from_secs(60),
             request_timeout: Duration::from_secs(60),
             upload_chunk_bytes: 256 * 1024,
+            download_bytes_per_pass: 2 * 1024 * 1024,
             photos_dir: None,
         }
     }
@@ -139,35 +144,49 @@ pub struct Report {
     /// Local listings that changed because of them (content, deletion,
     /// moderation): the window should reload.
     pub pulled_changed: usize,
+    /// Photo files downloaded (pulled listings named them, this laptop
+    /// lacked them) and their bytes.
+    pub photos_downloaded: usize,
+    pub photo_bytes_received: u64,
+    /// Downloads that failed (tried again next pass).
+    pub photo_downloads_failed: usize,
+    /// The pass stopped downloading at its byte budget: more wait.
+    pub photo_downloads_more: bool,
 }
 
 /// One pass: enroll if needed; upload the photos the server lacks for the
 /// listings whose photo sets changed; push every pending change in
-/// batches; then set those listings' photo lists (only now does the server
-/// know the new listings, and only now has it every blob they name); then
-/// pull what changed on the server.
+/// batches; pull what changed on the server (a photo list changed here is
+/// merged with the server's then); set the changed photo lists (only now
+/// does the server know the new listings, and only now has it every blob
+/// they name); then download the photos pulled listings name and this
+/// laptop lacks.
 pub async fn sync_once(engine: &Engine) -> Result<Report> {
     let base = engine.market_url().await?;
     let token = enroll::token(engine, &base).await?;
     let mut report = Report::default();
     let sets = engine.with_store(|s| s.photo_sets_to_send()).await?;
-    let failed_photos = photos::upload_missing(engine, &base, &token, &sets, &mut report).await?;
+    let mut failed_photos =
+        photos::upload_missing(engine, &base, &token, &sets, &mut report).await?;
     push_all(engine, &base, &token, &mut report).await?;
-    if !sets.is_empty() {
-        // Read again: listings pushed just now are on the server now. A set
-        // changed while this pass ran may name photos not uploaded above;
-        // the next pass takes it.
-        let uploaded: HashSet<(ListingId, String)> =
-            sets.into_iter().map(|s| (s.listing_id, s.key)).collect();
-        let sets: Vec<_> = engine
-            .with_store(|s| s.photo_sets_to_send())
-            .await?
-            .into_iter()
-            .filter(|s| uploaded.contains(&(s.listing_id, s.key.clone())))
-            .collect();
-        photos::set_photo_lists(engine, &base, &token, &sets, &failed_photos, &mut report).await?;
-    }
     pull::pull_all(engine, &base, &token, &mut report).await?;
+    // Read again: listings pushed just now are on the server now. A set
+    // merged by the pull, or changed while this pass ran, may name photos
+    // not asked about above: ask (and upload) for those sets now.
+    let asked: HashSet<(ListingId, String)> =
+        sets.into_iter().map(|s| (s.listing_id, s.key)).collect();
+    let sets = engine.with_store(|s| s.photo_sets_to_send()).await?;
+    let changed: Vec<_> = sets
+        .iter()
+        .filter(|s| !asked.contains(&(s.listing_id, s.key.clone())))
+        .cloned()
+        .collect();
+    if !changed.is_empty() {
+        failed_photos
+            .extend(photos::upload_missing(engine, &base, &token, &changed, &mut report).await?);
+    }
+    photos::set_photo_lists(engine, &base, &token, &sets, &failed_photos, &mut report).await?;
+    download::download_wanted(engine, &base, &mut report).await?;
     Ok(report)
 }
 

@@ -7,6 +7,7 @@
 //! No Tauri here: the app, the CLI and the tests drive the same engine.
 
 mod clock;
+mod download;
 mod engine;
 mod enroll;
 mod error;
@@ -25,7 +26,7 @@ pub use run::run;
 pub use status::{Connection, Status};
 
 /// One pass: enroll if needed, upload missing photos, push every pending
-/// change, set photo lists.
+/// change, pull, set photo lists, download the photos other laptops added.
 pub use engine::sync_once;
 
 #[cfg(test)]

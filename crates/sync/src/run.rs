@@ -40,7 +40,12 @@ pub async fn run(
             Ok(report) => {
                 backoff = new_backoff();
                 tracing::debug!(?report, "sync pass done");
-                config.idle_interval
+                if report.photo_downloads_more {
+                    // Photos still to fetch: go on at once.
+                    Duration::ZERO
+                } else {
+                    config.idle_interval
+                }
             }
             Err(e) if e.is_transient() => {
                 tracing::warn!(error = %e, "sync pass failed; will retry");
@@ -72,15 +77,17 @@ async fn publish(
             Ok((
                 s.pending_count()?,
                 s.photos_waiting()?,
+                s.photo_downloads_waiting()?,
                 s.setting(store::SettingKey::CooperativeName)?,
             ))
         })
         .await;
     let now = engine.clock.now_ms();
     status.send_modify(|s| {
-        if let Ok((pending, photos_pending, cooperative)) = &counts {
+        if let Ok((pending, photos_pending, downloads, cooperative)) = &counts {
             s.pending = *pending;
             s.photos_pending = *photos_pending;
+            s.photo_downloads_pending = *downloads;
             s.cooperative = cooperative.clone();
         }
         match result {

@@ -20,6 +20,8 @@ pub struct Status {
     pub pending: u64,
     /// Photos waiting to reach the marketplace with their listings.
     pub photos_pending: u64,
+    /// Photo files pulled listings name that are still to download.
+    pub photo_downloads_pending: u64,
     pub connection: Connection,
     pub last_error: Option<ErrorKind>,
     pub last_synced_at_ms: Option<i64>,
@@ -34,6 +36,7 @@ impl Default for Status {
         Status {
             pending: 0,
             photos_pending: 0,
+            photo_downloads_pending: 0,
             connection: Connection::NotConfigured,
             last_error: None,
             last_synced_at_ms: None,

@@ -2,6 +2,7 @@
 
 mod exactly_once;
 mod merge;
+mod photo_pull;
 mod photos;
 mod proxy;
 mod pull;

@@ -13,7 +13,7 @@ use test_support::TestMarket;
 use crate::proxy::Proxy;
 
 /// `len` bytes that differ with `seed` (the server does not look inside).
-fn photo_bytes(seed: u8, len: usize) -> Vec<u8> {
+pub(crate) fn photo_bytes(seed: u8, len: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(len + 32);
     let mut block: [u8; 32] = Sha256::digest([seed]).into();
     while out.len() < len {
@@ -24,12 +24,17 @@ fn photo_bytes(seed: u8, len: usize) -> Vec<u8> {
     out
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
 /// Stores a photo (display and thumbnail) where the app's pipeline would.
-fn import_photo(store: &store::Store, root: &Path, display: &[u8], thumb: &[u8]) -> PhotoRecord {
+pub(crate) fn import_photo(
+    store: &store::Store,
+    root: &Path,
+    display: &[u8],
+    thumb: &[u8],
+) -> PhotoRecord {
     for bytes in [display, thumb] {
         let path = sync::photo_path(root, &sha256_hex(bytes));
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -46,13 +51,13 @@ fn import_photo(store: &store::Store, root: &Path, display: &[u8], thumb: &[u8])
     record
 }
 
-struct Device {
-    store: sync::SharedStore,
-    engine: Engine,
-    path: std::path::PathBuf,
+pub(crate) struct Device {
+    pub store: sync::SharedStore,
+    pub engine: Engine,
+    pub path: std::path::PathBuf,
 }
 
-fn device(dir: &Path, name: &str, url: &str, code: &str, config: Config) -> Device {
+pub(crate) fn device(dir: &Path, name: &str, url: &str, code: &str, config: Config) -> Device {
     let path = dir.join(name).join("catalog.db");
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let store = store::open(&path).unwrap();
@@ -69,12 +74,12 @@ fn device(dir: &Path, name: &str, url: &str, code: &str, config: Config) -> Devi
     }
 }
 
-fn root(device: &Device) -> std::path::PathBuf {
+pub(crate) fn root(device: &Device) -> std::path::PathBuf {
     device.path.parent().unwrap().to_owned()
 }
 
 /// A listing with the given photos, created on `device`.
-fn listing_with_photos(
+pub(crate) fn listing_with_photos(
     device: &Device,
     title: &str,
     photos: &[(Vec<u8>, Vec<u8>)],
@@ -95,7 +100,7 @@ fn listing_with_photos(
     (listing.id, records)
 }
 
-async fn market_with_code(dir: &Path) -> (TestMarket, String) {
+pub(crate) async fn market_with_code(dir: &Path) -> (TestMarket, String) {
     let market = market::Market::open(&dir.join("market")).unwrap();
     market::admin::add_cooperative(&market, "atlas", "Coopérative Atlas").unwrap();
     let code = market::admin::enrollment_code(&market, "atlas").unwrap();
@@ -103,7 +108,7 @@ async fn market_with_code(dir: &Path) -> (TestMarket, String) {
 }
 
 /// The blob the public server serves under `sha256`, checked against its name.
-async fn served_blob_matches(server: &TestMarket, sha256: &str) -> bool {
+pub(crate) async fn served_blob_matches(server: &TestMarket, sha256: &str) -> bool {
     let response = reqwest::get(format!("{}/photos/{sha256}.jpg", server.url()))
         .await
         .unwrap();
@@ -111,7 +116,11 @@ async fn served_blob_matches(server: &TestMarket, sha256: &str) -> bool {
 }
 
 /// The public page of a listing names these display photos in this order.
-async fn page_shows_photos(server: &TestMarket, id: store::ListingId, records: &[PhotoRecord]) {
+pub(crate) async fn page_shows_photos(
+    server: &TestMarket,
+    id: store::ListingId,
+    records: &[PhotoRecord],
+) {
     let page = reqwest::get(format!("{}/l/{id}", server.url()))
         .await
         .unwrap()

@@ -1,6 +1,7 @@
 //! A TCP proxy between the engine and the marketplace that counts the bytes
 //! going to the server and can cut the link after a given number of them,
-//! like a 2G connection dropping mid-upload.
+//! like a 2G connection dropping mid-upload; or after a given number of
+//! bytes coming back, like one dropping mid-download.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -26,6 +27,11 @@ struct State {
     forwarded_at_cut: AtomicU64,
     /// New connections are closed at once and open ones cut.
     down: AtomicBool,
+    /// Bytes passed on from the server to clients, over all connections.
+    received: AtomicU64,
+    /// Cut the connection when `received` reaches this.
+    cut_received_at: Mutex<Option<u64>>,
+    download_cut: AtomicBool,
 }
 
 #[derive(Clone, Copy)]
@@ -73,6 +79,17 @@ impl Proxy {
             at: self.forwarded() + n,
             then_down,
         });
+    }
+
+    /// Cuts the connection carrying the `n`th byte from the server from now (once).
+    pub fn cut_download_after(&self, n: u64) {
+        *self.state.cut_received_at.lock().unwrap() =
+            Some(self.state.received.load(Ordering::SeqCst) + n);
+    }
+
+    /// Whether the download cut asked for happened.
+    pub fn download_was_cut(&self) -> bool {
+        self.state.download_cut.load(Ordering::SeqCst)
     }
 
     pub fn set_down(&self, down: bool) {
@@ -131,7 +148,32 @@ async fn relay(client: TcpStream, upstream: SocketAddr, state: Arc<State>) {
         }
     };
     let to_client = async {
-        let _ = tokio::io::copy(&mut server_rx, &mut client_tx).await;
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let n = match server_rx.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            let (pass, cut) = {
+                let mut cut_at = state.cut_received_at.lock().unwrap();
+                let before = state.received.load(Ordering::SeqCst);
+                match *cut_at {
+                    Some(at) if before + n as u64 >= at => {
+                        *cut_at = None;
+                        ((at - before) as usize, true)
+                    }
+                    _ => (n, false),
+                }
+            };
+            if client_tx.write_all(&buf[..pass]).await.is_err() {
+                return;
+            }
+            state.received.fetch_add(pass as u64, Ordering::SeqCst);
+            if cut {
+                state.download_cut.store(true, Ordering::SeqCst);
+                return;
+            }
+        }
     };
     // Whichever side ends, both connections close: a cut is a cut.
     tokio::select! {
