@@ -315,3 +315,49 @@ fn plan_of_real_edits_sends_only_what_changed() {
     };
     assert_eq!(listing.stock, Some(8), "the whole listing still travels");
 }
+
+#[test]
+fn pulled_photos_are_mapped_and_a_list_with_a_bad_hash_is_refused_whole() {
+    use protocol::{ListingPayload, ListingPhoto, ModerationState, PulledListing};
+    let photo = |d: &str, t: &str| ListingPhoto {
+        display: d.to_owned(),
+        thumb: t.to_owned(),
+    };
+    let mut pulled = PulledListing {
+        listing_id: Uuid::now_v7(),
+        version: Some(4),
+        deleted: false,
+        listing: Some(ListingPayload {
+            title: protocol::LocalizedText {
+                fr: Some("Tapis".to_owned()),
+                ..Default::default()
+            },
+            price_centimes: 100,
+            updated_at_ms: 1,
+            ..Default::default()
+        }),
+        moderation: ModerationState::Approved,
+        rejection_reason: None,
+        photos: Some(vec![photo(&"a".repeat(64), &"b".repeat(64))]),
+        hlc: None,
+    };
+    let mapped = crate::pull::to_store(&pulled).unwrap().photos.unwrap();
+    assert_eq!(
+        mapped,
+        vec![store::PulledPhoto {
+            display: "a".repeat(64),
+            thumb: "b".repeat(64)
+        }]
+    );
+    for bad in ["../../../etc/passwd", &"A".repeat(64), &"a".repeat(63), ""] {
+        pulled.photos = Some(vec![
+            photo(&"a".repeat(64), &"b".repeat(64)),
+            photo(&"c".repeat(64), bad),
+        ]);
+        let taken = crate::pull::to_store(&pulled).unwrap();
+        assert_eq!(taken.photos, None, "{bad:?}");
+        assert!(taken.content.is_some(), "the rest of the listing is taken");
+    }
+    pulled.photos = None;
+    assert_eq!(crate::pull::to_store(&pulled).unwrap().photos, None);
+}

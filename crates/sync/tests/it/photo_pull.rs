@@ -247,3 +247,68 @@ async fn downloads_go_on_over_passes_within_a_byte_budget() {
         0
     );
 }
+
+#[tokio::test]
+async fn a_download_with_wrong_bytes_is_not_kept_and_is_fetched_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, code) = market_with_code(dir.path()).await;
+    let code_b = market::admin::enrollment_code(&server.market, "atlas").unwrap();
+    let a = device(dir.path(), "a", &server.url(), &code, Config::default());
+    let proxy = Proxy::start(server.addr).await;
+    let b = device(dir.path(), "b", &proxy.url(), &code_b, Config::default());
+    let (_, records) = listing_with_photos(
+        &a,
+        "Tapis Azilal",
+        &[(photo_bytes(23, 600_000), photo_bytes(24, 5_000))],
+    );
+    sync_once(&a.engine).await.unwrap();
+
+    // One byte of the big photo arrives garbled (whole length, wrong hash).
+    proxy.corrupt_download_at(300_000);
+    let report = sync_once(&b.engine).await.unwrap();
+    assert_eq!(report.photo_downloads_failed, 1, "{report:?}");
+    assert_eq!(
+        files_verified(&root(&b)),
+        vec![records[0].thumb_sha256.clone()],
+        "only the good thumbnail is kept"
+    );
+
+    let report = sync_once(&b.engine).await.unwrap();
+    assert_eq!(report.photos_downloaded, 1, "{report:?}");
+    assert_eq!(files_verified(&root(&b)).len(), 2);
+    assert_eq!(
+        b.store.lock().unwrap().photo_downloads_waiting().unwrap(),
+        0
+    );
+}
+
+/// What a kill mid-write could leave (a partial temporary file), and a
+/// damaged file under a photo's name, are both replaced by the next pass.
+#[tokio::test]
+async fn leftovers_of_a_killed_download_are_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, code) = market_with_code(dir.path()).await;
+    let code_b = market::admin::enrollment_code(&server.market, "atlas").unwrap();
+    let a = device(dir.path(), "a", &server.url(), &code, Config::default());
+    let b = device(dir.path(), "b", &server.url(), &code_b, Config::default());
+    let display = photo_bytes(25, 100_000);
+    let thumb = photo_bytes(26, 4_000);
+    let (_, records) = listing_with_photos(&a, "Savon noir", &[(display.clone(), thumb.clone())]);
+    sync_once(&a.engine).await.unwrap();
+
+    let display_path = sync::photo_path(&root(&b), &records[0].display_sha256);
+    let thumb_path = sync::photo_path(&root(&b), &records[0].thumb_sha256);
+    for path in [&display_path, &thumb_path] {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    }
+    let temp = display_path.with_file_name(format!(".{}.jpg.download", records[0].display_sha256));
+    std::fs::write(&temp, &display[..40_000]).unwrap();
+    std::fs::write(&thumb_path, &thumb[..1_000]).unwrap();
+
+    let report = sync_once(&b.engine).await.unwrap();
+    assert_eq!(report.photos_downloaded, 2, "{report:?}");
+    assert!(!temp.exists());
+    assert_eq!(std::fs::read(&display_path).unwrap(), display);
+    assert_eq!(std::fs::read(&thumb_path).unwrap(), thumb);
+    assert_eq!(files_verified(&root(&b)).len(), 2);
+}

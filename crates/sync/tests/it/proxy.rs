@@ -32,6 +32,8 @@ struct State {
     /// Cut the connection when `received` reaches this.
     cut_received_at: Mutex<Option<u64>>,
     download_cut: AtomicBool,
+    /// Flip the bits of the byte from the server at this `received` count.
+    corrupt_received_at: Mutex<Option<u64>>,
 }
 
 #[derive(Clone, Copy)]
@@ -84,6 +86,13 @@ impl Proxy {
     /// Cuts the connection carrying the `n`th byte from the server from now (once).
     pub fn cut_download_after(&self, n: u64) {
         *self.state.cut_received_at.lock().unwrap() =
+            Some(self.state.received.load(Ordering::SeqCst) + n);
+    }
+
+    /// Flips the bits of the `n`th byte from the server from now (once),
+    /// like a link that garbles what it carries.
+    pub fn corrupt_download_at(&self, n: u64) {
+        *self.state.corrupt_received_at.lock().unwrap() =
             Some(self.state.received.load(Ordering::SeqCst) + n);
     }
 
@@ -165,6 +174,17 @@ async fn relay(client: TcpStream, upstream: SocketAddr, state: Arc<State>) {
                     _ => (n, false),
                 }
             };
+            {
+                let mut corrupt = state.corrupt_received_at.lock().unwrap();
+                let before = state.received.load(Ordering::SeqCst);
+                if let Some(at) = *corrupt
+                    && at >= before
+                    && at < before + pass as u64
+                {
+                    buf[(at - before) as usize] ^= 0xff;
+                    *corrupt = None;
+                }
+            }
             if client_tx.write_all(&buf[..pass]).await.is_err() {
                 return;
             }
