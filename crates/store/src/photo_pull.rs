@@ -109,11 +109,15 @@ pub struct PhotoDownload {
 
 impl Store {
     /// Up to `limit` photo blobs pulled listings name and this laptop has
-    /// not downloaded yet, the least tried first, then the oldest.
+    /// not downloaded yet: the least tried first, thumbnails (a few
+    /// kilobytes, what a list shows) before displays, then the oldest.
     pub fn photo_downloads(&self, limit: usize) -> Result<Vec<PhotoDownload>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT sha256, attempts FROM photo_downloads
-             ORDER BY attempts, wanted_at_ms, sha256 LIMIT ?1",
+            "SELECT d.sha256, d.attempts FROM photo_downloads d
+             ORDER BY d.attempts,
+                      NOT EXISTS (SELECT 1 FROM photo_derivatives p WHERE p.thumb_sha256 = d.sha256),
+                      d.wanted_at_ms, d.sha256
+             LIMIT ?1",
         )?;
         let rows = stmt
             .query_map([limit as i64], |row| {

@@ -101,6 +101,17 @@ fn pulled_photos_are_taken_recorded_and_wanted_when_nothing_waits_here() {
     );
     assert_eq!(wanted(&store), vec![h("a1"), h("a2"), h("b1"), h("b2")]);
     assert_eq!(store.photo_downloads_waiting().unwrap(), 4);
+    let order: Vec<String> = store
+        .photo_downloads(100)
+        .unwrap()
+        .into_iter()
+        .map(|d| d.sha256)
+        .collect();
+    assert_eq!(
+        order,
+        vec![h("b1"), h("b2"), h("a1"), h("a2")],
+        "thumbnails first"
+    );
 
     // A failed try keeps the blob wanted (tried after the others); a done one goes.
     store.photo_download_failed(&h("a1"), "cut").unwrap();
