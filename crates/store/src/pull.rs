@@ -24,6 +24,9 @@ pub struct Pulled {
     /// The listing's photos on the server, in order (`None`: not said, as
     /// on a bare tombstone or from a server before photos were pulled).
     pub photos: Option<Vec<PulledPhoto>>,
+    /// The clock of the latest write behind this state, when the server
+    /// says it; else the content's `updated_at_ms` stands in.
+    pub hlc: Option<Hlc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,17 +75,15 @@ impl Store {
         // The next local edit comes after every edit seen here.
         if let Some(latest) = changes
             .iter()
-            .filter_map(|p| p.content.as_ref().map(|c| c.updated_at_ms))
+            .filter_map(|p| {
+                p.hlc.or(p.content.as_ref().map(|c| Hlc {
+                    ms: c.updated_at_ms,
+                    counter: 0,
+                }))
+            })
             .max()
         {
-            crate::hlc::observe(
-                &tx,
-                Hlc {
-                    ms: latest,
-                    counter: 0,
-                },
-                now_ms,
-            )?;
+            crate::hlc::observe(&tx, latest, now_ms)?;
         }
         set_in(&tx, SettingKey::PullCursor, Some(cursor))?;
         tx.commit()?;
@@ -108,6 +109,7 @@ impl Store {
             content: Some(content),
             moderation: Moderation::Pending,
             photos: None,
+            hlc: None,
         };
         let changed = apply_one(&tx, &pulled, None, now_ms, &mut PullApplied::default())?;
         tx.commit()?;

@@ -104,6 +104,7 @@ pub fn to_store(pulled: &PulledListing) -> Option<Pulled> {
             },
         },
         photos: photos(pulled),
+        hlc: pulled.hlc,
     })
 }
 

@@ -134,18 +134,23 @@ fn the_clock_survives_a_restart_and_moves_past_what_pulls_show() {
     );
     ack_all(&mut store);
 
-    // Another laptop's edit, seen through a pull, made at 9 000.
+    // Another laptop's edit, seen through a pull: its clock said 9 000 (its
+    // wall clock, `updated_at_ms`, was behind).
     let theirs = Pulled {
         id: ListingId::new(),
         version: Some(3),
         deleted: false,
         content: Some(PulledContent {
             input: ListingInput::quick(Titles::from_single("Savon"), Price::parse("20").unwrap()),
-            updated_at_ms: 9_000,
+            updated_at_ms: 100,
             stock_unknown: false,
         }),
         moderation: Moderation::Approved,
         photos: None,
+        hlc: Some(Hlc {
+            ms: 9_000,
+            counter: 7,
+        }),
     };
     store.apply_pulled(&[theirs], "3", 20).unwrap();
     edit(&mut store, b.id, 30, |l| {
@@ -155,7 +160,7 @@ fn the_clock_survives_a_restart_and_moves_past_what_pulls_show() {
         only(&store).hlc.unwrap()
             > Hlc {
                 ms: 9_000,
-                counter: 0
+                counter: 7
             }
     );
 }

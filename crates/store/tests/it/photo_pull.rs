@@ -28,6 +28,7 @@ fn pulled(id: ListingId, version: i64, photos: Vec<PulledPhoto>) -> Pulled {
         }),
         moderation: Moderation::Approved,
         photos: Some(photos),
+        hlc: None,
     }
 }
 

@@ -21,6 +21,7 @@ fn pulled(id: ListingId, version: i64, content: Option<PulledContent>) -> Pulled
         content,
         moderation: Moderation::Approved,
         photos: None,
+        hlc: None,
     }
 }
 
