@@ -24,6 +24,7 @@ vi.mock("./lib/backend", () => ({
 const status = (over: Partial<SyncStatusView> = {}): SyncStatusView => ({
   pending: 0,
   photosPending: 0,
+  photoDownloadsPending: 0,
   connection: "offline",
   lastError: null,
   lastSyncedAtMs: null,
@@ -79,6 +80,15 @@ describe("App", () => {
     expect(photos.textContent).toContain("صورة في انتظار الإرسال");
   });
 
+  it("says how many photos from other laptops are still to download", async () => {
+    setLang("ar");
+    vi.mocked(backend.syncStatus).mockResolvedValue({ status: "ok", data: status({ photoDownloadsPending: 2 }) });
+    render(App);
+    const downloads = await screen.findByTestId("photo-downloads");
+    expect(downloads.dataset.count).toBe("2");
+    expect(downloads.textContent).toContain("صورتان من حواسيب أخرى للتنزيل");
+  });
+
   it("loads the status and the list on mount", async () => {
     vi.mocked(backend.syncStatus).mockResolvedValue({
       status: "ok",
@@ -92,6 +102,7 @@ describe("App", () => {
     expect(bar.getAttribute("role")).toBe("status");
     expect(bar.textContent).toContain("3 listings waiting to sync");
     expect(screen.queryByTestId("photos-pending")).toBeNull();
+    expect(screen.queryByTestId("photo-downloads")).toBeNull();
     expect(bar.textContent).toContain("No connection — your work is saved and will be sent later");
     expect(strip(document.querySelector("header")!.textContent)).toContain("Cooperative: Tifawin");
     expect(await screen.findByText("No listings yet — add your first product above")).toBeTruthy();

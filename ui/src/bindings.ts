@@ -249,6 +249,8 @@ export type SyncStatusView_Deserialize = {
 	pending: number,
 	/**  Photos waiting to reach the marketplace. */
 	photosPending: number,
+	/**  Photos from the cooperative's other laptops still to download. */
+	photoDownloadsPending: number,
 	connection: Connection,
 	/**  A key the UI translates: `network`, `unauthorized`, `server`, … */
 	lastError?: string | null,
@@ -261,6 +263,8 @@ export type SyncStatusView_Serialize = {
 	pending: number,
 	/**  Photos waiting to reach the marketplace. */
 	photosPending: number,
+	/**  Photos from the cooperative's other laptops still to download. */
+	photoDownloadsPending: number,
 	connection: Connection,
 	/**  A key the UI translates: `network`, `unauthorized`, `server`, … */
 	lastError: string | null,

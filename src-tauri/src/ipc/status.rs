@@ -17,6 +17,8 @@ pub struct SyncStatusView {
     pub pending: u32,
     /// Photos waiting to reach the marketplace.
     pub photos_pending: u32,
+    /// Photos from the cooperative's other laptops still to download.
+    pub photo_downloads_pending: u32,
     pub connection: Connection,
     /// A key the UI translates: `network`, `unauthorized`, `server`, …
     pub last_error: Option<String>,
@@ -29,6 +31,7 @@ impl From<&sync::Status> for SyncStatusView {
         SyncStatusView {
             pending: u32::try_from(s.pending).unwrap_or(u32::MAX),
             photos_pending: u32::try_from(s.photos_pending).unwrap_or(u32::MAX),
+            photo_downloads_pending: u32::try_from(s.photo_downloads_pending).unwrap_or(u32::MAX),
             connection: match s.connection {
                 sync::Connection::NotConfigured => Connection::NotConfigured,
                 sync::Connection::Offline => Connection::Offline,

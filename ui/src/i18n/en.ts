@@ -58,6 +58,10 @@ export const en = {
     one: "{count} photo waiting to be sent",
     other: "{count} photos waiting to be sent",
   },
+  "status.photoDownloads": {
+    one: "{count} photo from other laptops to download",
+    other: "{count} photos from other laptops to download",
+  },
   "status.connection.not_configured": "Not connected to a marketplace yet",
   "status.connection.offline": "No connection — your work is saved and will be sent later",
   "status.connection.syncing": "Syncing…",

@@ -61,6 +61,11 @@ export const fr: Catalog = {
     many: "{count} de photos en attente d'envoi",
     other: "{count} photos en attente d'envoi",
   },
+  "status.photoDownloads": {
+    one: "{count} photo d'un autre ordinateur à télécharger",
+    many: "{count} de photos d'autres ordinateurs à télécharger",
+    other: "{count} photos d'autres ordinateurs à télécharger",
+  },
   "status.connection.not_configured": "Pas encore connecté à une place de marché",
   "status.connection.offline": "Pas de connexion — votre travail est enregistré et sera envoyé plus tard",
   "status.connection.syncing": "Synchronisation…",
