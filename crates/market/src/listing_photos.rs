@@ -5,8 +5,9 @@
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::put;
-use protocol::{ErrorKind, ListingPhotosRequest};
+use protocol::{ErrorKind, ListingPhoto, ListingPhotosRequest};
 use uuid::Uuid;
 
 use crate::auth::Device;
@@ -24,6 +25,8 @@ pub(crate) fn router() -> Router<Market> {
 
 /// Why the photos were not set.
 enum Refusal {
+    /// The device's view of the list is stale: here is the current one.
+    Stale(Vec<(String, String)>),
     UnknownListing,
     OtherCooperative,
     MissingBlobs(Vec<String>),
@@ -34,7 +37,7 @@ async fn set_photos(
     device: Device,
     Path(id): Path<String>,
     AppJson(request): AppJson<ListingPhotosRequest>,
-) -> Result<StatusCode, AppError> {
+) -> Result<Response, AppError> {
     let unknown = || AppError::NotFound(format!("no listing has the id `{id}`, or it was deleted"));
     let listing_id = Uuid::parse_str(&id).map_err(|_| unknown())?;
     let count = request.photos.len();
@@ -57,13 +60,25 @@ async fn set_photos(
             "`{bad}` is not a SHA-256 — send 64 hex digits per photo"
         )));
     }
+    let expected = request.expected;
     let refused = market
-        .run(move |tx| set(tx, device, listing_id, &photos))
+        .run(move |tx| set(tx, device, listing_id, &photos, expected.as_deref()))
         .await?;
     match refused {
         None => {
             tracing::info!(device_id = %device.id, %listing_id, photos = count, "listing photos set");
-            Ok(StatusCode::NO_CONTENT)
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        Some(Refusal::Stale(current)) => {
+            tracing::info!(device_id = %device.id, %listing_id, "listing photos changed meanwhile");
+            let body = ListingPhotosRequest {
+                photos: current
+                    .into_iter()
+                    .map(|(display, thumb)| ListingPhoto { display, thumb })
+                    .collect(),
+                expected: None,
+            };
+            Ok((StatusCode::PRECONDITION_FAILED, axum::Json(body)).into_response())
         }
         Some(Refusal::UnknownListing) => Err(unknown()),
         Some(Refusal::OtherCooperative) => Err(AppError::Status {
@@ -88,6 +103,7 @@ fn set(
     device: Device,
     listing_id: Uuid,
     photos: &[(String, String)],
+    expected: Option<&[String]>,
 ) -> Result<Option<Refusal>> {
     let id = listing_id.to_string();
     let owner: Option<(String, bool)> = tx
@@ -103,6 +119,14 @@ fn set(
             return Ok(Some(Refusal::OtherCooperative));
         }
         Some(_) => {}
+    }
+    if let Some(expected) = expected {
+        let current = crate::catalog::photos(tx, listing_id)?;
+        let displays: Vec<&str> = current.iter().map(|(d, _)| d.as_str()).collect();
+        let expected: Vec<String> = expected.iter().map(|h| h.to_ascii_lowercase()).collect();
+        if displays != expected.iter().map(String::as_str).collect::<Vec<_>>() {
+            return Ok(Some(Refusal::Stale(current)));
+        }
     }
     let hashes: Vec<String> = photos
         .iter()

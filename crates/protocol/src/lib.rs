@@ -385,6 +385,13 @@ pub struct ListingPhoto {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListingPhotosRequest {
     pub photos: Vec<ListingPhoto>,
+    /// The display hashes the device last saw on the server for this
+    /// listing, in order (from its last accepted set or its last pull).
+    /// When the server's list is no longer that, nothing changes and the
+    /// answer is 412 with the server's list (a `ListingPhotosRequest`), so
+    /// the device merges instead of dropping another laptop's photos.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<Vec<String>>,
 }
 
 /// `POST /v1/photos/missing`: which of these photos (SHA-256, lowercase hex)

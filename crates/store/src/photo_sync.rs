@@ -16,6 +16,10 @@ pub struct PhotoSetToSend {
     pub photos: Vec<PhotoToSend>,
     /// The set as one value, to hand back to [`Store::mark_photos_synced`].
     pub key: String,
+    /// The display hashes the marketplace had when this laptop last knew
+    /// (last accepted set or last pull), in order: the precondition of the
+    /// next `PUT`.
+    pub synced: Vec<String>,
     /// The marketplace has the listing's latest change: its photos may be
     /// set now (the server refuses photos for a listing it does not know).
     pub listing_live: bool,
@@ -46,7 +50,7 @@ impl Store {
     /// they are now, oldest change first.
     pub fn photo_sets_to_send(&self) -> Result<Vec<PhotoSetToSend>> {
         let sql = format!(
-            "SELECT l.id, {CURRENT_KEY} AS current,
+            "SELECT l.id, {CURRENT_KEY} AS current, l.photos_synced,
                     NOT EXISTS (SELECT 1 FROM outbox o WHERE o.listing_id = l.id AND o.state = 'pending')
                     AND EXISTS (SELECT 1 FROM outbox o WHERE o.listing_id = l.id AND o.state = 'sent')
              FROM listings l
@@ -59,7 +63,8 @@ impl Store {
                 Ok((
                     row.get::<_, String>(0)?,
                     row.get::<_, String>(1)?,
-                    row.get::<_, bool>(2)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, bool>(3)?,
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -67,7 +72,7 @@ impl Store {
             "SELECT thumb_sha256 FROM photo_derivatives WHERE display_sha256 = ?1",
         )?;
         rows.into_iter()
-            .map(|(id, key, listing_live)| {
+            .map(|(id, key, synced, listing_live)| {
                 let photos = key
                     .split(',')
                     .filter(|h| !h.is_empty())
@@ -82,6 +87,11 @@ impl Store {
                     listing_id: id.parse()?,
                     photos,
                     key,
+                    synced: synced
+                        .split(',')
+                        .filter(|h| !h.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
                     listing_live,
                 })
             })
@@ -97,6 +107,30 @@ impl Store {
             (id.to_string(), key),
         )?;
         Ok(())
+    }
+
+    /// The marketplace answered a photo list with its own, newer one:
+    /// merges it in as a pull would (photos removed here stay removed),
+    /// so the next `PUT` keeps the other laptops' photos. Whether the
+    /// listing's photos changed.
+    pub fn take_server_photos(
+        &mut self,
+        id: ListingId,
+        server: &[crate::PulledPhoto],
+        now_ms: i64,
+    ) -> Result<bool> {
+        let tx = self.conn.transaction()?;
+        let live: bool = tx
+            .query_row(
+                "SELECT deleted_at_ms IS NULL FROM listings WHERE id = ?1",
+                [id.to_string()],
+                |row| row.get(0),
+            )
+            .optional()?
+            .unwrap_or(false);
+        let changed = live && crate::photo_pull::take_photos(&tx, id, server, now_ms)?;
+        tx.commit()?;
+        Ok(changed)
     }
 
     /// How many photos (distinct, by display hash) wait to reach the

@@ -139,6 +139,9 @@ pub struct Report {
     pub uploads_resumed: usize,
     /// Listings whose photo lists were set on the server.
     pub photo_lists_set: usize,
+    /// Photo lists the server refused because another laptop had changed
+    /// them meanwhile; merged here, sent on the next pass.
+    pub photo_lists_merged: usize,
     /// Listings the server said changed since the last pull.
     pub pulled: usize,
     /// Local listings that changed because of them (content, deletion,

@@ -114,6 +114,7 @@ pub(crate) async fn set_photo_lists(
                     thumb: p.thumb.clone().unwrap_or_default(),
                 })
                 .collect(),
+            expected: Some(set.synced.clone()),
         };
         let url = endpoint(base, &format!("listings/{}/photos", set.listing_id))?;
         let response = engine
@@ -130,6 +131,35 @@ pub(crate) async fn set_photo_lists(
                     .with_store(move |s| s.mark_photos_synced(id, &key))
                     .await?;
                 report.photo_lists_set += 1;
+            }
+            // Another laptop set this listing's photos since we last knew:
+            // merge its list in; the next pass sends the merged one.
+            StatusCode::PRECONDITION_FAILED => {
+                let current: ListingPhotosRequest = response.json().await?;
+                let hashes_ok = current.photos.iter().all(|p| {
+                    crate::pull::is_sha256(&p.display) && crate::pull::is_sha256(&p.thumb)
+                });
+                if !hashes_ok {
+                    return Err(Error::Protocol(
+                        "the marketplace's photo list names a file that is not a SHA-256"
+                            .to_owned(),
+                    ));
+                }
+                let server: Vec<store::PulledPhoto> = current
+                    .photos
+                    .into_iter()
+                    .map(|p| store::PulledPhoto {
+                        display: p.display,
+                        thumb: p.thumb,
+                    })
+                    .collect();
+                let id = set.listing_id;
+                let now = engine.clock.now_ms();
+                engine
+                    .with_store(move |s| s.take_server_photos(id, &server, now))
+                    .await?;
+                tracing::info!(listing = %id, "photos changed on the marketplace meanwhile; merged");
+                report.photo_lists_merged += 1;
             }
             StatusCode::UNAUTHORIZED => {
                 return Err(Error::Unauthorized("device token refused".to_owned()));

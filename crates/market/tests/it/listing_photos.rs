@@ -11,7 +11,18 @@ use crate::photos::{photo, sha256_hex, upload};
 use crate::{TestMarket, delete, error_kind, get, test_market, upsert};
 
 pub(crate) fn set_photos(id: Uuid, token: &str, photos: &[(&str, &str)]) -> Request<Body> {
+    set_photos_expecting(id, token, photos, None)
+}
+
+/// `set_photos` with the display hashes the device believes the server has.
+fn set_photos_expecting(
+    id: Uuid,
+    token: &str,
+    photos: &[(&str, &str)],
+    expected: Option<&[&str]>,
+) -> Request<Body> {
     let body = ListingPhotosRequest {
+        expected: expected.map(|e| e.iter().map(|h| (*h).to_owned()).collect()),
         photos: photos
             .iter()
             .map(|(display, thumb)| ListingPhoto {
@@ -143,4 +154,56 @@ async fn other_laptops_pull_the_photos_in_order() {
         .map(|p| (p.display.as_str(), p.thumb.as_str()))
         .collect();
     assert_eq!(pairs, [(&*display, &*thumb), (&*thumb, &*thumb)]);
+}
+
+/// Two laptops set a listing's photos from the same starting point: the
+/// second is told the list changed meanwhile (412, with the list), and
+/// nothing of the first is lost.
+#[tokio::test]
+async fn a_stale_photo_list_is_refused_with_the_current_one() {
+    let (t, token, id, display, thumb) = with_a_listing().await;
+    let (status, _) = t
+        .send(set_photos_expecting(
+            id,
+            &token,
+            &[(&display, &thumb)],
+            Some(&[]),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "empty was right");
+
+    // Another laptop still believes the list is empty.
+    let (status, body) = t
+        .send(set_photos_expecting(
+            id,
+            &token,
+            &[(&thumb, &thumb)],
+            Some(&[]),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+    let current: ListingPhotosRequest = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        current.photos,
+        [ListingPhoto {
+            display: display.clone(),
+            thumb: thumb.clone()
+        }]
+    );
+    let page = listing_page(&t, id).await;
+    assert!(
+        page.contains(&format!("/photos/{display}.jpg")),
+        "unchanged"
+    );
+
+    // With what the server has, it goes through.
+    let (status, _) = t
+        .send(set_photos_expecting(
+            id,
+            &token,
+            &[(&display, &thumb), (&thumb, &thumb)],
+            Some(&[&display]),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
 }

@@ -312,3 +312,45 @@ async fn leftovers_of_a_killed_download_are_replaced() {
     assert_eq!(std::fs::read(&thumb_path).unwrap(), thumb);
     assert_eq!(files_verified(&root(&b)).len(), 2);
 }
+
+/// The window between this laptop's pull and its `PUT` of a photo list:
+/// another laptop may set the list in it, and this laptop's view of the
+/// server's list is then stale. The server refuses a stale list (412, with
+/// its own) and this laptop merges that in instead of overwriting it. The
+/// stale view is made by hand (the race itself cannot be timed in a test):
+/// this laptop is told the server had no photos for a listing it did not
+/// change since, so nothing in the pass refreshes its view before the `PUT`.
+#[tokio::test]
+async fn a_photo_list_refused_as_stale_is_merged_not_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, code) = market_with_code(dir.path()).await;
+    let a = device(dir.path(), "a", &server.url(), &code, Config::default());
+    let p1 = (photo_bytes(41, 40_000), photo_bytes(42, 4_000));
+    let (id, records) = listing_with_photos(&a, "Plateau en thuya", &[p1]);
+    sync_once(&a.engine).await.unwrap();
+    page_shows_photos(&server, id, &records).await;
+    // Setting the list moved the listing in the feed: pull that too.
+    sync_once(&a.engine).await.unwrap();
+
+    a.store.lock().unwrap().mark_photos_synced(id, "").unwrap();
+    let refused = sync_once(&a.engine).await.unwrap();
+    assert_eq!(
+        (
+            refused.photo_lists_merged,
+            refused.photo_lists_set,
+            refused.pulled
+        ),
+        (1, 0, 0),
+        "{refused:?}"
+    );
+    // The server's list came back with the refusal: nothing left to send.
+    let again = sync_once(&a.engine).await.unwrap();
+    assert_eq!(
+        (again.photo_lists_merged, again.photo_lists_set),
+        (0, 0),
+        "{again:?}"
+    );
+    let local = a.store.lock().unwrap().listing(id).unwrap().unwrap().photos;
+    assert_eq!(local, [records[0].display_sha256.clone()]);
+    page_shows_photos(&server, id, &records).await;
+}
