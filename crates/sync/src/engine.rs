@@ -168,14 +168,17 @@ pub async fn sync_once(engine: &Engine) -> Result<Report> {
     let base = engine.market_url().await?;
     let token = enroll::token(engine, &base).await?;
     let mut report = Report::default();
+    // Listings first: a few kilobytes that must never wait behind a photo
+    // crawling over a 2G link. Their photos follow; the server shows a
+    // listing's photos only once they are all there (`PUT` below).
+    push_all(engine, &base, &token, &mut report).await?;
     let sets = engine.with_store(|s| s.photo_sets_to_send()).await?;
     let mut failed_photos =
         photos::upload_missing(engine, &base, &token, &sets, &mut report).await?;
-    push_all(engine, &base, &token, &mut report).await?;
     pull::pull_all(engine, &base, &token, &mut report).await?;
-    // Read again: listings pushed just now are on the server now. A set
-    // merged by the pull, or changed while this pass ran, may name photos
-    // not asked about above: ask (and upload) for those sets now.
+    // Read again: a set merged by the pull, or changed while this pass
+    // ran, may name photos not asked about above: ask (and upload) for
+    // those sets now.
     let asked: HashSet<(ListingId, String)> =
         sets.into_iter().map(|s| (s.listing_id, s.key)).collect();
     let sets = engine.with_store(|s| s.photo_sets_to_send()).await?;

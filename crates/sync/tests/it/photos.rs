@@ -328,3 +328,30 @@ async fn an_upload_the_server_forgot_is_created_again() {
     assert!(served_blob_matches(&server, &sha).await);
     page_shows_photos(&server, id, &records).await;
 }
+
+/// On a link that dies in the middle of a photo, the listing itself (a few
+/// kilobytes) is already live: photos never hold listings back.
+#[tokio::test]
+async fn a_listing_goes_live_even_when_its_photo_cannot_get_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, code) = market_with_code(dir.path()).await;
+    let proxy = Proxy::start(server.addr).await;
+    let config = Config {
+        upload_chunk_bytes: 64 * 1024,
+        ..Config::default()
+    };
+    let a = device(dir.path(), "a", &proxy.url(), &code, config);
+    let (id, _) = listing_with_photos(
+        &a,
+        "Coussin brodé",
+        &[(photo_bytes(11, 900_000), photo_bytes(12, 4_000))],
+    );
+
+    proxy.cut_after(100_000, true);
+    assert!(sync_once(&a.engine).await.is_err(), "the link went down");
+    let live = a.store.lock().unwrap().listing(id).unwrap().unwrap().sync;
+    assert_eq!(live, store::SyncState::Live);
+    let catalog = server.catalog().await;
+    assert_eq!(catalog.listings.len(), 1);
+    assert_eq!(catalog.listings[0].id, id.uuid());
+}
