@@ -3,10 +3,13 @@
 //! `/photos/{sha256}.jpg` and kept only once their SHA-256 matches.
 //!
 //! A file only ever appears under its name whole and verified: the bytes
-//! are checked in memory, written to a temporary file next to it, synced,
-//! renamed, and the directory synced (as `photos::store` does). The
-//! temporary file has a fixed name per blob, so one left by a kill is
-//! overwritten by the next try.
+//! go to a partial file next to it (`.<name>.download`), and only when it
+//! is complete and hashes right is it synced, renamed, and the directory
+//! synced (as `photos::store` does). A cut link or a kill leaves the
+//! partial file; the next try asks the server for the rest (`Range`), so
+//! a 2G link that drops every few hundred kilobytes still gets there. A
+//! partial file that turns out wrong is thrown away and fetched again
+//! from byte 0.
 
 use std::fs::File;
 use std::io::Write;
@@ -115,29 +118,65 @@ async fn download_one(
     if present {
         return Ok(Ok(0));
     }
-    let bytes = match fetch(engine, base, sha256).await {
-        Ok(bytes) => bytes,
+    let partial = temp_path(&path);
+    let have = std::fs::metadata(&partial).map_or(0, |m| m.len());
+    let mut received = match fetch_into(engine, base, sha256, &partial, have).await {
+        Ok(received) => received,
         Err(failure) => return Ok(Err(failure)),
     };
-    let got = hex::encode(Sha256::digest(&bytes));
-    if got != sha256 {
-        return Ok(Err(Failure::Blob(format!(
-            "received {} bytes hashing to {got}",
-            bytes.len()
-        ))));
+    let mut check = verify_and_keep(partial.clone(), path.clone(), sha256.to_owned()).await?;
+    if check.is_err() && have > 0 {
+        // What an earlier try left was not a prefix of this photo (a kill
+        // mid-write, another file): once more, from byte 0.
+        let _ = std::fs::remove_file(&partial);
+        received += match fetch_into(engine, base, sha256, &partial, 0).await {
+            Ok(received) => received,
+            Err(failure) => return Ok(Err(failure)),
+        };
+        check = verify_and_keep(partial.clone(), path, sha256.to_owned()).await?;
     }
-    let len = bytes.len() as u64;
-    let written = tokio::task::spawn_blocking(move || write_atomically(&path, &bytes)).await?;
-    Ok(match written {
-        Ok(()) => Ok(len),
-        // A full disk or a permission problem: nothing else will fare better.
-        Err(e) => Err(Failure::Link(format!("cannot write the photo: {e}"))),
+    Ok(match check {
+        Ok(()) => Ok(received),
+        Err(failure) => {
+            let _ = std::fs::remove_file(&partial);
+            Err(failure)
+        }
     })
 }
 
-/// The blob's bytes, read whole. The whole request may take long on a slow
-/// link, but it is abandoned when no byte comes for `request_timeout`.
-async fn fetch(engine: &Engine, base: &Url, sha256: &str) -> Result<Vec<u8>, Failure> {
+/// Hashes the complete partial file; if right, syncs it and renames it to
+/// `path` (then syncs the directories).
+async fn verify_and_keep(
+    partial: PathBuf,
+    path: PathBuf,
+    sha256: String,
+) -> Result<Result<(), Failure>> {
+    Ok(tokio::task::spawn_blocking(move || {
+        let bytes = std::fs::read(&partial).map_err(|e| Failure::Link(e.to_string()))?;
+        let got = hex::encode(Sha256::digest(&bytes));
+        if got != sha256 {
+            return Err(Failure::Blob(format!(
+                "received {} bytes hashing to {got}",
+                bytes.len()
+            )));
+        }
+        keep(&partial, &path)
+            // A full disk or a permission problem: nothing else will fare better.
+            .map_err(|e| Failure::Link(format!("cannot write the photo: {e}")))
+    })
+    .await?)
+}
+
+/// Appends the blob's bytes from `have` on to `partial` (all of them when
+/// the server does not do ranges). Returns the bytes received. A stall of
+/// `request_timeout` with no byte fails; what arrived stays for next time.
+async fn fetch_into(
+    engine: &Engine,
+    base: &Url,
+    sha256: &str,
+    partial: &Path,
+    have: u64,
+) -> Result<u64, Failure> {
     // Public, beside `/v1` (like `endpoint`, keeps a base URL's path).
     let url = Url::parse(&format!(
         "{}/photos/{sha256}.jpg",
@@ -146,37 +185,48 @@ async fn fetch(engine: &Engine, base: &Url, sha256: &str) -> Result<Vec<u8>, Fai
     .map_err(|e| Failure::Blob(e.to_string()))?;
     let stall = engine.config.request_timeout;
     let link = |e: reqwest::Error| Failure::Link(e.to_string());
-    let mut response = engine
-        .client
-        .get(url)
-        .timeout(stall * 30)
-        .send()
-        .await
-        .map_err(link)?;
-    match response.status() {
-        StatusCode::OK => {}
+    let mut request = engine.client.get(url).timeout(stall * 30);
+    if have > 0 {
+        request = request.header(reqwest::header::RANGE, format!("bytes={have}-"));
+    }
+    let mut response = request.send().await.map_err(link)?;
+    let append = match response.status() {
+        StatusCode::PARTIAL_CONTENT => true,
+        StatusCode::OK => false,
+        // The partial file is already the whole photo (or more): check it.
+        StatusCode::RANGE_NOT_SATISFIABLE => return Ok(0),
         status if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS => {
             return Err(Failure::Link(format!("HTTP {status}")));
         }
         status => return Err(Failure::Blob(format!("HTTP {status}"))),
+    };
+    let io = |e: std::io::Error| Failure::Link(format!("cannot write the photo: {e}"));
+    if let Some(dir) = partial.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
     }
-    let mut bytes = Vec::with_capacity(
-        response
-            .content_length()
-            .map_or(0, |n| usize::try_from(n).unwrap_or(0).min(MAX_BYTES)),
-    );
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(append)
+        .write(true)
+        .truncate(!append)
+        .open(partial)
+        .map_err(io)?;
+    let mut size = if append { have } else { 0 };
+    let mut received = 0u64;
     loop {
         let chunk = tokio::time::timeout(stall, response.chunk())
             .await
             .map_err(|_| Failure::Link(format!("no byte for {stall:?}")))?
             .map_err(link)?;
         let Some(chunk) = chunk else {
-            return Ok(bytes);
+            return Ok(received);
         };
-        if bytes.len() + chunk.len() > MAX_BYTES {
+        size += chunk.len() as u64;
+        if size > MAX_BYTES as u64 {
             return Err(Failure::Blob(format!("larger than {MAX_BYTES} bytes")));
         }
-        bytes.extend_from_slice(&chunk);
+        file.write_all(&chunk).map_err(io)?;
+        received += chunk.len() as u64;
     }
 }
 
@@ -185,27 +235,17 @@ fn file_matches(path: &Path, sha256: &str) -> bool {
     std::fs::read(path).is_ok_and(|bytes| hex::encode(Sha256::digest(&bytes)) == sha256)
 }
 
-/// Temporary file, fsync, rename, fsync of the directory: a crash leaves
-/// either no file under `path` or the whole file.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// fsync, rename, fsync of the directories: a crash leaves either no file
+/// under `path` or the whole file.
+fn keep(partial: &Path, path: &Path) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let temp = temp_path(path);
-    let result = (|| {
-        let mut file = File::create(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temp, path)?;
-        sync_dir(dir)?;
-        if let Some(photos) = dir.parent() {
-            sync_dir(photos)?;
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
+    File::open(partial)?.sync_all()?;
+    std::fs::rename(partial, path)?;
+    sync_dir(dir)?;
+    if let Some(photos) = dir.parent() {
+        sync_dir(photos)?;
     }
-    result
+    Ok(())
 }
 
 /// `.<name>.download` next to the file.

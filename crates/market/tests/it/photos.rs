@@ -287,3 +287,33 @@ pub(crate) async fn upload(t: &TestMarket, token: &str, bytes: &[u8]) -> String 
     assert_eq!(status, StatusCode::NO_CONTENT);
     sha256_hex(bytes)
 }
+
+/// A download cut mid-photo goes on from where it stopped: `Range` is
+/// honoured on photos.
+#[tokio::test]
+async fn a_photo_is_served_from_a_byte_on() {
+    let t = test_market();
+    let device = t.enroll("atlas").await;
+    let bytes = photo(31, 6_000);
+    let sha = upload(&t, &device.token, &bytes).await;
+    let ranged = |range: &str| {
+        Request::get(format!("/photos/{sha}.jpg"))
+            .header(header::RANGE, range)
+            .body(Body::empty())
+            .unwrap()
+    };
+
+    let (status, headers, body) = t.send_full(ranged("bytes=4000-")).await;
+    assert_eq!(status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(header(&headers, "content-range"), "bytes 4000-5999/6000");
+    assert_eq!(body, &bytes[4000..]);
+
+    let (status, headers, _) = t.send_full(ranged("bytes=6000-")).await;
+    assert_eq!(status, StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(header(&headers, "content-range"), "bytes */6000");
+
+    let (status, headers, body) = t.send_full(get(&format!("/photos/{sha}.jpg"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(header(&headers, "accept-ranges"), "bytes");
+    assert_eq!(body, bytes);
+}

@@ -25,7 +25,7 @@ fn photos_of(device: &Device, id: ListingId) -> Vec<String> {
 }
 
 /// Every file under `<root>/photos` is named by its SHA-256 and hashes to
-/// it (no partial or temporary file); returns their names.
+/// it (partial downloads, `.<name>.download`, aside); returns their names.
 fn files_verified(root: &Path) -> Vec<String> {
     let mut names = Vec::new();
     let Ok(shards) = std::fs::read_dir(root.join("photos")) else {
@@ -35,6 +35,9 @@ fn files_verified(root: &Path) -> Vec<String> {
         for file in std::fs::read_dir(shard.unwrap().path()).unwrap() {
             let path = file.unwrap().path();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name.starts_with('.') && name.ends_with(".download") {
+                continue;
+            }
             let sha = name
                 .strip_suffix(".jpg")
                 .unwrap_or_else(|| panic!("stray file {name}"));
@@ -167,7 +170,7 @@ async fn a_photo_added_before_pulling_anothers_does_not_push_them_off() {
 }
 
 #[tokio::test]
-async fn a_download_cut_mid_file_leaves_nothing_and_completes_next_pass() {
+async fn a_download_cut_mid_file_leaves_no_file_and_the_next_pass_fetches_the_rest() {
     let dir = tempfile::tempdir().unwrap();
     let (server, code) = market_with_code(dir.path()).await;
     let code_b = market::admin::enrollment_code(&server.market, "atlas").unwrap();
@@ -192,15 +195,24 @@ async fn a_download_cut_mid_file_leaves_nothing_and_completes_next_pass() {
         "a cut download left its file"
     );
     assert!(b.store.lock().unwrap().photo_downloads_waiting().unwrap() >= 1);
+    let partial = sync::photo_path(&root(&b), &records[0].display_sha256)
+        .with_file_name(format!(".{}.jpg.download", records[0].display_sha256));
+    assert!(partial.exists(), "what arrived is kept for the next pass");
 
     let report = sync_once(&b.engine).await.unwrap();
     assert_eq!(report.photo_downloads_failed, 0, "{report:?}");
+    // Only the rest of the photo came (`Range`), not the whole again.
+    assert!(
+        report.photo_bytes_received < 600_000 - 200_000,
+        "{report:?}"
+    );
     let mut expected = vec![
         records[0].display_sha256.clone(),
         records[0].thumb_sha256.clone(),
     ];
     expected.sort();
     assert_eq!(files_verified(&root(&b)), expected);
+    assert!(!partial.exists());
     assert_eq!(
         b.store.lock().unwrap().photo_downloads_waiting().unwrap(),
         0
