@@ -12,6 +12,7 @@ use crate::photos::{
     photo_bytes, root, sha256_hex,
 };
 use crate::proxy::Proxy;
+use test_support::TestMarket;
 
 fn photos_of(device: &Device, id: ListingId) -> Vec<String> {
     device
@@ -22,6 +23,27 @@ fn photos_of(device: &Device, id: ListingId) -> Vec<String> {
         .unwrap()
         .unwrap()
         .photos
+}
+
+/// The marketplace with laptop A and laptop B (with `b_config`) of one
+/// cooperative, both enrolled on their first pass.
+async fn two_laptops(dir: &Path, b_config: Config) -> (TestMarket, Device, Device) {
+    let (server, code) = market_with_code(dir).await;
+    let code_b = market::admin::enrollment_code(&server.market, "atlas").unwrap();
+    let a = device(dir, "a", &server.url(), &code, Config::default());
+    let b = device(dir, "b", &server.url(), &code_b, b_config);
+    (server, a, b)
+}
+
+/// [`two_laptops`], laptop B reaching the marketplace through a proxy the
+/// test can cut or garble.
+async fn two_laptops_b_through_a_proxy(dir: &Path) -> (TestMarket, Device, Device, Proxy) {
+    let (server, code) = market_with_code(dir).await;
+    let code_b = market::admin::enrollment_code(&server.market, "atlas").unwrap();
+    let a = device(dir, "a", &server.url(), &code, Config::default());
+    let proxy = Proxy::start(server.addr).await;
+    let b = device(dir, "b", &proxy.url(), &code_b, Config::default());
+    (server, a, b, proxy)
 }
 
 /// Every file under `<root>/photos` is named by its SHA-256 and hashes to
@@ -76,10 +98,7 @@ fn add_photo(device: &Device, id: ListingId, seed: u8) -> store::PhotoRecord {
 #[tokio::test]
 async fn photos_added_on_one_laptop_reach_the_other_and_both_keep_all() {
     let dir = tempfile::tempdir().unwrap();
-    let (server, code) = market_with_code(dir.path()).await;
-    let code_b = market::admin::enrollment_code(&server.market, "atlas").unwrap();
-    let a = device(dir.path(), "a", &server.url(), &code, Config::default());
-    let b = device(dir.path(), "b", &server.url(), &code_b, Config::default());
+    let (server, a, b) = two_laptops(dir.path(), Config::default()).await;
     let photos = vec![
         (photo_bytes(1, 300_000), photo_bytes(2, 20_000)),
         (photo_bytes(3, 200_000), photo_bytes(4, 15_000)),
@@ -141,10 +160,7 @@ async fn photos_added_on_one_laptop_reach_the_other_and_both_keep_all() {
 #[tokio::test]
 async fn a_photo_added_before_pulling_anothers_does_not_push_them_off() {
     let dir = tempfile::tempdir().unwrap();
-    let (server, code) = market_with_code(dir.path()).await;
-    let code_b = market::admin::enrollment_code(&server.market, "atlas").unwrap();
-    let a = device(dir.path(), "a", &server.url(), &code, Config::default());
-    let b = device(dir.path(), "b", &server.url(), &code_b, Config::default());
+    let (server, a, b) = two_laptops(dir.path(), Config::default()).await;
     let (id, _) = listing_with_photos(&a, "Tajine de Safi", &[]);
     sync_once(&a.engine).await.unwrap();
     sync_once(&b.engine).await.unwrap();
@@ -172,11 +188,7 @@ async fn a_photo_added_before_pulling_anothers_does_not_push_them_off() {
 #[tokio::test]
 async fn a_download_cut_mid_file_leaves_no_file_and_the_next_pass_fetches_the_rest() {
     let dir = tempfile::tempdir().unwrap();
-    let (server, code) = market_with_code(dir.path()).await;
-    let code_b = market::admin::enrollment_code(&server.market, "atlas").unwrap();
-    let a = device(dir.path(), "a", &server.url(), &code, Config::default());
-    let proxy = Proxy::start(server.addr).await;
-    let b = device(dir.path(), "b", &proxy.url(), &code_b, Config::default());
+    let (server, a, b, proxy) = two_laptops_b_through_a_proxy(dir.path()).await;
     let display = photo_bytes(21, 600_000);
     let (id, records) =
         listing_with_photos(&a, "Tapis Azilal", &[(display, photo_bytes(22, 5_000))]);
@@ -224,14 +236,11 @@ async fn a_download_cut_mid_file_leaves_no_file_and_the_next_pass_fetches_the_re
 #[tokio::test]
 async fn downloads_go_on_over_passes_within_a_byte_budget() {
     let dir = tempfile::tempdir().unwrap();
-    let (server, code) = market_with_code(dir.path()).await;
-    let code_b = market::admin::enrollment_code(&server.market, "atlas").unwrap();
-    let a = device(dir.path(), "a", &server.url(), &code, Config::default());
     let config = Config {
         download_bytes_per_pass: 250_000,
         ..Config::default()
     };
-    let b = device(dir.path(), "b", &server.url(), &code_b, config);
+    let (server, a, b) = two_laptops(dir.path(), config).await;
     let photos: Vec<_> = (0..3)
         .map(|i| (photo_bytes(30 + i, 200_000), photo_bytes(40 + i, 5_000)))
         .collect();
@@ -263,11 +272,7 @@ async fn downloads_go_on_over_passes_within_a_byte_budget() {
 #[tokio::test]
 async fn a_download_with_wrong_bytes_is_not_kept_and_is_fetched_again() {
     let dir = tempfile::tempdir().unwrap();
-    let (server, code) = market_with_code(dir.path()).await;
-    let code_b = market::admin::enrollment_code(&server.market, "atlas").unwrap();
-    let a = device(dir.path(), "a", &server.url(), &code, Config::default());
-    let proxy = Proxy::start(server.addr).await;
-    let b = device(dir.path(), "b", &proxy.url(), &code_b, Config::default());
+    let (server, a, b, proxy) = two_laptops_b_through_a_proxy(dir.path()).await;
     let (_, records) = listing_with_photos(
         &a,
         "Tapis Azilal",
@@ -299,10 +304,7 @@ async fn a_download_with_wrong_bytes_is_not_kept_and_is_fetched_again() {
 #[tokio::test]
 async fn leftovers_of_a_killed_download_are_replaced() {
     let dir = tempfile::tempdir().unwrap();
-    let (server, code) = market_with_code(dir.path()).await;
-    let code_b = market::admin::enrollment_code(&server.market, "atlas").unwrap();
-    let a = device(dir.path(), "a", &server.url(), &code, Config::default());
-    let b = device(dir.path(), "b", &server.url(), &code_b, Config::default());
+    let (server, a, b) = two_laptops(dir.path(), Config::default()).await;
     let display = photo_bytes(25, 100_000);
     let thumb = photo_bytes(26, 4_000);
     let (_, records) = listing_with_photos(&a, "Savon noir", &[(display.clone(), thumb.clone())]);
