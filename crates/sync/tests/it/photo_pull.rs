@@ -188,7 +188,7 @@ async fn a_photo_added_before_pulling_anothers_does_not_push_them_off() {
 #[tokio::test]
 async fn a_download_cut_mid_file_leaves_no_file_and_the_next_pass_fetches_the_rest() {
     let dir = tempfile::tempdir().unwrap();
-    let (server, a, b, proxy) = two_laptops_b_through_a_proxy(dir.path()).await;
+    let (_server, a, b, proxy) = two_laptops_b_through_a_proxy(dir.path()).await;
     let display = photo_bytes(21, 600_000);
     let (id, records) =
         listing_with_photos(&a, "Tapis Azilal", &[(display, photo_bytes(22, 5_000))]);
@@ -240,7 +240,7 @@ async fn downloads_go_on_over_passes_within_a_byte_budget() {
         download_bytes_per_pass: 250_000,
         ..Config::default()
     };
-    let (server, a, b) = two_laptops(dir.path(), config).await;
+    let (_server, a, b) = two_laptops(dir.path(), config).await;
     let photos: Vec<_> = (0..3)
         .map(|i| (photo_bytes(30 + i, 200_000), photo_bytes(40 + i, 5_000)))
         .collect();
@@ -272,7 +272,7 @@ async fn downloads_go_on_over_passes_within_a_byte_budget() {
 #[tokio::test]
 async fn a_download_with_wrong_bytes_is_not_kept_and_is_fetched_again() {
     let dir = tempfile::tempdir().unwrap();
-    let (server, a, b, proxy) = two_laptops_b_through_a_proxy(dir.path()).await;
+    let (_server, a, b, proxy) = two_laptops_b_through_a_proxy(dir.path()).await;
     let (_, records) = listing_with_photos(
         &a,
         "Tapis Azilal",
@@ -304,7 +304,7 @@ async fn a_download_with_wrong_bytes_is_not_kept_and_is_fetched_again() {
 #[tokio::test]
 async fn leftovers_of_a_killed_download_are_replaced() {
     let dir = tempfile::tempdir().unwrap();
-    let (server, a, b) = two_laptops(dir.path(), Config::default()).await;
+    let (_server, a, b) = two_laptops(dir.path(), Config::default()).await;
     let display = photo_bytes(25, 100_000);
     let thumb = photo_bytes(26, 4_000);
     let (_, records) = listing_with_photos(&a, "Savon noir", &[(display.clone(), thumb.clone())]);
