@@ -27,6 +27,7 @@ mod error;
 mod json;
 mod lang;
 mod listing_photos;
+mod merge;
 mod moderation;
 mod openapi;
 mod pages;

@@ -18,6 +18,7 @@ use uuid::Uuid;
 use crate::db::{Arg, Tx};
 use crate::error::{AppError, Result};
 use crate::json::AppJson;
+use crate::merge;
 use crate::moderation::ModerationPolicy;
 use crate::stored::{self, Stamp, Stored};
 
@@ -216,7 +217,7 @@ fn merge(
     let next = match change.op {
         ChangeOp::Upsert { mut listing } => {
             let fields = change.fields.unwrap_or_else(|| ListingField::ALL.to_vec());
-            if !stored::validate(&mut listing, &fields) {
+            if !merge::validate(&mut listing, &fields) {
                 return Err(RejectReason::Invalid);
             }
             // A change from before clocks: its device time, counter 0.
@@ -225,7 +226,7 @@ fn merge(
                 counter: 0,
             });
             let stamp = Stamp::new(hlc, device.id);
-            let merged = stored::merge_upsert(
+            let merged = merge::merge_upsert(
                 current.as_ref().map(|c| (&c.content, &c.clocks, c.deleted)),
                 &listing,
                 &fields,
@@ -284,10 +285,10 @@ fn merge(
                 clocks: stored::Clocks::new(),
             });
             // A change from before clocks deletes whatever came before.
-            let wins = change.hlc.is_none() || stored::delete_wins(&next.clocks, &stamp);
+            let wins = change.hlc.is_none() || merge::delete_wins(&next.clocks, &stamp);
             if wins {
                 next.deleted = true;
-                stored::mark_deleted(&mut next.clocks, &stamp);
+                merge::mark_deleted(&mut next.clocks, &stamp);
                 (Outcome::Applied, next)
             } else {
                 let listing = Box::new(next.content.clone());

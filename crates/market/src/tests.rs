@@ -109,7 +109,7 @@ fn listings_are_validated() {
     fn check(payload: ListingPayload, valid: bool) {
         let mut cleaned = payload.clone();
         assert_eq!(
-            crate::stored::validate(&mut cleaned, &ListingField::ALL),
+            crate::merge::validate(&mut cleaned, &ListingField::ALL),
             valid,
             "{payload:?}"
         );
@@ -132,7 +132,7 @@ fn listings_are_validated() {
 #[test]
 fn blank_titles_are_stored_as_absent() {
     let mut valid = payload(Some(" "), Some("Tapis "), 100);
-    assert!(crate::stored::validate(&mut valid, &ListingField::ALL));
+    assert!(crate::merge::validate(&mut valid, &ListingField::ALL));
     assert_eq!(valid.title.ar, None);
     assert_eq!(valid.title.fr.as_deref(), Some("Tapis"));
 }
