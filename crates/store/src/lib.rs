@@ -13,6 +13,7 @@ mod csv_import;
 mod edits;
 mod error;
 mod hlc;
+mod listing_input;
 mod listings;
 mod lock;
 mod money;
