@@ -201,8 +201,13 @@ pub async fn connect(
     input: ConnectInput,
 ) -> Result<ConnectionView, AppError> {
     let invalid = |field, reason| AppError::Validation { field, reason };
-    let url = market_url(&input.market_url)
-        .ok_or_else(|| invalid(ErrorField::MarketUrl, ErrorReason::Invalid))?;
+    let url = market_url(&input.market_url).map_err(|e| {
+        let reason = match e {
+            sync::MarketUrlError::Invalid => ErrorReason::Invalid,
+            sync::MarketUrlError::Insecure => ErrorReason::Insecure,
+        };
+        invalid(ErrorField::MarketUrl, reason)
+    })?;
     let code = input.enroll_code.trim().to_owned();
     if code.is_empty() {
         return Err(invalid(ErrorField::EnrollCode, ErrorReason::Required));
@@ -240,19 +245,11 @@ fn read_connection(s: &mut store::Store) -> store::Result<ConnectionView> {
 
 /// `text` as a marketplace address: `http(s)://host[:port][/path]`, without
 /// a trailing slash. A bare host gets `https://`.
-fn market_url(text: &str) -> Option<String> {
-    let text = text.trim();
-    let with_scheme = if text.contains("://") {
-        text.to_owned()
-    } else {
-        format!("https://{text}")
-    };
-    let url = url::Url::parse(&with_scheme).ok()?;
-    let ok = matches!(url.scheme(), "http" | "https")
-        && url.host_str().is_some_and(|h| !h.is_empty())
-        && url.query().is_none()
-        && url.username().is_empty();
-    ok.then(|| url.as_str().trim_end_matches('/').to_owned())
+/// The address as the manager typed it, checked by the sync engine's rule
+/// (`https://`, or plain `http://` only on this computer or a private LAN).
+fn market_url(text: &str) -> Result<String, sync::MarketUrlError> {
+    let url = sync::parse_market_url(text)?;
+    Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 /// Whether the catalog had to be restored from a backup when the app started.
@@ -366,20 +363,25 @@ fn file_name(path: &std::path::Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::market_url;
+    use sync::MarketUrlError;
 
     #[test]
     fn marketplace_addresses_are_read_as_users_type_them() {
         assert_eq!(
             market_url(" souk.example.ma ").as_deref(),
-            Some("https://souk.example.ma")
+            Ok("https://souk.example.ma")
         );
         assert_eq!(
             market_url("http://127.0.0.1:7878/").as_deref(),
-            Some("http://127.0.0.1:7878")
+            Ok("http://127.0.0.1:7878")
         );
         assert_eq!(
             market_url("https://example.org/hanout/").as_deref(),
-            Some("https://example.org/hanout")
+            Ok("https://example.org/hanout")
+        );
+        assert_eq!(
+            market_url("http://souk.example.ma"),
+            Err(MarketUrlError::Insecure)
         );
         for bad in [
             "",
@@ -388,7 +390,7 @@ mod tests {
             "https://a.b/?x=1",
             "not a url",
         ] {
-            assert_eq!(market_url(bad), None, "{bad:?}");
+            assert_eq!(market_url(bad), Err(MarketUrlError::Invalid), "{bad:?}");
         }
     }
 }

@@ -30,7 +30,19 @@ impl AppState {
         // window says so (`startup_notice`) instead of the app failing to start.
         let (store, recovery) = store::open_or_recover(&config.data_dir.join("catalog.db"))?;
         if let Some(url) = &config.market_url {
-            store.set_setting(SettingKey::MarketUrl, Some(url))?;
+            // Only where no marketplace is enrolled yet: an override must not
+            // silently move an enrolled laptop (its listings live there).
+            let enrolled = store.setting(SettingKey::DeviceToken)?.is_some();
+            let current = store.setting(SettingKey::MarketUrl)?;
+            if !enrolled || current.is_none() {
+                store.set_setting(SettingKey::MarketUrl, Some(url))?;
+            } else if current.as_deref() != Some(url.as_str()) {
+                tracing::warn!(
+                    enrolled = ?current,
+                    ignored = %url,
+                    "HANOUT_MARKET_URL differs from the enrolled marketplace; keeping the enrolled one"
+                );
+            }
         }
         if let Some(code) = &config.enroll_code
             && store.setting(SettingKey::DeviceToken)?.is_none()

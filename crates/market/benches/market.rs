@@ -171,6 +171,7 @@ async fn measure(args: &Args, market: Market) -> anyhow::Result<Figures> {
             .json(&EnrollRequest {
                 code,
                 device_name: format!("bench device {i}"),
+                device_key: None,
             })
             .send()
             .await?

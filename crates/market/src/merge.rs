@@ -87,6 +87,10 @@ pub(crate) fn validate(payload: &mut ListingPayload, fields: &[ListingField]) ->
         ListingField::Origin => !too_long(&p.origin, MAX_SHORT_CHARS),
         ListingField::Region => !too_long(&p.region, MAX_SHORT_CHARS),
         ListingField::Artisan => !too_long(&p.artisan, MAX_SHORT_CHARS),
+        ListingField::Status => p
+            .status
+            .as_deref()
+            .is_none_or(|s| protocol::LISTING_STATUSES.contains(&s)),
     })
 }
 
@@ -113,6 +117,12 @@ fn copy_field(field: ListingField, from: &ListingPayload, to: &mut ListingPayloa
         ListingField::Region => to.region = from.region.clone(),
         ListingField::Tags => to.tags = from.tags.clone(),
         ListingField::Artisan => to.artisan = from.artisan.clone(),
+        // Devices from before status synced send none: keep what is stored.
+        ListingField::Status => {
+            if from.status.is_some() {
+                to.status = from.status.clone();
+            }
+        }
     }
 }
 
@@ -169,7 +179,7 @@ pub(crate) fn merge_upsert(
     }
     if let Some(delta) = stock_delta {
         let sum = content.stock.unwrap_or(0).saturating_add(delta);
-        content.stock = Some(sum.max(0));
+        content.stock = Some(sum.clamp(0, MAX_STOCK));
     }
     content.updated_at_ms = content.updated_at_ms.max(incoming.updated_at_ms);
     Merged {

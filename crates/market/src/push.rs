@@ -47,7 +47,10 @@ async fn push(
         .filter(|r| r.outcome == Outcome::Applied)
         .count();
     tracing::info!(device_id = %device.id, changes = count, applied, "push");
-    Ok(AppJson(PushResponse { results }))
+    Ok(AppJson(PushResponse {
+        results,
+        server_time_ms: Some(now_ms),
+    }))
 }
 
 /// Applies a batch in one transaction, in a few round trips whatever its

@@ -88,6 +88,9 @@ impl Stored {
                 tags: serde_json::from_str(&tags)
                     .map_err(|err| Error::Column(format!("tags: {err}")))?,
                 artisan: row.get(23)?,
+                // Not stored yet: the market's status column comes with the
+                // public filter (issue 17 §1, market side).
+                status: None,
             },
             deleted: row.get(7)?,
             moderation: moderation::from_sql(&state).unwrap_or(ModerationState::Pending),

@@ -349,6 +349,7 @@ fn the_openapi_schemas_declare_every_wire_field() {
         region: Some("Fès-Meknès".into()),
         tags: vec!["berbère".into()],
         artisan: Some("Fatima".into()),
+        status: Some("ready".into()),
     };
     fn to_json(value: &impl serde::Serialize) -> serde_json::Value {
         serde_json::to_value(value).unwrap()

@@ -17,11 +17,28 @@ pub const AUTHORIZATION: &str = "authorization";
 /// Most changes the server accepts in one push.
 pub const MAX_PUSH_CHANGES: usize = 500;
 
+/// Largest photo file (display or thumbnail JPEG) either side accepts: the
+/// server refuses bigger uploads, the app refuses bigger downloads.
+pub const MAX_PHOTO_BYTES: u64 = 32 * 1024 * 1024;
+
+/// How far ahead of the server's own clock a device's clock reading may be.
+/// A reading further ahead is clamped to the server's time plus this skew
+/// (so a laptop whose date is months ahead cannot win every field for
+/// months), and the push answer's `server_time_ms` lets the device warn its
+/// user that the computer's date is wrong.
+pub const MAX_CLOCK_SKEW_MS: i64 = 10 * 60 * 1000;
+
 /// `POST /v1/enroll`: exchange a one-time enrollment code for a device token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnrollRequest {
     pub code: String,
     pub device_name: String,
+    /// A random id the device mints once per installation and sends with
+    /// every enrollment. Makes enrollment retry-safe: when the answer to a
+    /// code was lost, the same code with the same key is answered again
+    /// (for the same device, with a fresh token) within a short window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_key: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,6 +126,20 @@ pub struct ListingPayload {
     /// The name of the artisan who made it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub artisan: Option<String>,
+    /// Where the cooperative stands with this listing: `draft` and
+    /// `archived` are never public; `ready` and `published` are, once
+    /// moderation approves. Absent (devices from before status synced):
+    /// the server keeps what it has, `ready` for a new listing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+/// The listing statuses the wire knows, and which of them the public sees.
+pub const LISTING_STATUSES: [&str; 4] = ["draft", "ready", "published", "archived"];
+
+/// A listing with this status may be public (moderation permitting).
+pub fn status_is_public(status: &str) -> bool {
+    matches!(status, "ready" | "published")
 }
 
 /// One field of a listing, as far as merging goes: a change names the
@@ -129,10 +160,11 @@ pub enum ListingField {
     Region,
     Tags,
     Artisan,
+    Status,
 }
 
 impl ListingField {
-    pub const ALL: [ListingField; 13] = [
+    pub const ALL: [ListingField; 14] = [
         ListingField::Title,
         ListingField::Price,
         ListingField::Description,
@@ -146,6 +178,7 @@ impl ListingField {
         ListingField::Region,
         ListingField::Tags,
         ListingField::Artisan,
+        ListingField::Status,
     ];
 }
 
@@ -249,6 +282,11 @@ pub struct PushRequest {
 pub struct PushResponse {
     /// One result per change, in request order.
     pub results: Vec<ChangeResult>,
+    /// The server's clock when it answered (ms since the Unix epoch). A
+    /// device whose clock is more than `MAX_CLOCK_SKEW_MS` away warns its
+    /// user; readings ahead by more than that were clamped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_time_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,9 +5,9 @@ use protocol::ListingField;
 
 use crate::{Listing, ListingInput};
 
-/// The fields `new` sets differently from `old`. Photos and the local
-/// status are not listing fields on the wire (photos go by their own
-/// request): an edit of only those sets none.
+/// The fields `new` sets differently from `old`. Photos are not a listing
+/// field on the wire (they go by their own request): an edit of only
+/// photos sets none.
 pub fn changed_fields(old: &Listing, new: &ListingInput) -> Vec<ListingField> {
     let mut fields = Vec::new();
     let mut check = |field, differs: bool| {
@@ -34,6 +34,7 @@ pub fn changed_fields(old: &Listing, new: &ListingInput) -> Vec<ListingField> {
     check(ListingField::Region, old.region != new.region);
     check(ListingField::Tags, old.tags != new.tags);
     check(ListingField::Artisan, old.artisan != new.artisan);
+    check(ListingField::Status, old.status != new.status);
     fields
 }
 
@@ -52,6 +53,7 @@ pub(crate) fn field_name(field: ListingField) -> &'static str {
         ListingField::Region => "region",
         ListingField::Tags => "tags",
         ListingField::Artisan => "artisan",
+        ListingField::Status => "status",
     }
 }
 

@@ -32,6 +32,25 @@ pub enum Error {
     Sqlite(#[from] rusqlite::Error),
     #[error("the database could not be upgraded: {0}")]
     Migration(#[from] rusqlite_migration::Error),
+    #[error("{} changed on another laptop while this one was being edited", .fields.join(", "))]
+    EditedMeanwhile {
+        /// The fields (named as in validation errors: `title`, `price`…)
+        /// that this edit and another both changed.
+        fields: Vec<String>,
+    },
+}
+
+impl Error {
+    /// The disk is full: nothing can be written until space is freed.
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            Error::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => {
+                f.code == rusqlite::ErrorCode::DiskFull
+            }
+            Error::Io(e) => e.kind() == std::io::ErrorKind::StorageFull,
+            _ => false,
+        }
+    }
 }
 
 fn latest_hint(backups: &[PathBuf]) -> String {

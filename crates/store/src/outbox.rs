@@ -6,10 +6,12 @@ use crate::edits::fold;
 use crate::error::{Error, Result};
 use crate::{Listing, ListingId, Store};
 
-/// The newest unsent change of one listing, ready to push.
+/// The change of one listing to push next.
 ///
-/// Older pending changes of the same listing are folded into it: the server
-/// gets the listing's current state once, under the newest change id.
+/// A change already sent whose answer never came is [`frozen`](Self::frozen):
+/// it goes again exactly as it went, and the edits made since wait for the
+/// next change. Otherwise the listing's pending changes are folded: the
+/// server gets the listing's current state once, under the newest change id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingChange {
     pub seq: i64,
@@ -27,6 +29,9 @@ pub struct PendingChange {
     pub stock_delta: Option<i64>,
     /// The artisan's name, as the wire carries it.
     pub artisan_name: Option<String>,
+    /// The body this change went out with before (JSON of the wire
+    /// change), when it was sent and not yet answered: send exactly this.
+    pub frozen: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,12 +52,18 @@ pub enum PushAck {
 impl Store {
     /// Up to `limit` listings with unsent changes, oldest change first.
     pub fn pending_changes(&self, limit: usize) -> Result<Vec<PendingChange>> {
+        // Per listing: its frozen send if it has one (the rows it carries are
+        // still pending), else the newest pending row.
         let mut stmt = self.conn.prepare_cached(
-            "SELECT o.seq, o.change_id, o.listing_id, o.op, o.hlc_ms, o.hlc_counter
+            "SELECT o.seq, o.change_id, o.listing_id, o.op, o.hlc_ms, o.hlc_counter, NULL
              FROM outbox o
              JOIN (SELECT listing_id, MAX(seq) AS seq FROM outbox WHERE state = 'pending' GROUP BY listing_id) p
                ON p.seq = o.seq
-             ORDER BY o.seq
+             WHERE o.listing_id NOT IN (SELECT listing_id FROM outbox_sends)
+             UNION ALL
+             SELECT f.up_to_seq, f.change_id, f.listing_id, 'frozen', NULL, NULL, f.body
+             FROM outbox_sends f
+             ORDER BY 1
              LIMIT ?1",
         )?;
         let rows = stmt
@@ -64,45 +75,81 @@ impl Store {
                     row.get::<_, String>(3)?,
                     row.get::<_, Option<i64>>(4)?,
                     row.get::<_, Option<u32>>(5)?,
+                    row.get::<_, Option<String>>(6)?,
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
 
         rows.into_iter()
-            .map(|(seq, change_id, listing_id, op, hlc_ms, hlc_counter)| {
-                let change_id =
-                    Uuid::parse_str(&change_id).map_err(|_| Error::NotFound(change_id.clone()))?;
-                let listing_id: ListingId = listing_id.parse()?;
-                let listing = self
-                    .listing(listing_id)?
-                    .ok_or_else(|| Error::NotFound(listing_id.to_string()))?;
-                let (fields, stock_delta) = match op.as_str() {
-                    "delete" => (None, None),
-                    _ => fold(&self.folded_edits(listing_id, seq)?),
-                };
-                let artisan_name = match listing.artisan {
-                    Some(artisan) if op != "delete" => self.artisan_name(artisan)?,
-                    _ => None,
-                };
-                Ok(PendingChange {
-                    seq,
-                    change_id,
-                    listing_id,
-                    hlc: hlc_ms.map(|ms| Hlc {
-                        ms,
-                        counter: hlc_counter.unwrap_or(0),
-                    }),
-                    base_version: listing.server_version,
-                    fields,
-                    stock_delta,
-                    artisan_name,
-                    op: match op.as_str() {
-                        "delete" => PendingOp::Delete,
-                        _ => PendingOp::Upsert(Box::new(listing)),
-                    },
-                })
-            })
+            .map(
+                |(seq, change_id, listing_id, op, hlc_ms, hlc_counter, frozen)| {
+                    let change_id = Uuid::parse_str(&change_id)
+                        .map_err(|_| Error::NotFound(change_id.clone()))?;
+                    let listing_id: ListingId = listing_id.parse()?;
+                    let listing = self
+                        .listing(listing_id)?
+                        .ok_or_else(|| Error::NotFound(listing_id.to_string()))?;
+                    if frozen.is_some() {
+                        return Ok(PendingChange {
+                            seq,
+                            change_id,
+                            listing_id,
+                            hlc: None,
+                            base_version: None,
+                            fields: None,
+                            stock_delta: None,
+                            artisan_name: None,
+                            frozen,
+                            op: PendingOp::Upsert(Box::new(listing)),
+                        });
+                    }
+                    let (fields, stock_delta) = match op.as_str() {
+                        "delete" => (None, None),
+                        _ => fold(&self.folded_edits(listing_id, seq)?),
+                    };
+                    let artisan_name = match listing.artisan {
+                        Some(artisan) if op != "delete" => self.artisan_name(artisan)?,
+                        _ => None,
+                    };
+                    Ok(PendingChange {
+                        seq,
+                        change_id,
+                        listing_id,
+                        hlc: hlc_ms.map(|ms| Hlc {
+                            ms,
+                            counter: hlc_counter.unwrap_or(0),
+                        }),
+                        base_version: listing.server_version,
+                        fields,
+                        stock_delta,
+                        artisan_name,
+                        frozen: None,
+                        op: match op.as_str() {
+                            "delete" => PendingOp::Delete,
+                            _ => PendingOp::Upsert(Box::new(listing)),
+                        },
+                    })
+                },
+            )
             .collect()
+    }
+
+    /// Records the bodies of changes about to be sent, before they are
+    /// sent: `(listing, change id, up to seq, body)`. A listing already
+    /// frozen keeps its first body.
+    pub fn freeze_sends(&mut self, sends: &[(ListingId, Uuid, i64, String)]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO outbox_sends (listing_id, change_id, up_to_seq, body)
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (listing_id) DO NOTHING",
+            )?;
+            for (listing_id, change_id, seq, body) in sends {
+                stmt.execute((listing_id.to_string(), change_id.to_string(), seq, body))?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// `(fields, stock_delta)` of the listing's pending rows up to `seq`, oldest first.
@@ -137,12 +184,16 @@ impl Store {
                 "UPDATE outbox SET state = ?3, reason = ?4, done_at_ms = ?5
                  WHERE listing_id = ?1 AND seq <= ?2 AND state = 'pending'",
             )?;
+            let mut unfreeze = tx.prepare_cached(
+                "DELETE FROM outbox_sends WHERE listing_id = ?1 AND up_to_seq <= ?2",
+            )?;
             for (listing_id, seq, ack) in acks {
                 let (state, reason) = match ack {
                     PushAck::Accepted => ("sent", None),
                     PushAck::Rejected { reason } => ("rejected", Some(reason.as_str())),
                 };
                 stmt.execute((listing_id.to_string(), seq, state, reason, now_ms))?;
+                unfreeze.execute((listing_id.to_string(), seq))?;
             }
         }
         tx.commit()?;

@@ -39,6 +39,9 @@ pub struct PulledContent {
     /// The server did not say the stock (a listing pushed before stock
     /// was on the wire): a listing this laptop has keeps its own.
     pub stock_unknown: bool,
+    /// The server did not say the status (a listing last written by a
+    /// device from before status synced): the local one stays.
+    pub status_unknown: bool,
 }
 
 /// What a page of pulled changes did here.
@@ -218,7 +221,9 @@ fn take_content(
 ) -> Result<bool> {
     let mut input = content.input.clone();
     if let Some(local) = local {
-        input.status = local.status;
+        if content.status_unknown {
+            input.status = local.status;
+        }
         input.artisan = local.artisan;
         input.photos = local.photos.clone();
         if content.stock_unknown {

@@ -17,6 +17,12 @@ pub enum SettingKey {
     PullCursor,
     /// This device's hybrid logical clock, `ms:counter`.
     DeviceHlc,
+    /// A random id minted once per installation, sent with enrollments so
+    /// a retried enrollment (its answer lost) is answered again.
+    DeviceKey,
+    /// The id of the cooperative the device is enrolled in: enrolling into
+    /// another one starts the pull over from the beginning.
+    CooperativeId,
 }
 
 impl SettingKey {
@@ -28,6 +34,8 @@ impl SettingKey {
             SettingKey::CooperativeName => "cooperative_name",
             SettingKey::PullCursor => "pull_cursor",
             SettingKey::DeviceHlc => "device_hlc",
+            SettingKey::DeviceKey => "device_key",
+            SettingKey::CooperativeId => "cooperative_id",
         }
     }
 }

@@ -21,11 +21,24 @@ pub(crate) async fn token(engine: &Engine, base: &Url) -> Result<String> {
         return Ok(token);
     }
     let code = code.ok_or(Error::NotEnrolled)?;
+    let device_key = engine
+        .with_store(|s| {
+            if let Some(key) = s.setting(SettingKey::DeviceKey)?
+                && let Ok(key) = uuid::Uuid::parse_str(&key)
+            {
+                return Ok(key);
+            }
+            let key = uuid::Uuid::now_v7();
+            s.set_setting(SettingKey::DeviceKey, Some(&key.to_string()))?;
+            Ok(key)
+        })
+        .await?;
 
     let url = push::endpoint(base, "enroll")?;
     let body = EnrollRequest {
         code: code.clone(),
         device_name: engine.config.device_name.clone(),
+        device_key: Some(device_key),
     };
     let response = engine.client.post(url).json(&body).send().await?;
     match response.status() {
@@ -53,6 +66,13 @@ pub(crate) async fn token(engine: &Engine, base: &Url) -> Result<String> {
     let token = enrolled.token.clone();
     engine
         .with_store(move |s| {
+            let cooperative = enrolled.cooperative.id.to_string();
+            if s.setting(SettingKey::CooperativeId)?.as_deref() != Some(cooperative.as_str()) {
+                // Another cooperative's feed: the old cursor would skip
+                // everything it published before that point.
+                s.set_setting(SettingKey::PullCursor, None)?;
+                s.set_setting(SettingKey::CooperativeId, Some(&cooperative))?;
+            }
             s.set_setting(SettingKey::DeviceToken, Some(&enrolled.token))?;
             s.set_setting(
                 SettingKey::CooperativeName,

@@ -4,6 +4,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     #[error("no marketplace is configured")]
     NotConfigured,
+    #[error("the marketplace address is plain http:// on the internet; use https://")]
+    Insecure,
     #[error("this device is not enrolled and has no enrollment code")]
     NotEnrolled,
     #[error("the marketplace refused this device ({0}) — ask for a new enrollment code")]
@@ -14,6 +16,8 @@ pub enum Error {
     Server { status: u16 },
     #[error("the marketplace answered something unexpected: {0}")]
     Protocol(String),
+    #[error("the marketplace found the request too large")]
+    TooLarge,
     #[error(transparent)]
     Store(#[from] store::Error),
     #[error("a background task failed: {0}")]
@@ -25,23 +29,30 @@ pub enum Error {
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     NotConfigured,
+    /// The marketplace address is `http://` beyond this computer or LAN.
+    Insecure,
     NotEnrolled,
     Unauthorized,
     Network,
     Server,
     Protocol,
     Storage,
+    /// The laptop's disk is full: nothing more can be saved until space is
+    /// freed (sync tries again every minute, and at once on "sync now").
+    DiskFull,
 }
 
 impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::NotConfigured => ErrorKind::NotConfigured,
+            Error::Insecure => ErrorKind::Insecure,
             Error::NotEnrolled => ErrorKind::NotEnrolled,
             Error::Unauthorized(_) => ErrorKind::Unauthorized,
             Error::Network(_) => ErrorKind::Network,
             Error::Server { .. } => ErrorKind::Server,
-            Error::Protocol(_) => ErrorKind::Protocol,
+            Error::Protocol(_) | Error::TooLarge => ErrorKind::Protocol,
+            Error::Store(e) if e.is_disk_full() => ErrorKind::DiskFull,
             Error::Store(_) | Error::Task(_) => ErrorKind::Storage,
         }
     }
@@ -50,7 +61,7 @@ impl Error {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            Error::Network(_) | Error::Server { .. } | Error::Protocol(_)
-        )
+            Error::Network(_) | Error::Server { .. } | Error::Protocol(_) | Error::TooLarge
+        ) || self.kind() == ErrorKind::DiskFull
     }
 }

@@ -166,10 +166,12 @@ pub fn content(p: &ListingPayload) -> Option<PulledContent> {
     input.origin = p.origin.clone();
     input.region = p.region.clone();
     input.tags = p.tags.clone();
-    input.status = Status::Ready;
+    let status = p.status.as_deref().and_then(Status::parse);
+    input.status = status.unwrap_or(Status::Ready);
     Some(PulledContent {
         input,
         updated_at_ms: p.updated_at_ms,
         stock_unknown: p.stock.is_none(),
+        status_unknown: status.is_none(),
     })
 }

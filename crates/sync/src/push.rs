@@ -14,26 +14,36 @@ use crate::error::{Error, Result};
 /// The request that sends `pending`, one change per listing: the whole
 /// listing, with the clock reading of its newest edit, the server version
 /// the edits started from, the fields they set and the stock they added or
-/// sold. Pure.
+/// sold — or, for a change sent before and never answered, exactly the
+/// change that went then. Pure.
 pub fn plan(pending: &[PendingChange]) -> PushRequest {
-    let changes = pending
-        .iter()
-        .map(|p| Change {
-            change_id: p.change_id,
-            listing_id: p.listing_id.uuid(),
-            op: match &p.op {
-                PendingOp::Upsert(listing) => ChangeOp::Upsert {
-                    listing: payload(listing, p.artisan_name.clone()),
-                },
-                PendingOp::Delete => ChangeOp::Delete,
-            },
-            hlc: p.hlc,
-            base_version: p.base_version,
-            fields: p.fields.clone(),
-            stock_delta: p.stock_delta,
-        })
-        .collect();
+    let changes = pending.iter().map(change).collect();
     PushRequest { changes }
+}
+
+/// The wire change of one pending change. Pure.
+pub fn change(p: &PendingChange) -> Change {
+    if let Some(frozen) = p
+        .frozen
+        .as_deref()
+        .and_then(|body| serde_json::from_str(body).ok())
+    {
+        return frozen;
+    }
+    Change {
+        change_id: p.change_id,
+        listing_id: p.listing_id.uuid(),
+        op: match &p.op {
+            PendingOp::Upsert(listing) => ChangeOp::Upsert {
+                listing: payload(listing, p.artisan_name.clone()),
+            },
+            PendingOp::Delete => ChangeOp::Delete,
+        },
+        hlc: p.hlc,
+        base_version: p.base_version,
+        fields: p.fields.clone(),
+        stock_delta: p.stock_delta,
+    }
 }
 
 /// A listing as the wire carries it. Pure.
@@ -58,6 +68,7 @@ pub fn payload(listing: &Listing, artisan: Option<String>) -> ListingPayload {
         region: listing.region.clone(),
         tags: listing.tags.clone(),
         artisan,
+        status: Some(listing.status.as_str().to_owned()),
     }
 }
 
@@ -147,6 +158,7 @@ pub async fn send(
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
             Err(Error::Unauthorized("device token refused".to_owned()))
         }
+        StatusCode::PAYLOAD_TOO_LARGE => Err(Error::TooLarge),
         status => Err(unexpected(status)),
     }
 }

@@ -47,6 +47,12 @@ pub async fn run(
                     config.idle_interval
                 }
             }
+            Err(e) if e.kind() == crate::ErrorKind::DiskFull => {
+                // Said at once (the status below); tried again soon, as
+                // freeing space is all it takes.
+                tracing::warn!(error = %e, "disk full; will retry");
+                DISK_FULL_RETRY
+            }
             Err(e) if e.is_transient() => {
                 tracing::warn!(error = %e, "sync pass failed; will retry");
                 backoff.next().unwrap_or(config.retry_max)
@@ -66,6 +72,9 @@ pub async fn run(
         }
     }
 }
+
+/// How soon a pass that hit a full disk is tried again.
+const DISK_FULL_RETRY: Duration = Duration::from_secs(30);
 
 async fn publish(
     engine: &Engine,
@@ -93,6 +102,9 @@ async fn publish(
         match result {
             Ok(report) => {
                 s.pulled_changes += report.pulled_changed as u64;
+                if report.clock_skew_ms.is_some() {
+                    s.clock_skew_ms = report.clock_skew_ms;
+                }
                 s.connection = Connection::Online;
                 s.last_error = None;
                 s.last_synced_at_ms = Some(now);

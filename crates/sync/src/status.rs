@@ -29,6 +29,19 @@ pub struct Status {
     /// Local listings changed by pulls since the engine started: when it
     /// grows, what the window shows is stale.
     pub pulled_changes: u64,
+    /// This computer's clock minus the marketplace's at the last push
+    /// answer. Beyond `protocol::MAX_CLOCK_SKEW_MS` either way, the window
+    /// tells the manager the computer's date is wrong (the marketplace
+    /// clamps readings from the future).
+    pub clock_skew_ms: Option<i64>,
+}
+
+impl Status {
+    /// Whether the computer's clock is off by more than the marketplace accepts.
+    pub fn clock_is_wrong(&self) -> bool {
+        self.clock_skew_ms
+            .is_some_and(|skew| skew.abs() > protocol::MAX_CLOCK_SKEW_MS)
+    }
 }
 
 impl Default for Status {
@@ -42,6 +55,7 @@ impl Default for Status {
             last_synced_at_ms: None,
             cooperative: None,
             pulled_changes: 0,
+            clock_skew_ms: None,
         }
     }
 }

@@ -21,6 +21,7 @@ fn pending(seq: i64, op: PendingOp) -> PendingChange {
         fields: None,
         stock_delta: None,
         artisan_name: None,
+        frozen: None,
     }
 }
 
@@ -100,6 +101,7 @@ fn acks_pair_outcomes_with_changes() {
                 version: None,
             },
         ],
+        server_time_ms: None,
     };
     let got = acks(&[a.clone(), b.clone(), c.clone()], &response).unwrap();
     assert_eq!(
@@ -128,6 +130,7 @@ fn acks_refuse_a_mismatched_answer() {
             outcome: Outcome::Applied,
             version: None,
         }],
+        server_time_ms: None,
     };
     assert!(acks(&[a.clone(), b.clone()], &short).is_err());
 
@@ -144,6 +147,7 @@ fn acks_refuse_a_mismatched_answer() {
                 version: None,
             },
         ],
+        server_time_ms: None,
     };
     assert!(acks(&[a, b], &swapped).is_err());
 }
@@ -216,6 +220,7 @@ fn conflicts_carry_the_merged_listing_and_version() {
                 version: Some(8),
             },
         ],
+        server_time_ms: None,
     };
     assert_eq!(
         conflicts(&[a.clone(), b.clone()], &response),

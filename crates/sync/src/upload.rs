@@ -57,7 +57,10 @@ pub(crate) async fn upload(
     let stored = engine
         .with_store(move |s| s.photo_upload_url(&key))
         .await?
-        .and_then(|u| Url::parse(&u).ok());
+        .and_then(|u| Url::parse(&u).ok())
+        // Never send the token elsewhere (an upload stored before the
+        // marketplace moved, say): start a new upload instead.
+        .filter(|u| crate::same_origin(u, base));
     let mut location = stored;
     let mut done = Uploaded::default();
     let mut creations = 0;
@@ -163,8 +166,16 @@ async fn create(
         .get(LOCATION)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| Error::Protocol("an upload was created without a Location".to_owned()))?;
-    url.join(location)
-        .map_err(|_| Error::Protocol(format!("the upload Location `{location}` is not a URL")))
+    let upload = url
+        .join(location)
+        .map_err(|_| Error::Protocol(format!("the upload Location `{location}` is not a URL")))?;
+    // The token goes only to the marketplace's own origin.
+    if !crate::same_origin(&upload, base) {
+        return Err(Error::Protocol(format!(
+            "the upload Location `{location}` points away from the marketplace"
+        )));
+    }
+    Ok(upload)
 }
 
 /// `HEAD`: the server's offset, or `None` when it no longer knows the upload.

@@ -55,6 +55,9 @@ pub enum ErrorReason {
     Invalid,
     /// Cannot change any more (the marketplace, once enrolled).
     Locked,
+    /// Plain `http://` to a marketplace on the internet: tokens would
+    /// cross it in clear.
+    Insecure,
 }
 
 impl From<store::ValidationError> for AppError {

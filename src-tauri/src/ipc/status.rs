@@ -48,12 +48,14 @@ impl From<&sync::Status> for SyncStatusView {
 fn error_key(kind: sync::ErrorKind) -> &'static str {
     match kind {
         sync::ErrorKind::NotConfigured => "not_configured",
+        sync::ErrorKind::Insecure => "insecure",
         sync::ErrorKind::NotEnrolled => "not_enrolled",
         sync::ErrorKind::Unauthorized => "unauthorized",
         sync::ErrorKind::Network => "network",
         sync::ErrorKind::Server => "server",
         sync::ErrorKind::Protocol => "protocol",
         sync::ErrorKind::Storage => "storage",
+        sync::ErrorKind::DiskFull => "disk_full",
     }
 }
 

@@ -55,6 +55,7 @@ async fn demo_and_device_code_print_codes_that_enroll() {
         let request = EnrollRequest {
             code,
             device_name: "laptop".to_owned(),
+            device_key: None,
         };
         let response = market::app(market.clone())
             .oneshot(post_json("/v1/enroll", None, &request))

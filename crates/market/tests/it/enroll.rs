@@ -15,6 +15,7 @@ fn request(code: &str) -> Request<Body> {
         &EnrollRequest {
             code: code.to_owned(),
             device_name: "Fatima's laptop".to_owned(),
+            device_key: None,
         },
     )
 }
@@ -106,6 +107,7 @@ async fn a_blank_device_name_is_refused_and_leaves_the_code_usable() {
         &EnrollRequest {
             code: code.clone(),
             device_name: "  ".to_owned(),
+            device_key: None,
         },
     );
     let (status, body) = t.send(blank).await;

@@ -32,6 +32,7 @@ fn rug() -> ListingPayload {
         region: Some("Fès-Meknès".to_owned()),
         tags: vec!["berbère".to_owned(), "fait main".to_owned()],
         artisan: Some("Fatima Ait Lahcen".to_owned()),
+        status: None,
     }
 }
 

@@ -278,6 +278,7 @@ impl TestMarket {
         let request = EnrollRequest {
             code,
             device_name: format!("laptop of {slug}"),
+            device_key: None,
         };
         self.send_ok(post_json("/v1/enroll", None, &request)).await
     }
@@ -457,6 +458,7 @@ pub(crate) async fn http_enroll(
     let request = EnrollRequest {
         code,
         device_name: "Fatima's laptop".to_owned(),
+        device_key: None,
     };
     let response = client
         .post(format!("{base}/v1/enroll"))

@@ -144,6 +144,7 @@ fn the_clock_survives_a_restart_and_moves_past_what_pulls_show() {
             input: ListingInput::quick(Titles::from_single("Savon"), Price::parse("20").unwrap()),
             updated_at_ms: 100,
             stock_unknown: false,
+            status_unknown: false,
         }),
         moderation: Moderation::Approved,
         photos: None,
@@ -180,6 +181,7 @@ fn a_merged_answer_is_taken_unless_edited_again() {
         input: ListingInput::quick(Titles::from_single(title), Price::parse("3100").unwrap()),
         updated_at_ms: 5,
         stock_unknown: false,
+        status_unknown: false,
     };
     assert!(
         store
@@ -220,6 +222,7 @@ fn a_delete_that_lost_to_a_later_edit_brings_the_listing_back() {
         input: ListingInput::quick(Titles::from_single("Tapis"), Price::parse("2900").unwrap()),
         updated_at_ms: 3,
         stock_unknown: false,
+        status_unknown: false,
     };
     assert!(
         store

@@ -25,6 +25,7 @@ fn pulled(id: ListingId, version: i64, photos: Vec<PulledPhoto>) -> Pulled {
             input: ListingInput::quick(Titles::from_single("Tapis"), Price::parse("3200").unwrap()),
             updated_at_ms: 5,
             stock_unknown: false,
+            status_unknown: false,
         }),
         moderation: Moderation::Approved,
         photos: Some(photos),

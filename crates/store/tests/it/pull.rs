@@ -10,6 +10,7 @@ fn content(title: &str, price: &str, updated_at_ms: i64) -> PulledContent {
         input: ListingInput::quick(Titles::from_single(title), Price::parse(price).unwrap()),
         updated_at_ms,
         stock_unknown: false,
+        status_unknown: false,
     }
 }
 
