@@ -12,6 +12,9 @@ pub(super) const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/pg/0001_schema.sql"),
     include_str!("../migrations/pg/0002_upload_chunks.sql"),
     include_str!("../migrations/pg/0003_rate_buckets.sql"),
+    include_str!("../migrations/pg/0004_status_and_receive_time.sql"),
+    include_str!("../migrations/pg/0005_moderation_history_and_takedown.sql"),
+    include_str!("../migrations/pg/0006_quotas_and_cleanup.sql"),
 ];
 
 /// Key of the advisory lock every PostgreSQL write transaction holds.
