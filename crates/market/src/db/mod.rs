@@ -138,14 +138,12 @@ impl Database {
     /// Connects to `url` (`postgres://user@host:port/db`) and brings the
     /// schema up to date; several processes may do this at once.
     pub(crate) fn open_postgres(url: &str) -> Result<Database> {
-        let config: postgres::Config = url
-            .parse()
-            .map_err(|err: postgres::Error| Error::Postgres(err.to_string()))?;
+        let manager = pg::pg_config(url)?;
         let pool = r2d2::Pool::builder()
             .max_size(PG_POOL_SIZE)
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(10))
-            .build(PgManager { config })
+            .build(manager)
             .map_err(|err| Error::Postgres(err.to_string()))?;
         off_runtime(|| {
             let mut conn = pool.get().map_err(|err| Error::Postgres(err.to_string()))?;

@@ -58,3 +58,4 @@ mod tus_rules;
 
 mod binaries;
 mod processes;
+mod tls;
