@@ -95,7 +95,7 @@ pub(crate) fn validate(payload: &mut ListingPayload, fields: &[ListingField]) ->
 }
 
 /// Whether `a` and `b` hold the same value for `field`.
-fn same_field(field: ListingField, a: &ListingPayload, b: &ListingPayload) -> bool {
+pub(crate) fn same_field(field: ListingField, a: &ListingPayload, b: &ListingPayload) -> bool {
     let mut copy = b.clone();
     copy_field(field, a, &mut copy);
     copy == *b
