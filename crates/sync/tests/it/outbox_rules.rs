@@ -247,3 +247,69 @@ async fn a_code_of_another_cooperative_pulls_that_cooperative_from_the_start() {
     let pulled = a.store.lock().unwrap().listing(rif_listing).unwrap();
     assert!(pulled.is_some(), "Rif's earlier listing is pulled");
 }
+
+fn set_status(laptop: &Laptop, id: store::ListingId, status: store::Status, now_ms: i64) {
+    edit(laptop, id, now_ms, |l| l.status = status);
+}
+
+async fn public_ids(server: &TestMarket) -> Vec<uuid::Uuid> {
+    server
+        .catalog()
+        .await
+        .listings
+        .into_iter()
+        .map(|l| l.id)
+        .collect()
+}
+
+#[tokio::test]
+async fn archived_and_draft_listings_leave_the_marketplace_and_come_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = atlas(dir.path()).await;
+    let a = laptop(dir.path(), "a", &server);
+    let b = laptop(dir.path(), "b", &server);
+    let carpet = create(&a, "Tapis Azilal vendu", 1, 100);
+    let draft = {
+        let mut input = ListingInput::quick(
+            Titles::from_single("Pouf en cuir"),
+            Price::parse("450").unwrap(),
+        );
+        input.status = store::Status::Draft;
+        a.store
+            .lock()
+            .unwrap()
+            .create_listing(NewListing::validate(input).unwrap(), 110)
+            .unwrap()
+            .id
+    };
+    sync_once(&a.engine).await.unwrap();
+    // A draft is kept off the marketplace (the cooperative's laptops still get it).
+    assert_eq!(public_ids(&server).await, [carpet.uuid()]);
+    sync_once(&b.engine).await.unwrap();
+    assert_eq!(listing(&b, draft).status, store::Status::Draft);
+
+    // Sold out: archived here, gone from the marketplace at the next sync.
+    set_status(&a, carpet, store::Status::Archived, 200);
+    sync_once(&a.engine).await.unwrap();
+    assert!(public_ids(&server).await.is_empty());
+    let page = reqwest::get(format!("{}/l/{}", server.url(), carpet.uuid()))
+        .await
+        .unwrap();
+    assert_eq!(page.status(), reqwest::StatusCode::NOT_FOUND);
+    // The other laptop learns it is archived.
+    sync_once(&b.engine).await.unwrap();
+    assert_eq!(listing(&b, carpet).status, store::Status::Archived);
+
+    // Republished from the other laptop: public again, and A learns it.
+    set_status(&b, carpet, store::Status::Published, 300);
+    set_status(&b, draft, store::Status::Ready, 310);
+    sync_once(&b.engine).await.unwrap();
+    let mut public = public_ids(&server).await;
+    public.sort();
+    let mut want = vec![carpet.uuid(), draft.uuid()];
+    want.sort();
+    assert_eq!(public, want);
+    sync_once(&a.engine).await.unwrap();
+    assert_eq!(listing(&a, carpet).status, store::Status::Published);
+    assert_eq!(listing(&a, draft).status, store::Status::Ready);
+}
