@@ -131,6 +131,8 @@ pub struct Figures {
     pub payload_bytes: u64,
     pub cuts: u64,
     pub silent_s: f64,
+    /// Until the engine's pass ended (bytes and requests count until then).
+    pub pass_end_s: f64,
     /// Bytes sent up by the same work on an unshaped link (the `cuts`
     /// reference for re-sent bytes).
     pub reference_up_bytes: Option<u64>,
@@ -156,6 +158,7 @@ impl Figures {
             "requests_by_method": self.requests_by_method,
             "cuts": self.cuts,
             "silent_s": self.silent_s,
+            "pass_end_s": self.pass_end_s,
             "reference_up_bytes": self.reference_up_bytes,
         })
     }
@@ -171,6 +174,8 @@ struct Measured {
     payload_bytes: u64,
     counters: test_support::shaper::Counters,
     silent: Duration,
+    /// When the engine's pass that made everything live was over.
+    pass_end: Duration,
 }
 
 pub async fn run(spec: &Scenario, cache: &Path) -> Result<Figures> {
@@ -213,6 +218,7 @@ pub async fn run(spec: &Scenario, cache: &Path) -> Result<Figures> {
         payload_bytes: m.payload_bytes,
         cuts,
         silent_s: m.silent.as_secs_f64(),
+        pass_end_s: m.pass_end.as_secs_f64(),
         reference_up_bytes,
     })
 }
@@ -249,7 +255,7 @@ async fn measure(
 
     let store = Arc::new(Mutex::new(store));
     let engine = sync::Engine::new(store, Arc::new(sync::SystemClock), sync::Config::default())?;
-    let (status, _) = watch::channel(sync::Status::default());
+    let (status, mut passes) = watch::channel(sync::Status::default());
     let (stop, stopped) = oneshot::channel::<()>();
     let started = Instant::now();
     let task = tokio::spawn(sync::run(engine, Arc::new(Notify::new()), status, async {
@@ -259,6 +265,29 @@ async fn measure(
     let limit = Duration::from_secs_f64((ideal * 6.0).max(300.0));
     let done = watcher.until_done(limit).await?;
     let silent = shaper.silent_time();
+    // Bytes and requests count until the engine's pass is over (its pull
+    // and the rest come after the last listing went live).
+    let settled = tokio::time::timeout(Duration::from_secs(300), async {
+        loop {
+            {
+                let s = passes.borrow_and_update();
+                if s.connection == sync::Connection::Online
+                    && s.pending == 0
+                    && s.photos_pending == 0
+                {
+                    return;
+                }
+            }
+            if passes.changed().await.is_err() {
+                return;
+            }
+        }
+    })
+    .await;
+    let pass_end = started.elapsed();
+    if settled.is_err() {
+        eprintln!("   (the engine's pass did not end within 300 s of the last listing going live)");
+    }
     let counters = shaper.counters();
     let _ = stop.send(());
     let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
@@ -302,6 +331,7 @@ async fn measure(
         payload_bytes,
         counters,
         silent,
+        pass_end,
     })
 }
 
