@@ -94,7 +94,13 @@ fn main() -> Result<()> {
             spec.rtt_ms,
             spec.faults()
         );
-        let figures = runtime.block_on(scenario::run(&spec, &cache))?;
+        // The cuts' re-sent bytes: beyond what rural3g (the same work on
+        // the same link, uncut) sent.
+        let reference = results
+            .iter()
+            .find(|(name, _)| *name == "rural3g")
+            .map(|(_, f)| f.wire_up_bytes);
+        let figures = runtime.block_on(scenario::run(&spec, &cache, reference))?;
         eprintln!("{}", serde_json::to_string(&figures.json())?);
         results.push((spec.name, figures));
     }

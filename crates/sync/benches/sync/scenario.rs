@@ -178,17 +178,26 @@ struct Measured {
     pass_end: Duration,
 }
 
-pub async fn run(spec: &Scenario, cache: &Path) -> Result<Figures> {
+/// `reference_up_bytes`: what the same work sent up over the same link
+/// without faults (rural3g's figure, when it ran at this scale); without
+/// it, `cuts` measures its reference over an unshaped link first.
+pub async fn run(
+    spec: &Scenario,
+    cache: &Path,
+    reference_up_bytes: Option<u64>,
+) -> Result<Figures> {
     let count = spec.listings * spec.photos_per_listing;
     let cache_dir = cache.to_owned();
     let library =
         tokio::task::spawn_blocking(move || library::photos(&cache_dir, count, 2)).await??;
-    let reference_up_bytes = if spec.cut_every_s.is_some() {
+    let reference_up_bytes = if spec.cut_every_s.is_none() {
+        None
+    } else if reference_up_bytes.is_some() {
+        reference_up_bytes
+    } else {
         eprintln!("   reference: the same work over an unshaped link…");
         let reference = measure(spec, &library, cache, LinkSpec::default()).await?;
         Some(reference.counters.up_bytes)
-    } else {
-        None
     };
     let m = measure(spec, &library, cache, spec.link()).await?;
     let rate = spec.bytes_per_s();

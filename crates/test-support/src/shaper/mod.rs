@@ -3,7 +3,9 @@
 //!
 //! - a rate limit per direction, one token bucket shared by all
 //!   connections (parallel connections get no more than the link);
-//! - a one-way delay (each direction), so a round trip costs twice it;
+//! - a one-way delay (each direction), so a round trip costs twice it,
+//!   and a new connection's first bytes wait one round trip more (the
+//!   TCP handshake loopback does not make);
 //! - hard cuts: every open connection reset (RST), every `T` seconds or
 //!   on demand, like a link that drops and comes back;
 //! - stalls: no byte moves either way for `S` seconds, nothing reset;
@@ -258,6 +260,15 @@ async fn relay(mut client: TcpStream, upstream: SocketAddr, shared: Arc<Shared>)
         return;
     };
     let _ = client.set_nodelay(true);
+    // A real connection costs a round trip (SYN, SYN-ACK) before its
+    // first byte; loopback's costs nothing. Hold the first bytes that long.
+    let handshake = shared.spec.one_way_delay * 2;
+    if !handshake.is_zero() {
+        tokio::select! {
+            () = tokio::time::sleep(handshake) => {}
+            _ = cut.changed() => return,
+        }
+    }
     let requests = Mutex::new(VecDeque::new());
     let reset = {
         let (client_rx, client_tx) = client.split();
