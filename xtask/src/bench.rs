@@ -1,10 +1,10 @@
 use anyhow::{Result, bail};
 use xshell::{Shell, cmd};
 
-/// `cargo xtask bench [store|photos|market]`: release builds of each bench
-/// binary, figures printed and written to `target/bench/<name>.json`.
+/// `cargo xtask bench [store|photos|market|app]`: release builds of each
+/// bench binary, figures printed and written to `target/bench/<name>.json`.
 pub fn run(sh: &Shell, which: Option<&str>) -> Result<()> {
-    let all = ["store", "photos", "market"];
+    let all = ["store", "photos", "market", "app"];
     let selected: Vec<&str> = match which {
         None => all.to_vec(),
         Some(name) if all.contains(&name) => vec![name],
@@ -15,7 +15,14 @@ pub fn run(sh: &Shell, which: Option<&str>) -> Result<()> {
         // Absolute: `cargo bench` runs the binary in the package's directory.
         let out = sh.current_dir().join(format!("target/bench/{name}.json"));
         eprintln!("\n== xtask bench {name}");
-        if name == "market" {
+        if name == "app" {
+            // The window's list with 10,000 listings: page vs whole list.
+            cmd!(
+                sh,
+                "cargo run --release --locked -p hanout-app --example list_bench -- --out {out}"
+            )
+            .run()?;
+        } else if name == "market" {
             // A `cargo bench` target, so it can start PostgreSQL with the
             // test fixtures (dev-dependencies).
             cmd!(

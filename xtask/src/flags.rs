@@ -17,6 +17,6 @@ pub enum Command {
     Run,
     /// Everything CI runs: fmt, clippy, Rust tests, UI checks and tests, end-to-end tests.
     Test,
-    /// Benchmarks (release builds): store, photos, market; all when none is named.
+    /// Benchmarks (release builds): store, photos, market, app; all when none is named.
     Bench { name: Option<String> },
 }
