@@ -239,6 +239,57 @@ async fn an_open_editor_keeps_what_another_laptop_changed_meanwhile() {
         "the sale made elsewhere stays, plus the two woven here"
     );
 
+    // Both change the price: the editor shows both values, nothing is
+    // written until the manager chooses; here they take the other's.
+    click(
+        &client,
+        &format!("[data-testid=edit-listing][data-id='{id}']"),
+    )
+    .await;
+    click(&client, "[data-testid=edit-price-input]").await;
+    press_ctrl(&client, 'a').await;
+    press(&client, "4200").await;
+    {
+        let mut s = other.lock().unwrap();
+        let mut input = s.listing(listing_id).unwrap().unwrap().to_input();
+        input.price = store::Price::parse("3800").unwrap();
+        let now = sync::Clock::now_ms(&sync::SystemClock);
+        s.update_listing(listing_id, store::NewListing::validate(input).unwrap(), now)
+            .unwrap();
+    }
+    sync::sync_once(&engine).await.unwrap();
+    click(&client, "[data-testid=sync-now]").await;
+    wait_for(
+        &client,
+        "[data-testid=changed-underneath][data-fields=price]",
+    )
+    .await;
+    click(&client, "[data-testid=edit-save]").await;
+    let clash = wait_for(&client, "[data-testid=clash][data-field=price]").await;
+    let text = clash.text().await.unwrap();
+    assert!(text.contains("4200") && text.contains("3800"), "{text}");
+    wait_for(
+        &client,
+        "[data-testid=edit-error][data-kind=edited_meanwhile]",
+    )
+    .await;
+    click(&client, "[data-testid=take-theirs]").await;
+    wait_gone(&client, "[data-testid=conflict]").await;
+    let price = wait_for(&client, "[data-testid=edit-price-input]").await;
+    assert_eq!(price.prop("value").await.unwrap().as_deref(), Some("3800"));
+    click(&client, "[data-testid=edit-cancel]").await;
+    wait_gone(&client, "[data-testid=editor]").await;
+    assert_eq!(
+        other
+            .lock()
+            .unwrap()
+            .listing(listing_id)
+            .unwrap()
+            .unwrap()
+            .price,
+        store::Price::parse("3800").unwrap()
+    );
+
     // On the marketplace: removing archives it, and says so.
     click(
         &client,
