@@ -1,7 +1,7 @@
 mod backup;
 mod config;
 mod csv;
-mod listing;
+pub(crate) mod listing;
 mod photos;
 mod status;
 mod sync;
