@@ -186,11 +186,44 @@ async fn manual_moderation_from_the_command_line() {
         page.listings.iter().map(|l| l.id).collect::<Vec<_>>()
     };
     assert!(catalog().await.is_empty());
+    let queue = stdout_of(&hanout_market(dir.path(), &["listing", "pending"]));
+    let queued: Vec<&str> = queue
+        .lines()
+        .map(|line| line.split('\t').next().unwrap())
+        .collect();
+    assert_eq!(queued, [kept.to_string(), refused.to_string()], "{queue:?}");
+    assert!(
+        queue.lines().next().unwrap().ends_with("\tTapis"),
+        "{queue:?}"
+    );
 
     stdout_of(&hanout_market(
         dir.path(),
-        &["listing", "approve", &kept.to_string()],
+        &["listing", "approve", &kept.to_string(), "--by", "Amina"],
     ));
+    let history = stdout_of(&hanout_market(
+        dir.path(),
+        &["listing", "history", &kept.to_string()],
+    ));
+    let lines: Vec<Vec<&str>> = history.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(lines.len(), 2, "{history:?}");
+    assert_eq!(
+        lines[0][1..4],
+        [
+            &*format!("device {}", enrolled.device_id),
+            "submitted",
+            "Pending"
+        ]
+    );
+    assert_eq!(lines[1][1..4], ["Amina", "approved", "Approved"]);
+    let purged = stdout_of(&hanout_market(
+        dir.path(),
+        &["photo", "purge", &"ab".repeat(32), "--reason", "copyright"],
+    ));
+    assert_eq!(
+        purged,
+        format!("purged photo {} from 0 listing(s)\n", "ab".repeat(32))
+    );
     stdout_of(&hanout_market(
         dir.path(),
         &[
