@@ -360,4 +360,31 @@ mod tests {
         let mut negative = listing("Tapis", -1);
         assert!(!validate(&mut negative, &[ListingField::Price]));
     }
+
+    #[test]
+    fn summed_stock_stays_within_the_limit() {
+        let first = merge_upsert(
+            None,
+            &listing("Tapis", 100),
+            &ListingField::ALL,
+            &stamp(1, "a"),
+            None,
+        );
+        let flooded = merge_upsert(
+            Some((&first.content, &first.clocks, false)),
+            &listing("Tapis", 100),
+            &[ListingField::Stock],
+            &stamp(2, "a"),
+            Some(i64::MAX),
+        );
+        assert_eq!(flooded.content.stock, Some(MAX_STOCK));
+        let drained = merge_upsert(
+            Some((&flooded.content, &flooded.clocks, false)),
+            &listing("Tapis", 100),
+            &[ListingField::Stock],
+            &stamp(3, "a"),
+            Some(i64::MIN),
+        );
+        assert_eq!(drained.content.stock, Some(0));
+    }
 }
