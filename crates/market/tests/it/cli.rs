@@ -272,3 +272,36 @@ async fn manual_moderation_from_the_command_line() {
         .unwrap();
     assert_eq!(refused.status(), reqwest::StatusCode::UNAUTHORIZED);
 }
+
+/// `serve --trusted-proxy`: behind that proxy, each client's address comes
+/// from `X-Forwarded-For`, so one client locking itself out of enrollment
+/// does not lock out the others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_believes_forwarded_addresses_from_its_trusted_proxy_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Serving::start(hanout_market_command(&["--data"]).arg(dir.path()).args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--trusted-proxy",
+        "127.0.0.1",
+    ]));
+    let client = reqwest::Client::new();
+    let attempt = |forwarded: &'static str| {
+        client
+            .post(format!("{}/v1/enroll", server.base))
+            .header("x-forwarded-for", forwarded)
+            .json(&EnrollRequest {
+                code: "0000-0000".to_owned(),
+                device_name: "laptop".to_owned(),
+                device_key: None,
+            })
+            .send()
+    };
+    let burst = market::Config::default().enroll_rate.burst;
+    for _ in 0..burst {
+        assert_eq!(attempt("203.0.113.7").await.unwrap().status(), 401);
+    }
+    assert_eq!(attempt("203.0.113.7").await.unwrap().status(), 429);
+    assert_eq!(attempt("203.0.113.8").await.unwrap().status(), 401);
+}
