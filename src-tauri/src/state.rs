@@ -25,7 +25,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn open(config: &Config) -> Result<AppState, store::Error> {
-        let writer = store::lock_writer(&config.data_dir)?;
+        let writer = take_catalog(&config.data_dir)?;
         // A damaged catalog is set aside and its latest backup restored; the
         // window says so (`startup_notice`) instead of the app failing to start.
         let (store, recovery) = store::open_or_recover(&config.data_dir.join("catalog.db"))?;
@@ -60,4 +60,28 @@ impl AppState {
             photo_imports: Arc::default(),
         })
     }
+}
+
+/// The writer lock, asking a headless syncer (`hanout sync --watch`,
+/// mid-pass) to hand the catalog over first: it drops its pass and lets go
+/// within a second. Another app still holding it after that is a real
+/// second instance (`store::Error::Locked`).
+fn take_catalog(data_dir: &std::path::Path) -> Result<store::WriterLock, store::Error> {
+    match store::lock_writer(data_dir) {
+        Err(store::Error::Locked) => {}
+        other => return other,
+    }
+    tracing::info!("the catalog is busy; asking a background syncer to hand it over");
+    sync::headless::request_handover(data_dir)?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let taken = loop {
+        match store::lock_writer(data_dir) {
+            Err(store::Error::Locked) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            other => break other,
+        }
+    };
+    sync::headless::clear_handover(data_dir);
+    taken
 }

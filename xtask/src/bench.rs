@@ -1,10 +1,14 @@
 use anyhow::{Result, bail};
 use xshell::{Shell, cmd};
 
-/// `cargo xtask bench [store|photos|market|app]`: release builds of each
-/// bench binary, figures printed and written to `target/bench/<name>.json`.
-pub fn run(sh: &Shell, which: Option<&str>) -> Result<()> {
-    let all = ["store", "photos", "market", "app"];
+/// `cargo xtask bench [store|photos|market|sync|app] [ARGS…]`: release
+/// builds of each bench binary, figures printed and written to
+/// `target/bench/<name>.json`. `ARGS` go to the one benchmark named.
+pub fn run(sh: &Shell, which: Option<&str>, args: &[String]) -> Result<()> {
+    let all = ["store", "photos", "market", "sync", "app"];
+    if which.is_none() && !args.is_empty() {
+        bail!("name the benchmark the arguments {args:?} are for");
+    }
     let selected: Vec<&str> = match which {
         None => all.to_vec(),
         Some(name) if all.contains(&name) => vec![name],
@@ -19,18 +23,21 @@ pub fn run(sh: &Shell, which: Option<&str>) -> Result<()> {
             // The window's list with 10,000 listings: page vs whole list.
             cmd!(
                 sh,
-                "cargo run --release --locked -p hanout-app --example list_bench -- --out {out}"
+                "cargo run --release --locked -p hanout-app --example list_bench -- --out {out} {args...}"
             )
             .run()?;
-        } else if name == "market" {
-            // A `cargo bench` target, so it can start PostgreSQL with the
-            // test fixtures (dev-dependencies).
+        } else if name == "market" || name == "sync" {
+            // `cargo bench` targets, so they can use the test fixtures
+            // (dev-dependencies): PostgreSQL, the market, the link shaper.
             cmd!(
                 sh,
-                "cargo bench --locked -p market --bench market -- --out {out}"
+                "cargo bench --locked -p {name} --bench {name} -- --out {out} {args...}"
             )
             .run()?;
         } else {
+            if !args.is_empty() {
+                bail!("the {name} benchmark takes no arguments");
+            }
             let bin = format!("{name}-bench");
             cmd!(
                 sh,

@@ -17,6 +17,11 @@ pub enum Command {
     Run,
     /// Everything CI runs: fmt, clippy, Rust tests, UI checks and tests, end-to-end tests.
     Test,
-    /// Benchmarks (release builds): store, photos, market, app; all when none is named.
-    Bench { name: Option<String> },
+    /// Benchmarks (release builds): store, photos, market, sync, app; all when none is named.
+    Bench {
+        name: Option<String>,
+        /// Passed on to the benchmark, e.g. `sync --scale 0.1 --scenario cuts`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }

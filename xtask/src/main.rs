@@ -20,7 +20,7 @@ fn main() -> Result<()> {
         flags::Command::Codegen => test::codegen(&sh),
         flags::Command::Run => run::run(&sh),
         flags::Command::Test => test::run(&sh),
-        flags::Command::Bench { name } => bench::run(&sh, name.as_deref()),
+        flags::Command::Bench { name, args } => bench::run(&sh, name.as_deref(), &args),
     }
 }
 

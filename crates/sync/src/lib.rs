@@ -11,6 +11,7 @@ mod download;
 mod engine;
 mod enroll;
 mod error;
+pub mod headless;
 mod market_url;
 mod photos;
 pub mod pull;

@@ -2,6 +2,7 @@
 //! only: a real `hanout-market` listening on a loopback port.
 
 pub mod services;
+pub mod shaper;
 
 use std::net::{SocketAddr, TcpListener as StdListener};
 

@@ -5,10 +5,13 @@
 mod catalog;
 mod catalog_pages;
 mod chromium;
+mod cleanup;
 mod cli;
+mod clocks;
 mod devices;
 mod disk_uploads;
 mod enroll;
+mod limits;
 mod listing_photos;
 mod merge;
 mod moderation;
@@ -16,8 +19,12 @@ mod pages;
 mod photos;
 mod pull;
 mod push;
+mod quotas;
+mod reads;
 mod s3_blobs;
 mod server;
+mod status;
+mod takedown;
 mod tus_interop;
 mod tus_rules;
 
