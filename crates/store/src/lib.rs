@@ -50,7 +50,7 @@ pub use photo_sync::{PhotoSetToSend, PhotoToSend};
 pub use pull::{PullApplied, Pulled, PulledContent};
 pub use recover::{Recovery, open_or_recover};
 pub use search::{SearchQuery, Sort};
-pub use settings::SettingKey;
+pub use settings::{SettingKey, SyncPrefs};
 pub use text::{Localized, Titles};
 
 #[cfg(test)]

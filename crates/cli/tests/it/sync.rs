@@ -254,3 +254,76 @@ async fn watch_syncs_changes_and_comes_back_with_the_link() {
             .all(|l| l.id != added.id.uuid())
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_pauses_sync_and_keeps_the_budget_and_metered_choice() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (market, code) = atlas(dir.path());
+    let server = TestMarket::start(market).await;
+
+    let shown = run(&data, &["--json", "config"]).await;
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    let shown = shown.json();
+    assert_eq!(shown["paused"], false);
+    assert_eq!(shown["metered"], Value::Null);
+    assert_eq!(shown["daily_budget_bytes"], Value::Null);
+
+    let set = run(
+        &data,
+        &[
+            "--json",
+            "config",
+            "--metered",
+            "yes",
+            "--budget-mb",
+            "20",
+            "--market-url",
+            &server.url(),
+        ],
+    )
+    .await;
+    assert_eq!(set.code, 0, "{}", set.stderr);
+    let set = set.json();
+    assert_eq!(set["metered"], true);
+    assert_eq!(set["daily_budget_bytes"], 20_000_000);
+    assert_eq!(set["market_url"], server.url());
+    let bad = run(&data, &["--json", "config", "--budget-mb", "lots"]).await;
+    assert_eq!(bad.code, 2);
+
+    let connected = run(&data, &["connect", &server.url(), "--code", &code]).await;
+    assert_eq!(connected.code, 0, "{}", connected.stderr);
+    // Enrolled: the address no longer changes through config.
+    let moved = run(
+        &data,
+        &[
+            "--json",
+            "config",
+            "--market-url",
+            "https://autre.example.org",
+        ],
+    )
+    .await;
+    assert_eq!(moved.code, 2);
+
+    run(
+        &data,
+        &["listing", "add", "--title-fr", "Tapis", "--price", "100"],
+    )
+    .await;
+    let paused = run(&data, &["--json", "config", "--pause"]).await;
+    assert_eq!(paused.json()["paused"], true);
+    let refused = run(&data, &["--json", "sync"]).await;
+    assert_eq!(refused.code, 2);
+    assert_eq!(refused.json()["error"]["kind"], "paused");
+    assert!(server.catalog().await.listings.is_empty());
+
+    run(&data, &["config", "--resume"]).await;
+    let synced = run(&data, &["--json", "sync"]).await;
+    assert_eq!(synced.code, 0, "{}", synced.stdout);
+    assert_eq!(server.catalog().await.listings.len(), 1);
+    // The other choices survived pausing and resuming.
+    let shown = run(&data, &["--json", "config"]).await.json();
+    assert_eq!(shown["metered"], true);
+    assert_eq!(shown["daily_budget_bytes"], 20_000_000);
+}
