@@ -344,13 +344,16 @@ async fn measure(
     })
 }
 
+/// Each listing's payload bytes and photo count.
+type Sizes = HashMap<uuid::Uuid, (u64, usize)>;
+
 /// Creates the scenario's listings with their photos; returns each
 /// listing's payload bytes (text as JSON + photo files) and photo count.
 fn fill(
     mut store: store::Store,
     spec: &Scenario,
     library: &[Derived],
-) -> Result<(store::Store, HashMap<uuid::Uuid, (u64, usize)>)> {
+) -> Result<(store::Store, Sizes)> {
     let now = 1_700_000_000_000;
     let mut sizes = HashMap::new();
     for i in 0..spec.listings {
