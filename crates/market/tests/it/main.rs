@@ -6,6 +6,7 @@ mod catalog;
 mod catalog_pages;
 mod chromium;
 mod cli;
+mod creation_with_upload;
 mod devices;
 mod disk_uploads;
 mod enroll;

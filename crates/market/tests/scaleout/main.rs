@@ -17,6 +17,8 @@ mod catalog;
 mod catalog_pages;
 #[path = "../it/chromium.rs"]
 mod chromium;
+#[path = "../it/creation_with_upload.rs"]
+mod creation_with_upload;
 #[path = "../it/devices.rs"]
 mod devices;
 #[path = "../it/enroll.rs"]
