@@ -1,11 +1,11 @@
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use store::SettingKey;
 use tokio::sync::{Notify, watch};
 
 use crate::config::Config;
+use crate::photo_imports::PhotoImports;
 
 /// What every command can reach.
 pub struct AppState {
@@ -17,15 +17,15 @@ pub struct AppState {
     _writer: store::WriterLock,
     /// Where photos are stored (`<data>/photos/ab/…`).
     pub data_dir: PathBuf,
-    /// Set by "cancel" while photos are being imported.
-    pub photo_cancel: Arc<AtomicBool>,
+    /// The photo imports running, each cancellable on its own.
+    pub photo_imports: Arc<PhotoImports>,
     /// Set when the catalog had to be restored from a backup at start-up.
     pub recovery: Option<store::Recovery>,
 }
 
 impl AppState {
     pub fn open(config: &Config) -> Result<AppState, store::Error> {
-        let writer = store::lock_writer(&config.data_dir)?;
+        let writer = take_catalog(&config.data_dir)?;
         // A damaged catalog is set aside and its latest backup restored; the
         // window says so (`startup_notice`) instead of the app failing to start.
         let (store, recovery) = store::open_or_recover(&config.data_dir.join("catalog.db"))?;
@@ -57,7 +57,31 @@ impl AppState {
             _writer: writer,
             recovery,
             data_dir: config.data_dir.clone(),
-            photo_cancel: Arc::new(AtomicBool::new(false)),
+            photo_imports: Arc::default(),
         })
     }
+}
+
+/// The writer lock, asking a headless syncer (`hanout sync --watch`,
+/// mid-pass) to hand the catalog over first: it drops its pass and lets go
+/// within a second. Another app still holding it after that is a real
+/// second instance (`store::Error::Locked`).
+fn take_catalog(data_dir: &std::path::Path) -> Result<store::WriterLock, store::Error> {
+    match store::lock_writer(data_dir) {
+        Err(store::Error::Locked) => {}
+        other => return other,
+    }
+    tracing::info!("the catalog is busy; asking a background syncer to hand it over");
+    sync::headless::request_handover(data_dir)?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let taken = loop {
+        match store::lock_writer(data_dir) {
+            Err(store::Error::Locked) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            other => break other,
+        }
+    };
+    sync::headless::clear_handover(data_dir);
+    taken
 }

@@ -69,6 +69,24 @@ pub enum Command {
     },
     /// What is in the catalog and what is waiting to sync.
     Status,
+    /// Connect this catalog to a marketplace with the one-time code its operators gave (enrolls now).
+    Connect {
+        /// The marketplace's address, e.g. souk.example.org (https:// is assumed).
+        url: String,
+        #[arg(long)]
+        code: String,
+    },
+    /// Send and receive what waits, then exit (0 all done; 1 something refused or left; 2 no connection or error).
+    ///
+    /// When the desktop app is open on this catalog it syncs it itself: this says so and exits 0.
+    Sync {
+        /// Keep syncing: after each change, periodically, and as soon as the marketplace answers again.
+        #[arg(long)]
+        watch: bool,
+        /// With --watch: seconds between passes when nothing happens.
+        #[arg(long, default_value_t = 300)]
+        interval: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -93,6 +111,8 @@ pub enum ListingCommand {
     },
     /// Archive a listing (it leaves the marketplace; the change syncs).
     Archive { id: String },
+    /// Remove a listing: deleted for good if it never reached the marketplace, archived otherwise.
+    Remove { id: String },
 }
 
 #[derive(Debug, Default, ClapArgs)]

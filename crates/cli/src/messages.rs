@@ -75,6 +75,9 @@ pub fn error(lang: Lang, error: &anyhow::Error) -> (&'static str, String) {
         if let Some(clap) = error.downcast_ref::<UsageError>() {
             return ("usage", clap.0.clone());
         }
+        if let Some(failed) = error.downcast_ref::<crate::commands::SyncFailed>() {
+            return (failed.kind, failed.message.clone());
+        }
         return ("error", format!("{error:#}"));
     };
     match e {

@@ -47,6 +47,16 @@ impl Output {
         }
     }
 
+    /// Like [`Output::print`], but JSON as one line: `sync --watch` prints
+    /// one document per event (JSON lines).
+    pub fn line(&self, text: impl FnOnce() -> String, doc: Value) {
+        if self.json {
+            println!("{doc}");
+        } else {
+            println!("{}", text());
+        }
+    }
+
     /// A fatal error: `{"error": {"kind", "message"}}` on stdout in JSON
     /// mode, a translated line on stderr otherwise.
     pub fn fatal(&self, error: &anyhow::Error) {

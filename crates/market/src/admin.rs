@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::db::args;
 use crate::error::Error;
-use crate::{Market, cooperative, enrollment_code, moderation};
+use crate::{Market, cooperative, enrollment_code, moderation, moderation_history, takedown};
 
 /// Adds a cooperative. Fails if the slug is taken.
 pub fn add_cooperative(market: &Market, slug: &str, name: &str) -> anyhow::Result<CooperativeRef> {
@@ -97,28 +97,162 @@ pub fn revoke_device(market: &Market, device_id: Uuid) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Approves a listing: it appears in the public catalog (if its
-/// cooperative has not unpublished it).
+/// Who an operator action is recorded as when the caller does not say.
+pub const DEFAULT_OPERATOR: &str = "operator";
+
+/// Approves a listing: it appears in the public catalog (unless its
+/// cooperative keeps it as a draft or archived).
 pub fn approve_listing(market: &Market, listing_id: Uuid) -> anyhow::Result<()> {
-    market
-        .db()
-        .write(|tx| moderation::decide(tx, listing_id, ModerationState::Approved, None))?;
-    tracing::info!(%listing_id, "listing approved");
+    approve_listing_as(market, listing_id, DEFAULT_OPERATOR)
+}
+
+/// [`approve_listing`], recorded in the history as done by `operator`.
+pub fn approve_listing_as(market: &Market, listing_id: Uuid, operator: &str) -> anyhow::Result<()> {
+    let now_ms = market.now_ms();
+    market.db().write(|tx| {
+        moderation::decide(
+            tx,
+            listing_id,
+            ModerationState::Approved,
+            None,
+            operator,
+            now_ms,
+        )
+    })?;
+    tracing::info!(%listing_id, operator, "listing approved");
     Ok(())
 }
 
 /// Rejects a listing: it leaves the public catalog, and its cooperative's
-/// devices get `reason` on their next pull.
+/// devices get `reason` on their next pull. It stays rejected until an
+/// operator approves it (or, under `manual`, the cooperative changes what
+/// a buyer sees and it goes back to the queue).
 pub fn reject_listing(market: &Market, listing_id: Uuid, reason: &str) -> anyhow::Result<()> {
+    reject_listing_as(market, listing_id, reason, DEFAULT_OPERATOR)
+}
+
+/// [`reject_listing`], recorded in the history as done by `operator`.
+pub fn reject_listing_as(
+    market: &Market,
+    listing_id: Uuid,
+    reason: &str,
+    operator: &str,
+) -> anyhow::Result<()> {
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(Error::EmptyReason.into());
     }
-    market
-        .db()
-        .write(|tx| moderation::decide(tx, listing_id, ModerationState::Rejected, Some(reason)))?;
-    tracing::info!(%listing_id, "listing rejected");
+    let now_ms = market.now_ms();
+    market.db().write(|tx| {
+        moderation::decide(
+            tx,
+            listing_id,
+            ModerationState::Rejected,
+            Some(reason),
+            operator,
+            now_ms,
+        )
+    })?;
+    tracing::info!(%listing_id, operator, "listing rejected");
     Ok(())
+}
+
+/// A listing waiting for a moderator, as `hanout-market listing pending`
+/// shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingListing {
+    pub id: Uuid,
+    pub cooperative_slug: String,
+    /// In the first language it has: ar, fr, en.
+    pub title: String,
+    /// When the server received what waits for review.
+    pub since_ms: i64,
+}
+
+/// The moderation queue, oldest first: listings pending review that their
+/// cooperative wants public (drafts and archived listings wait unseen).
+pub fn pending_listings(market: &Market) -> anyhow::Result<Vec<PendingListing>> {
+    let listings = market.db().read(|tx| {
+        tx.query(
+            "SELECT l.id, c.slug, COALESCE(l.title_ar, l.title_fr, l.title_en, ''),
+                    l.received_at_ms
+             FROM listings l JOIN cooperatives c ON c.id = l.cooperative_id
+             WHERE l.moderation = 'pending' AND l.deleted = 0 AND l.published = 1
+             ORDER BY l.received_at_ms, l.id",
+            &[],
+        )?
+        .iter()
+        .map(|row| {
+            Ok(PendingListing {
+                id: row.get(0)?,
+                cooperative_slug: row.get(1)?,
+                title: row.get(2)?,
+                since_ms: row.get(3)?,
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()
+    })?;
+    Ok(listings)
+}
+
+/// The moderation history of a listing, oldest first.
+pub fn listing_history(
+    market: &Market,
+    listing_id: Uuid,
+) -> anyhow::Result<Vec<moderation_history::Event>> {
+    Ok(market
+        .db()
+        .read(|tx| moderation_history::of_listing(tx, listing_id))?)
+}
+
+/// Takes a photo down everywhere (`hanout-market photo purge`): it leaves
+/// every listing that shows it and the blob store, and is refused if
+/// uploaded again. Returns the listings that showed it. Purging twice, or
+/// a photo the store never had, is fine (it is still refused from then on).
+pub fn purge_photo(
+    market: &Market,
+    sha256: &str,
+    operator: &str,
+    reason: Option<&str>,
+) -> anyhow::Result<Vec<Uuid>> {
+    let sha256 = sha256.trim().to_ascii_lowercase();
+    if !crate::blobs::is_sha256(&sha256) {
+        return Err(Error::NotASha256(sha256).into());
+    }
+    let now_ms = market.now_ms();
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    let listings = market
+        .db()
+        .write(|tx| takedown::purge(tx, &sha256, operator, reason, now_ms))?;
+    // After the commit: from now on nothing serves it, even if deleting
+    // the bytes fails (then purge again).
+    blocking(market.blobs().delete(&sha256))?;
+    tracing::info!(%sha256, operator, listings = listings.len(), "photo purged");
+    Ok(listings)
+}
+
+/// Runs a future of the blob store from blocking code (the CLI, a test),
+/// on a thread of its own so it also works when called from async code.
+fn blocking<T: Send>(
+    future: impl std::future::Future<Output = Result<T, Error>> + Send,
+) -> Result<T, Error> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?
+                    .block_on(future)
+            })
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
+/// Text a device sent (a name, a title), without what could take over an
+/// operator's terminal: control characters and bidi overrides.
+pub fn clean_for_terminal(text: &str) -> String {
+    crate::enroll::clean_device_name(text)
 }
 
 /// A device as `hanout-market device list` shows it.
@@ -151,7 +285,8 @@ pub fn list_devices(market: &Market, slug: Option<&str>) -> anyhow::Result<Vec<D
             Ok(DeviceInfo {
                 id: row.get(0)?,
                 cooperative_slug: row.get(1)?,
-                name: row.get(2)?,
+                // Cleaned at enrollment; again here for names from before.
+                name: crate::enroll::clean_device_name(&row.get::<String>(2)?),
                 created_at_ms: row.get(3)?,
                 revoked_at_ms: row.get(4)?,
             })

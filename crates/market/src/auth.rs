@@ -2,6 +2,7 @@
 //! The database keeps only their SHA-256.
 
 use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -31,34 +32,51 @@ impl FromRequestParts<Market> for Device {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, market: &Market) -> Result<Device, AppError> {
-        let token = bearer_token(parts).ok_or(AppError::Unauthorized(
+        let token = bearer_token(&parts.headers).ok_or(AppError::Unauthorized(
             "this request needs `Authorization: Bearer <device token>` — enroll the device first",
         ))?;
-        let hash = token_hash(token);
-        let device = market
-            .read(move |tx| {
-                tx.query_opt(
-                    "SELECT id, cooperative_id FROM devices
-                     WHERE token_hash = ?1 AND revoked_at IS NULL",
-                    args![&hash],
-                )?
-                .map(|row| {
-                    Ok(Device {
-                        id: row.get(0)?,
-                        cooperative_id: row.get(1)?,
-                    })
-                })
-                .transpose()
-            })
-            .await?;
-        device.ok_or(AppError::Unauthorized(
+        device(market, token).await?.ok_or(AppError::Unauthorized(
             "this device token is unknown or was revoked — enroll the device again",
         ))
     }
 }
 
-fn bearer_token(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(protocol::AUTHORIZATION)?.to_str().ok()?;
+/// The device whose token `headers` carry, if any and if it is enrolled
+/// and unrevoked (for routes that anyone may call, where a device sees
+/// more).
+pub(crate) async fn optional_device(
+    headers: &HeaderMap,
+    market: &Market,
+) -> Result<Option<Device>, AppError> {
+    match bearer_token(headers) {
+        Some(token) => device(market, token).await,
+        None => Ok(None),
+    }
+}
+
+async fn device(market: &Market, token: &str) -> Result<Option<Device>, AppError> {
+    let hash = token_hash(token);
+    let device = market
+        .read(move |tx| {
+            tx.query_opt(
+                "SELECT id, cooperative_id FROM devices
+                     WHERE token_hash = ?1 AND revoked_at IS NULL",
+                args![&hash],
+            )?
+            .map(|row| {
+                Ok(Device {
+                    id: row.get(0)?,
+                    cooperative_id: row.get(1)?,
+                })
+            })
+            .transpose()
+        })
+        .await?;
+    Ok(device)
+}
+
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(protocol::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.trim().split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)

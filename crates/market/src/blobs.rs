@@ -14,7 +14,7 @@ use anyhow::Context as _;
 use axum::body::Bytes;
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload};
+use object_store::{ObjectStore, ObjectStoreExt as _};
 
 use crate::S3Blobs;
 use crate::error::{Error, Result};
@@ -89,16 +89,24 @@ impl BlobStore {
             BlobStore::Object(store) => {
                 let key = ObjectPath::from(key_path(sha256));
                 if !exists(store.as_ref(), &key).await? {
-                    // At most MAX_UPLOAD_BYTES (64 MiB): one PUT.
-                    let read = from.clone();
-                    match tokio::task::spawn_blocking(move || fs::read(read)).await? {
-                        Ok(bytes) => {
-                            store.put(&key, PutPayload::from(bytes)).await?;
-                        }
+                    let file = match tokio::fs::File::open(&from).await {
+                        Ok(file) => file,
                         // A concurrent `finish` of the same upload took it.
                         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(()),
                         Err(err) => return Err(err.into()),
+                    };
+                    let mut upload = Multipart::start(store, &key).await?;
+                    let mut pieces = tokio_util::io::ReaderStream::with_capacity(file, PIECE);
+                    while let Some(piece) = futures_util::StreamExt::next(&mut pieces).await {
+                        match piece {
+                            Ok(piece) => upload.put(piece).await?,
+                            Err(err) => {
+                                upload.abort().await;
+                                return Err(err.into());
+                            }
+                        }
                     }
+                    upload.finish().await?;
                 }
                 remove_if_present(&from)?;
             }
@@ -106,7 +114,6 @@ impl BlobStore {
         Ok(())
     }
 
-    /// The photo's bytes, if the store has it.
     /// The bucket, when the photos go to one.
     pub(crate) fn bucket(&self) -> Option<&Arc<dyn ObjectStore>> {
         match self {
@@ -115,39 +122,54 @@ impl BlobStore {
         }
     }
 
-    /// Stores a photo from memory, unless the store has it already.
-    pub(crate) async fn put_bytes(&self, sha256: &str, bytes: Vec<u8>) -> Result<()> {
-        match self {
-            BlobStore::Dir(dir) => {
-                let to = dir.join(key_path(sha256));
-                tokio::task::spawn_blocking(move || write_file(&to, &bytes)).await??;
-            }
-            BlobStore::Object(store) => {
-                let key = ObjectPath::from(key_path(sha256));
-                if !exists(store.as_ref(), &key).await? {
-                    store.put(&key, PutPayload::from(bytes)).await?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    pub(crate) async fn get(&self, sha256: &str) -> Result<Option<Bytes>> {
+    /// Bytes `range` (inclusive) of the photo, as a stream of pieces of a
+    /// few dozen kilobytes: serving a photo never holds it whole in memory.
+    /// `None` if the store lacks it.
+    pub(crate) async fn stream(
+        &self,
+        sha256: &str,
+        (start, end): (u64, u64),
+    ) -> Result<Option<axum::body::Body>> {
+        use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
+        let len = end + 1 - start;
         match self {
             BlobStore::Dir(dir) => {
                 let path = dir.join(key_path(sha256));
-                let read = tokio::task::spawn_blocking(move || fs::read(path)).await?;
-                match read {
-                    Ok(bytes) => Ok(Some(Bytes::from(bytes))),
-                    Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
-                    Err(err) => Err(err.into()),
-                }
+                let mut file = match tokio::fs::File::open(path).await {
+                    Ok(file) => file,
+                    Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+                    Err(err) => return Err(err.into()),
+                };
+                file.seek(io::SeekFrom::Start(start)).await?;
+                let pieces = tokio_util::io::ReaderStream::with_capacity(file.take(len), PIECE);
+                Ok(Some(axum::body::Body::from_stream(pieces)))
             }
             BlobStore::Object(store) => {
                 let key = ObjectPath::from(key_path(sha256));
-                match store.get(&key).await {
-                    Ok(found) => Ok(Some(found.bytes().await?)),
+                let options = object_store::GetOptions {
+                    range: Some(object_store::GetRange::Bounded(start..end + 1)),
+                    ..object_store::GetOptions::default()
+                };
+                match store.get_opts(&key, options).await {
+                    Ok(found) => Ok(Some(axum::body::Body::from_stream(found.into_stream()))),
                     Err(object_store::Error::NotFound { .. }) => Ok(None),
+                    Err(err) => Err(err.into()),
+                }
+            }
+        }
+    }
+
+    /// Removes the photo from the store (an operator's purge, or garbage
+    /// collection). Removing a photo the store lacks is fine.
+    pub(crate) async fn delete(&self, sha256: &str) -> Result<()> {
+        match self {
+            BlobStore::Dir(dir) => {
+                let path = dir.join(key_path(sha256));
+                tokio::task::spawn_blocking(move || remove_if_present(&path)).await?
+            }
+            BlobStore::Object(store) => {
+                match store.delete(&ObjectPath::from(key_path(sha256))).await {
+                    Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
                     Err(err) => Err(err.into()),
                 }
             }
@@ -173,6 +195,49 @@ async fn exists(store: &dyn ObjectStore, key: &ObjectPath) -> Result<bool> {
     }
 }
 
+/// Bytes read from disk per piece of a streamed photo.
+const PIECE: usize = 64 * 1024;
+
+/// Parts of a multipart upload to a bucket: S3's smallest part but the
+/// last. A photo being stored holds at most two of them in memory.
+pub(crate) const PART_BYTES: usize = 5 * 1024 * 1024;
+
+/// A photo on its way into a bucket, part by part (S3 multipart), so
+/// storing one never holds it whole in memory. Nothing appears under the
+/// key until [`Multipart::finish`]; [`Multipart::abort`] leaves nothing.
+pub(crate) struct Multipart {
+    write: object_store::WriteMultipart,
+}
+
+impl Multipart {
+    pub(crate) async fn start(store: &Arc<dyn ObjectStore>, key: &ObjectPath) -> Result<Multipart> {
+        let upload = store.put_multipart(key).await?;
+        Ok(Multipart {
+            write: object_store::WriteMultipart::new_with_chunk_size(upload, PART_BYTES),
+        })
+    }
+
+    pub(crate) async fn put(&mut self, bytes: Bytes) -> Result<()> {
+        // At most one part in flight while the next one fills.
+        self.write.wait_for_capacity(1).await?;
+        self.write.put(bytes);
+        Ok(())
+    }
+
+    pub(crate) async fn finish(self) -> Result<()> {
+        self.write.finish().await?;
+        Ok(())
+    }
+
+    /// Best effort: a failure leaves an unfinished multipart upload, which
+    /// holds no object and which bucket lifecycle rules clear.
+    pub(crate) async fn abort(self) {
+        if let Err(err) = self.write.abort().await {
+            tracing::warn!(error = %err, "could not abort a multipart upload");
+        }
+    }
+}
+
 /// Whether `text` is a SHA-256 as this server writes them: 64 lowercase hex.
 pub(crate) fn is_sha256(text: &str) -> bool {
     text.len() == 64
@@ -187,12 +252,20 @@ fn key_path(sha256: &str) -> String {
     format!("{}/{sha256}.jpg", &sha256[..2])
 }
 
-/// Records that the store holds the photo.
-pub(crate) fn record(tx: &mut Tx<'_>, sha256: &str, size: i64, now_ms: i64) -> Result<()> {
+/// Records that the store holds the photo, stored by the upload
+/// `upload_id` (whose cooperative's quota counts it, if it is the first).
+pub(crate) fn record(
+    tx: &mut Tx<'_>,
+    sha256: &str,
+    size: i64,
+    upload_id: &str,
+    now_ms: i64,
+) -> Result<()> {
     tx.execute(
-        "INSERT INTO photos (sha256, size, created_at) VALUES (?1, ?2, ?3)
+        "INSERT INTO photos (sha256, size, created_at, cooperative_id)
+         VALUES (?1, ?2, ?3, (SELECT cooperative_id FROM uploads WHERE id = ?4))
          ON CONFLICT (sha256) DO NOTHING",
-        args![sha256, size, now_ms],
+        args![sha256, size, now_ms, upload_id],
     )?;
     Ok(())
 }
@@ -209,20 +282,6 @@ pub(crate) fn missing(tx: &mut Tx<'_>, hashes: &[String]) -> Result<Vec<String>>
         }
     }
     Ok(missing)
-}
-
-/// Writes `bytes` at `to` through a temporary file, fsynced, then renamed.
-fn write_file(to: &Path, bytes: &[u8]) -> Result<()> {
-    if to.exists() {
-        return Ok(());
-    }
-    let dir = to.parent().expect("a blob path has a directory");
-    fs::create_dir_all(dir)?;
-    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
-    io::Write::write_all(&mut temp, bytes)?;
-    temp.as_file().sync_all()?;
-    temp.persist(to).map_err(|err| Error::Io(err.error))?;
-    sync_dir(Some(dir)).map_err(Error::from)
 }
 
 fn move_file(from: &Path, to: &Path) -> Result<()> {

@@ -1,5 +1,6 @@
 //! The public catalog as JSON: `GET /v1/catalog` and `GET /v1/listings/{id}`.
-//! Only published, approved, undeleted listings are ever shown.
+//! Only approved, undeleted listings whose status is public (not `draft`
+//! nor `archived`: the `published` column, kept by every save) are shown.
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -48,10 +49,12 @@ async fn listing(
     found.map(AppJson).ok_or_else(not_found)
 }
 
-/// Published listings, newest first (by the device's `updated_at_ms`).
+/// Published listings, newest first: by the server's time of receiving what
+/// the public sees (`received_at_ms`), never by a device's clock, so a
+/// laptop whose date runs ahead does not sit on top of the catalog.
 pub(crate) fn newest(tx: &mut Tx<'_>, limit: usize) -> Result<Vec<PublicListing>> {
     let sql = format!(
-        "{} ORDER BY l.updated_at_ms DESC, l.id DESC LIMIT ?1",
+        "{} ORDER BY l.received_at_ms DESC, l.id DESC LIMIT ?1",
         select_public()
     );
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
@@ -66,7 +69,7 @@ pub(crate) fn of_cooperative(
 ) -> Result<Vec<PublicListing>> {
     let sql = format!(
         "{} AND l.cooperative_id = ?1
-         ORDER BY l.updated_at_ms DESC, l.id DESC LIMIT ?2",
+         ORDER BY l.received_at_ms DESC, l.id DESC LIMIT ?2",
         select_public()
     );
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
@@ -86,7 +89,7 @@ pub(crate) fn search(
     }
     let (conditions, patterns) = search::conditions(words, 2);
     let sql = format!(
-        "{} AND {conditions} ORDER BY l.updated_at_ms DESC, l.id DESC LIMIT ?1",
+        "{} AND {conditions} ORDER BY l.received_at_ms DESC, l.id DESC LIMIT ?1",
         select_public()
     );
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);

@@ -4,6 +4,7 @@
 use std::io::IsTerminal as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -53,6 +54,18 @@ enum Command {
         /// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
         #[arg(long, env = "HANOUT_MARKET_BLOBS")]
         blobs: Option<String>,
+        /// A reverse proxy in front of this server (repeat for several):
+        /// the client address comes from its `X-Forwarded-For` for the
+        /// enrollment rate limit. Without it the header is ignored.
+        #[arg(long = "trusted-proxy", value_name = "IP")]
+        trusted_proxies: Vec<std::net::IpAddr>,
+        /// Storage each cooperative's photos may take, in MB.
+        #[arg(long, default_value_t = 20 * 1024)]
+        quota_mb: u64,
+        /// Seconds between clean-up passes (expired uploads; photos no
+        /// listing has shown for a week).
+        #[arg(long, default_value_t = 600)]
+        cleanup_every_s: u64,
     },
     /// Manage cooperatives.
     Coop {
@@ -68,6 +81,11 @@ enum Command {
     Listing {
         #[command(subcommand)]
         command: ListingCommand,
+    },
+    /// Take photos down.
+    Photo {
+        #[command(subcommand)]
+        command: PhotoCommand,
     },
     /// Ensure the demo cooperative `atlas` and print a fresh enrollment code.
     Demo,
@@ -97,12 +115,43 @@ enum DeviceCommand {
 #[derive(Debug, Subcommand)]
 enum ListingCommand {
     /// Approve a listing: it appears in the public catalog.
-    Approve { listing_id: Uuid },
-    /// Reject a listing; the reason reaches the cooperative's devices.
+    Approve {
+        listing_id: Uuid,
+        /// Who decides, for the moderation history (default: $USER).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Reject a listing; the reason reaches the cooperative's devices. It
+    /// stays rejected until approved (or, under manual moderation, until
+    /// the cooperative changes what a buyer sees).
     Reject {
         listing_id: Uuid,
         #[arg(long)]
         reason: String,
+        /// Who decides, for the moderation history (default: $USER).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// List the listings waiting for review, oldest first: id, cooperative,
+    /// waiting since, title.
+    Pending,
+    /// Print a listing's moderation history: when, who, what, state, why.
+    History { listing_id: Uuid },
+}
+
+#[derive(Debug, Subcommand)]
+enum PhotoCommand {
+    /// Remove a photo from the blob store and from every listing that shows
+    /// it; the same photo is refused if uploaded again.
+    Purge {
+        /// The photo's SHA-256, as in its URL /photos/SHA.jpg.
+        sha256: String,
+        /// Why, for the moderation history of the listings that showed it.
+        #[arg(long)]
+        reason: Option<String>,
+        /// Who purges, for the moderation history (default: $USER).
+        #[arg(long)]
+        by: Option<String>,
     },
 }
 
@@ -119,9 +168,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         ..Config::default()
     };
     if let Command::Serve {
-        moderation, blobs, ..
+        moderation,
+        blobs,
+        trusted_proxies,
+        quota_mb,
+        ..
     } = &cli.command
     {
+        config.trusted_proxies = trusted_proxies.clone();
+        config.storage_quota_bytes = quota_mb.saturating_mul(1024 * 1024);
         config.moderation = match moderation {
             Moderation::Auto => ModerationPolicy::Auto,
             Moderation::Manual => ModerationPolicy::Manual,
@@ -134,7 +189,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let market = Market::open_with(&cli.data, config)?;
     match cli.command {
-        Command::Serve { listen, .. } => serve(market, &listen),
+        Command::Serve {
+            listen,
+            cleanup_every_s,
+            ..
+        } => serve(market, &listen, Duration::from_secs(cleanup_every_s.max(1))),
         Command::Coop {
             command: CoopCommand::Add { slug, name },
         } => {
@@ -172,17 +231,62 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Listing {
-            command: ListingCommand::Approve { listing_id },
+            command: ListingCommand::Approve { listing_id, by },
         } => {
-            admin::approve_listing(&market, listing_id)?;
+            admin::approve_listing_as(&market, listing_id, &operator(by))?;
             say(&format!("approved listing {listing_id}"));
             Ok(())
         }
         Command::Listing {
-            command: ListingCommand::Reject { listing_id, reason },
+            command:
+                ListingCommand::Reject {
+                    listing_id,
+                    reason,
+                    by,
+                },
         } => {
-            admin::reject_listing(&market, listing_id, &reason)?;
+            admin::reject_listing_as(&market, listing_id, &reason, &operator(by))?;
             say(&format!("rejected listing {listing_id}"));
+            Ok(())
+        }
+        Command::Listing {
+            command: ListingCommand::Pending,
+        } => {
+            for listing in admin::pending_listings(&market)? {
+                say(&format!(
+                    "{}\t{}\t{}\t{}",
+                    listing.id,
+                    listing.cooperative_slug,
+                    http_date(listing.since_ms),
+                    terminal_safe(&listing.title)
+                ));
+            }
+            Ok(())
+        }
+        Command::Listing {
+            command: ListingCommand::History { listing_id },
+        } => {
+            for event in admin::listing_history(&market, listing_id)? {
+                say(&format!(
+                    "{}\t{}\t{}\t{:?}\t{}",
+                    http_date(event.at_ms),
+                    terminal_safe(&event.actor),
+                    event.action,
+                    event.state,
+                    terminal_safe(event.reason.as_deref().unwrap_or(""))
+                ));
+            }
+            Ok(())
+        }
+        Command::Photo {
+            command: PhotoCommand::Purge { sha256, reason, by },
+        } => {
+            let listings = admin::purge_photo(&market, &sha256, &operator(by), reason.as_deref())?;
+            say(&format!(
+                "purged photo {} from {} listing(s)",
+                sha256.trim().to_ascii_lowercase(),
+                listings.len()
+            ));
             Ok(())
         }
         Command::Demo => {
@@ -193,7 +297,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-fn serve(market: Market, listen: &str) -> anyhow::Result<()> {
+fn serve(market: Market, listen: &str, cleanup_every: Duration) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("could not start the async runtime")?;
     runtime.block_on(async {
         let listener = TcpListener::bind(listen).await.with_context(|| {
@@ -202,12 +306,14 @@ fn serve(market: Market, listen: &str) -> anyhow::Result<()> {
         let addr = listener.local_addr()?;
         tracing::info!(%addr, "serving");
         say(&format!("listening on http://{addr}"));
+        let cleanup = market::cleanup::spawn(market.clone(), cleanup_every);
         // ConnectInfo gives the enrollment rate limit each client's address.
         let app = market::app(market).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await
             .context("the server stopped with an error")?;
+        cleanup.abort();
         tracing::info!("stopped");
         Ok(())
     })
@@ -251,6 +357,26 @@ fn init_tracing() {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
+}
+
+/// Who an operator command is recorded as: `--by`, else `$USER`.
+fn operator(by: Option<String>) -> String {
+    by.or_else(|| std::env::var("USER").ok())
+        .map(|name| terminal_safe(&name))
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| admin::DEFAULT_OPERATOR.to_owned())
+}
+
+/// Text from devices, as safe to print on a terminal as device names.
+fn terminal_safe(text: &str) -> String {
+    admin::clean_for_terminal(text)
+}
+
+/// `ms` since the epoch as an HTTP date (`Sun, 01 Mar 2026 00:00:00 GMT`).
+fn http_date(ms: i64) -> String {
+    let at =
+        std::time::UNIX_EPOCH + std::time::Duration::from_millis(u64::try_from(ms).unwrap_or(0));
+    httpdate::fmt_http_date(at)
 }
 
 /// One line on stdout, for whoever runs the command.

@@ -23,6 +23,8 @@ pub enum Error {
     UnknownDevice(String),
     #[error("no listing has the id `{0}`, or it was deleted")]
     UnknownListing(String),
+    #[error("`{0}` is not a photo's SHA-256 — give the 64 hex digits of its URL /photos/SHA.jpg")]
+    NotASha256(String),
     #[error("a rejection needs a reason the cooperative can act on — pass `--reason`")]
     EmptyReason,
     #[error(
@@ -63,6 +65,8 @@ pub enum AppError {
     PayloadTooLarge(String),
     #[error("too many attempts from this address — wait {retry_after_s} s and try again")]
     TooManyRequests { retry_after_s: u64 },
+    #[error("your cooperative started too many uploads — wait {retry_after_s} s and go on")]
+    TooManyUploads { retry_after_s: u64 },
     /// A status of its own (tus: 409, 410, 412, 415, 460) with the kind
     /// that says what to do about it.
     #[error("{message}")]
@@ -84,7 +88,7 @@ impl AppError {
             AppError::PayloadTooLarge(_) => {
                 (StatusCode::PAYLOAD_TOO_LARGE, ErrorKind::PayloadTooLarge)
             }
-            AppError::TooManyRequests { .. } => {
+            AppError::TooManyRequests { .. } | AppError::TooManyUploads { .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, ErrorKind::TooManyRequests)
             }
             AppError::Status { status, kind, .. } => (*status, *kind),
@@ -107,7 +111,9 @@ impl IntoResponse for AppError {
             error: ErrorDetail { kind, message },
         };
         let mut response = (status, axum::Json(body)).into_response();
-        if let AppError::TooManyRequests { retry_after_s } = self {
+        if let AppError::TooManyRequests { retry_after_s }
+        | AppError::TooManyUploads { retry_after_s } = self
+        {
             response
                 .headers_mut()
                 .insert(axum::http::header::RETRY_AFTER, retry_after_s.into());

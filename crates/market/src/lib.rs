@@ -18,6 +18,7 @@ pub mod admin;
 mod auth;
 mod blobs;
 mod catalog;
+pub mod cleanup;
 mod clock;
 mod cooperative;
 mod db;
@@ -29,16 +30,19 @@ mod lang;
 mod listing_photos;
 mod merge;
 mod moderation;
+mod moderation_history;
 mod openapi;
 mod pages;
 mod photos;
 mod price;
 mod pull;
 mod push;
+mod quota;
 mod rate_limit;
 mod routes;
 mod search;
 mod stored;
+mod takedown;
 mod tus;
 
 use std::path::{Path, PathBuf};
@@ -50,6 +54,7 @@ use anyhow::Context as _;
 pub use clock::Clock;
 pub use error::{Error, Result};
 pub use moderation::ModerationPolicy;
+pub use moderation_history::{Action as ModerationAction, Event as ModerationEvent};
 pub use protocol::{ListingPhoto, ListingPhotosRequest};
 pub use rate_limit::RateLimit;
 pub use routes::app;
@@ -64,8 +69,21 @@ pub struct Config {
     pub body_limit: usize,
     /// Whether pushed listings are public at once or wait for approval.
     pub moderation: ModerationPolicy,
-    /// Enrollment attempts allowed per client IP.
+    /// Enrollment attempts allowed per client (IPv4 address or IPv6 /64).
     pub enroll_rate: RateLimit,
+    /// Enrollment attempts allowed over all clients together.
+    pub enroll_global_rate: RateLimit,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (exact
+    /// addresses). Empty (the default): the header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Bytes of photos one cooperative may store (counting its uploads in
+    /// progress).
+    pub storage_quota_bytes: u64,
+    /// Uploads one cooperative may start.
+    pub upload_rate: RateLimit,
+    /// Photos no listing shows are removed once they have been so for this
+    /// long (see [`cleanup`]).
+    pub blob_grace: Duration,
     /// Where photos go: `None` for `<data>/blobs`, or an S3-compatible
     /// bucket.
     pub blobs: Option<S3Blobs>,
@@ -105,6 +123,17 @@ impl Default for Config {
                 burst: 10,
                 refill_every: Duration::from_secs(60),
             },
+            enroll_global_rate: RateLimit {
+                burst: 200,
+                refill_every: Duration::from_secs(1),
+            },
+            trusted_proxies: Vec::new(),
+            storage_quota_bytes: 20 * 1024 * 1024 * 1024,
+            upload_rate: RateLimit {
+                burst: 500,
+                refill_every: Duration::from_secs(2),
+            },
+            blob_grace: Duration::from_secs(7 * 24 * 60 * 60),
             blobs: None,
             database: None,
         }
@@ -123,6 +152,8 @@ struct Inner {
     blobs: blobs::BlobStore,
     config: Config,
     enroll_limiter: rate_limit::Limiter,
+    enroll_global_limiter: rate_limit::Limiter,
+    upload_limiter: rate_limit::Limiter,
 }
 
 impl Market {
@@ -153,6 +184,8 @@ impl Market {
                 data_dir: data_dir.to_owned(),
                 blobs,
                 enroll_limiter: rate_limit::Limiter::new(config.enroll_rate),
+                enroll_global_limiter: rate_limit::Limiter::new(config.enroll_global_rate),
+                upload_limiter: rate_limit::Limiter::new(config.upload_rate),
                 config,
             }),
         })
@@ -162,8 +195,16 @@ impl Market {
         &self.inner.config
     }
 
-    pub(crate) fn enroll_limiter(&self) -> &rate_limit::Limiter {
-        &self.inner.enroll_limiter
+    /// Enrollment limits: per client, and over all clients.
+    pub(crate) fn enroll_limiters(&self) -> [&rate_limit::Limiter; 2] {
+        [
+            &self.inner.enroll_limiter,
+            &self.inner.enroll_global_limiter,
+        ]
+    }
+
+    pub(crate) fn upload_limiter(&self) -> &rate_limit::Limiter {
+        &self.inner.upload_limiter
     }
 
     /// The data directory: `market.db`, `blobs/`, `uploads/`.

@@ -7,13 +7,15 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::put;
-use protocol::{ErrorKind, ListingPhoto, ListingPhotosRequest};
+use protocol::{ErrorKind, ListingPhoto, ListingPhotosRequest, ModerationState};
 use uuid::Uuid;
 
 use crate::auth::Device;
 use crate::db::{Tx, args};
 use crate::error::{AppError, Result};
 use crate::json::AppJson;
+use crate::moderation::{self, ModerationPolicy};
+use crate::moderation_history::{self, Action, Event};
 use crate::{Market, blobs};
 
 /// Most photos one listing shows.
@@ -30,6 +32,8 @@ enum Refusal {
     UnknownListing,
     OtherCooperative,
     MissingBlobs(Vec<String>),
+    /// Photos an operator purged.
+    TakenDown(Vec<String>),
 }
 
 async fn set_photos(
@@ -61,8 +65,20 @@ async fn set_photos(
         )));
     }
     let expected = request.expected;
+    let policy = market.config().moderation;
+    let now_ms = market.now_ms();
     let refused = market
-        .run(move |tx| set(tx, device, listing_id, &photos, expected.as_deref()))
+        .run(move |tx| {
+            set(
+                tx,
+                device,
+                listing_id,
+                &photos,
+                expected.as_deref(),
+                policy,
+                now_ms,
+            )
+        })
         .await?;
     match refused {
         None => {
@@ -86,6 +102,14 @@ async fn set_photos(
             kind: ErrorKind::Forbidden,
             message: format!("the listing `{id}` belongs to another cooperative"),
         }),
+        Some(Refusal::TakenDown(purged)) => Err(AppError::Status {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            kind: ErrorKind::Forbidden,
+            message: format!(
+                "the marketplace's operator took the photos {} down — remove them from the listing",
+                purged.join(", ")
+            ),
+        }),
         Some(Refusal::MissingBlobs(missing)) => Err(AppError::Status {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             kind: ErrorKind::BadRequest,
@@ -97,31 +121,36 @@ async fn set_photos(
     }
 }
 
-/// Replaces the listing's photos, or says why not.
+/// Replaces the listing's photos, or says why not. Other photos are a
+/// change a buyer sees: under `manual` moderation they send the listing
+/// back to review (see [`ModerationPolicy`]).
 fn set(
     tx: &mut Tx<'_>,
     device: Device,
     listing_id: Uuid,
     photos: &[(String, String)],
     expected: Option<&[String]>,
+    policy: ModerationPolicy,
+    now_ms: i64,
 ) -> Result<Option<Refusal>> {
     let id = listing_id.to_string();
-    let owner: Option<(String, bool)> = tx
-        .query_opt(
-            "SELECT cooperative_id, deleted FROM listings WHERE id = ?1",
-            args![&id],
-        )?
-        .map(|row| Ok::<_, crate::Error>((row.get(0)?, row.get(1)?)))
-        .transpose()?;
-    match owner {
-        None | Some((_, true)) => return Ok(Some(Refusal::UnknownListing)),
-        Some((owner, false)) if owner != device.cooperative_id.to_string() => {
-            return Ok(Some(Refusal::OtherCooperative));
-        }
-        Some(_) => {}
+    let Some(row) = tx.query_opt(
+        "SELECT cooperative_id, deleted, moderation, rejection_reason FROM listings WHERE id = ?1",
+        args![&id],
+    )?
+    else {
+        return Ok(Some(Refusal::UnknownListing));
+    };
+    if row.get::<bool>(1)? {
+        return Ok(Some(Refusal::UnknownListing));
     }
+    if row.get::<Uuid>(0)? != device.cooperative_id {
+        return Ok(Some(Refusal::OtherCooperative));
+    }
+    let state = moderation::from_sql(&row.get::<String>(2)?).unwrap_or(ModerationState::Pending);
+    let reason: Option<String> = row.get(3)?;
+    let current = crate::catalog::photos(tx, listing_id)?;
     if let Some(expected) = expected {
-        let current = crate::catalog::photos(tx, listing_id)?;
         let displays: Vec<&str> = current.iter().map(|(d, _)| d.as_str()).collect();
         let expected: Vec<String> = expected.iter().map(|h| h.to_ascii_lowercase()).collect();
         if displays != expected.iter().map(String::as_str).collect::<Vec<_>>() {
@@ -132,20 +161,45 @@ fn set(
         .iter()
         .flat_map(|(d, t)| [d.clone(), t.clone()])
         .collect();
+    let purged = crate::takedown::purged(tx, &hashes)?;
+    if !purged.is_empty() {
+        return Ok(Some(Refusal::TakenDown(purged)));
+    }
     let missing = blobs::missing(tx, &hashes)?;
     if !missing.is_empty() {
         return Ok(Some(Refusal::MissingBlobs(missing)));
+    }
+    if current == photos {
+        return Ok(None);
     }
     tx.execute(
         "DELETE FROM listing_photos WHERE listing_id = ?1",
         args![&id],
     )?;
-    // The listing's other devices learn of its new photos on their next pull.
+    // The listing's other devices learn of its new photos (and of its
+    // moderation, if that changed) on their next pull.
     let seq = tx.next_change_seq()?;
+    let next = policy.state_after_review_change(state);
+    let reason = reason.filter(|_| next == ModerationState::Rejected);
     tx.execute(
-        "UPDATE listings SET changes_seq = ?1 WHERE id = ?2",
-        args![seq, &id],
+        "UPDATE listings SET changes_seq = ?1, moderation = ?2, received_at_ms = ?3,
+             rejection_reason = ?4
+         WHERE id = ?5",
+        args![seq, moderation::to_sql(next), now_ms, &reason, &id],
     )?;
+    if next != state {
+        moderation_history::append(
+            tx,
+            &[Event {
+                listing_id,
+                at_ms: now_ms,
+                actor: moderation_history::device_actor(device.id),
+                action: Action::PhotosChanged,
+                state: next,
+                reason: None,
+            }],
+        )?;
+    }
     for (position, (display, thumb)) in photos.iter().enumerate() {
         tx.execute(
             "INSERT INTO listing_photos (listing_id, position, display, thumb)

@@ -95,7 +95,7 @@ pub(crate) fn validate(payload: &mut ListingPayload, fields: &[ListingField]) ->
 }
 
 /// Whether `a` and `b` hold the same value for `field`.
-fn same_field(field: ListingField, a: &ListingPayload, b: &ListingPayload) -> bool {
+pub(crate) fn same_field(field: ListingField, a: &ListingPayload, b: &ListingPayload) -> bool {
     let mut copy = b.clone();
     copy_field(field, a, &mut copy);
     copy == *b
@@ -359,5 +359,32 @@ mod tests {
         assert!(!validate(&mut blank, &ListingField::ALL));
         let mut negative = listing("Tapis", -1);
         assert!(!validate(&mut negative, &[ListingField::Price]));
+    }
+
+    #[test]
+    fn summed_stock_stays_within_the_limit() {
+        let first = merge_upsert(
+            None,
+            &listing("Tapis", 100),
+            &ListingField::ALL,
+            &stamp(1, "a"),
+            None,
+        );
+        let flooded = merge_upsert(
+            Some((&first.content, &first.clocks, false)),
+            &listing("Tapis", 100),
+            &[ListingField::Stock],
+            &stamp(2, "a"),
+            Some(i64::MAX),
+        );
+        assert_eq!(flooded.content.stock, Some(MAX_STOCK));
+        let drained = merge_upsert(
+            Some((&flooded.content, &flooded.clocks, false)),
+            &listing("Tapis", 100),
+            &[ListingField::Stock],
+            &stamp(3, "a"),
+            Some(i64::MIN),
+        );
+        assert_eq!(drained.content.stock, Some(0));
     }
 }

@@ -4,14 +4,18 @@
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::header::{
-    ACCEPT_RANGES, CACHE_CONTROL, CONTENT_RANGE, CONTENT_TYPE, ETAG, RANGE, X_CONTENT_TYPE_OPTIONS,
+    ACCEPT_RANGES, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, IF_NONE_MATCH,
+    RANGE, X_CONTENT_TYPE_OPTIONS,
 };
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use protocol::{MAX_PHOTOS_MISSING, PhotosMissingRequest, PhotosMissingResponse};
 
-use crate::auth::Device;
+use uuid::Uuid;
+
+use crate::auth::{self, Device};
+use crate::db::{Tx, args};
 use crate::error::AppError;
 use crate::json::AppJson;
 use crate::{Market, blobs};
@@ -51,51 +55,143 @@ async fn missing(
     Ok(AppJson(PhotosMissingResponse { missing }))
 }
 
-/// A photo by its content hash. Its bytes can never change, so caches may
-/// keep it forever.
+/// How long caches may keep a public photo: its bytes never change, but a
+/// take-down must reach shared caches soon (purge a CDN for sooner).
+pub(crate) const PUBLIC_PHOTO_CACHE: &str = "public, max-age=3600, immutable";
+
+/// A photo by its content hash, streamed from the blob store (a `Range`
+/// is honoured, for downloads cut mid-file).
+///
+/// Served to anyone while an approved, public, undeleted listing shows it;
+/// otherwise only to a device of a cooperative with a live listing that
+/// shows it (its token in `Authorization`), never cached. Photos of
+/// rejected, deleted, draft or archived listings and purged photos are a
+/// 404 to the public.
 async fn photo(
     State(market): State<Market>,
     Path(file): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let not_found = || AppError::NotFound(format!("no photo is called `{file}`"));
-    let sha256 = file
+    let not_found = || {
+        let mut response =
+            AppError::NotFound(format!("no photo is called `{file}`")).into_response();
+        response
+            .headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+    };
+    let Some(sha256) = file
         .strip_suffix(".jpg")
         .filter(|h| blobs::is_sha256(h))
-        .ok_or_else(not_found)?;
-    let bytes = market.blobs().get(sha256).await?.ok_or_else(not_found)?;
+        .map(str::to_owned)
+    else {
+        return Ok(not_found());
+    };
+    let device = auth::optional_device(&headers, &market).await?;
+    let lookup = sha256.clone();
+    let found = market
+        .read(move |tx| access(tx, &lookup, device.map(|d| d.cooperative_id)))
+        .await?;
+    let (total, cache) = match found {
+        Some((size, Access::Public)) => (size, PUBLIC_PHOTO_CACHE),
+        Some((size, Access::Cooperative)) => (size, "private, no-store"),
+        Some((_, Access::None)) | None => return Ok(not_found()),
+    };
+    let etag = format!("\"{sha256}\"");
     let common = [
         (CONTENT_TYPE, "image/jpeg".to_owned()),
-        (
-            CACHE_CONTROL,
-            "public, max-age=31536000, immutable".to_owned(),
-        ),
-        (ETAG, format!("\"{sha256}\"")),
+        (CACHE_CONTROL, cache.to_owned()),
+        (ETAG, etag.clone()),
         (X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
         (ACCEPT_RANGES, "bytes".to_owned()),
     ];
-    let total = bytes.len() as u64;
-    match headers
+    let revalidating = headers
+        .get(IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|tag| tag.trim() == etag || tag.trim() == "*")
+        });
+    if revalidating {
+        return Ok((StatusCode::NOT_MODIFIED, common).into_response());
+    }
+    let range = headers
         .get(RANGE)
-        .map(|v| byte_range(v.to_str().unwrap_or(""), total))
-    {
+        .map(|v| byte_range(v.to_str().unwrap_or(""), total));
+    let (status, start, end) = match range {
         // No range, or one this server does not read (several ranges):
         // the whole photo, as HTTP allows.
-        None | Some(Range::Ignored) => Ok((common, bytes).into_response()),
-        Some(Range::Unsatisfiable) => Ok((
-            StatusCode::RANGE_NOT_SATISFIABLE,
-            [(CONTENT_RANGE, format!("bytes */{total}"))],
-        )
-            .into_response()),
+        None | Some(Range::Ignored) => (StatusCode::OK, 0, total.saturating_sub(1)),
+        Some(Range::Unsatisfiable) => {
+            return Ok((
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                [(CONTENT_RANGE, format!("bytes */{total}"))],
+            )
+                .into_response());
+        }
         // A download cut mid-file goes on from where it stopped.
-        Some(Range::Bytes(start, end)) => Ok((
-            StatusCode::PARTIAL_CONTENT,
-            common,
-            [(CONTENT_RANGE, format!("bytes {start}-{end}/{total}"))],
-            bytes.slice(start as usize..=end as usize),
-        )
-            .into_response()),
+        Some(Range::Bytes(start, end)) => (StatusCode::PARTIAL_CONTENT, start, end),
+    };
+    if total == 0 {
+        return Ok((StatusCode::OK, common, Vec::<u8>::new()).into_response());
     }
+    let Some(body) = market.blobs().stream(&sha256, (start, end)).await? else {
+        tracing::error!(%sha256, "a recorded photo is missing from the blob store");
+        return Ok(not_found());
+    };
+    let mut response = (status, common, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(end + 1 - start));
+    if status == StatusCode::PARTIAL_CONTENT
+        && let Ok(value) = HeaderValue::try_from(format!("bytes {start}-{end}/{total}"))
+    {
+        headers.insert(CONTENT_RANGE, value);
+    }
+    Ok(response)
+}
+
+/// Who may see a stored photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// A public listing shows it.
+    Public,
+    /// Only the asking device's cooperative has a (non-public) listing
+    /// that shows it.
+    Cooperative,
+    None,
+}
+
+/// The photo's size and who may see it; `None` if the store has no such
+/// photo (never uploaded, or purged).
+fn access(
+    tx: &mut Tx<'_>,
+    sha256: &str,
+    cooperative: Option<Uuid>,
+) -> crate::Result<Option<(u64, Access)>> {
+    let cooperative = cooperative.map(|id| id.to_string());
+    let Some(row) = tx.query_opt(
+        "SELECT p.size,
+             EXISTS (SELECT 1 FROM listing_photos lp JOIN listings l ON l.id = lp.listing_id
+                     WHERE (lp.display = ?1 OR lp.thumb = ?1) AND l.deleted = 0
+                       AND l.published = 1 AND l.moderation = 'approved'),
+             EXISTS (SELECT 1 FROM listing_photos lp JOIN listings l ON l.id = lp.listing_id
+                     WHERE (lp.display = ?1 OR lp.thumb = ?1) AND l.deleted = 0
+                       AND l.cooperative_id = ?2)
+         FROM photos p WHERE p.sha256 = ?1",
+        args![sha256, &cooperative],
+    )?
+    else {
+        return Ok(None);
+    };
+    let size = u64::try_from(row.get::<i64>(0)?).unwrap_or(0);
+    let access = if row.get::<bool>(1)? {
+        Access::Public
+    } else if row.get::<bool>(2)? {
+        Access::Cooperative
+    } else {
+        Access::None
+    };
+    Ok(Some((size, access)))
 }
 
 #[derive(Debug, PartialEq, Eq)]

@@ -5,8 +5,8 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
 use protocol::{
-    Change, ChangeOp, ChangeResult, Hlc, ListingField, MAX_PUSH_CHANGES, Outcome, PushRequest,
-    PushResponse, RejectReason,
+    Change, ChangeOp, ChangeResult, Hlc, ListingField, MAX_PUSH_CHANGES, ModerationState, Outcome,
+    PushRequest, PushResponse, RejectReason,
 };
 
 use crate::Market;
@@ -19,7 +19,8 @@ use crate::db::{Arg, Tx};
 use crate::error::{AppError, Result};
 use crate::json::AppJson;
 use crate::merge;
-use crate::moderation::ModerationPolicy;
+use crate::moderation::{self, ModerationPolicy};
+use crate::moderation_history::{self, Action, Event};
 use crate::stored::{self, Stamp, Stored};
 
 pub(crate) fn router() -> Router<Market> {
@@ -102,6 +103,7 @@ fn apply_all(
     // The listing's latest bump in this batch, if any.
     let mut last_bump: HashMap<Uuid, usize> = HashMap::new();
     let mut applied: Vec<usize> = Vec::new();
+    let mut events: Vec<Event> = Vec::new();
     for (index, change) in changes.into_iter().enumerate() {
         let change_id = change.change_id;
         let listing_id = change.listing_id;
@@ -113,10 +115,11 @@ fn apply_all(
         } else if !seen.insert(change_id.to_string()) {
             Outcome::Duplicate
         } else {
-            match merge(current, device, change, policy) {
+            match merge(current, device, change, policy, now_ms) {
                 Err(reason) => Outcome::Rejected { reason },
                 Ok((outcome, next)) => {
                     applied.push(index);
+                    events.extend(history_event(current, &next, device, now_ms));
                     if current != Some(&next) {
                         last_bump.insert(listing_id, bumped.len());
                         bumped.push(listing_id);
@@ -165,6 +168,7 @@ fn apply_all(
         .filter_map(|listing_id| listings.get(listing_id))
         .collect();
     Stored::save_all(tx, &changed)?;
+    moderation_history::append(tx, &events)?;
     for chunk in applied.chunks(CHUNK / 3) {
         let sql = format!(
             "INSERT INTO applied_changes (change_id, listing_id, applied_at) VALUES {}",
@@ -184,6 +188,39 @@ fn apply_all(
         tx.execute(&sql, &args)?;
     }
     Ok(results)
+}
+
+/// What the moderation history records of a device's change: a new
+/// listing, or one whose moderation state the change moved.
+fn history_event(
+    before: Option<&Stored>,
+    after: &Stored,
+    device: Device,
+    now_ms: i64,
+) -> Option<Event> {
+    let (action, reason) = match before {
+        None if !after.deleted => (Action::Submitted, None),
+        Some(before) if before.moderation != after.moderation => {
+            let reason = if before.deleted {
+                "restored after deletion".to_owned()
+            } else {
+                format!(
+                    "changed: {}",
+                    moderation::reviewed_changes(&before.content, &after.content)
+                )
+            };
+            (Action::Edited, Some(reason))
+        }
+        _ => return None,
+    };
+    Some(Event {
+        listing_id: after.id,
+        at_ms: now_ms,
+        actor: moderation_history::device_actor(device.id),
+        action,
+        state: after.moderation,
+        reason,
+    })
 }
 
 /// Where a change's reported version comes from.
@@ -206,15 +243,38 @@ fn placeholders(first: usize, count: usize) -> String {
         .join(", ")
 }
 
+/// A device's clock reading, no later than the server's own time plus
+/// [`protocol::MAX_CLOCK_SKEW_MS`]: a laptop whose date is months ahead
+/// neither wins every field until then nor hands its future to the
+/// cooperative's other laptops through pull (the clamped stamp is the one
+/// stored and pulled). Pure.
+pub(crate) fn bounded(hlc: Hlc, now_ms: i64) -> Hlc {
+    let latest = latest_ms(now_ms);
+    if hlc.ms > latest {
+        Hlc {
+            ms: latest,
+            counter: hlc.counter,
+        }
+    } else {
+        hlc
+    }
+}
+
+fn latest_ms(now_ms: i64) -> i64 {
+    now_ms.saturating_add(protocol::MAX_CLOCK_SKEW_MS)
+}
+
 /// Merges one change of the device's own listing into its current state
-/// (`None`: new to the server), field by field (see `stored.rs`). Returns
-/// the outcome and the listing's next state, equal to `current` when
-/// nothing changed. Pure.
+/// (`None`: new to the server), field by field (see `stored.rs`), and
+/// applies the moderation rule (see [`ModerationPolicy`]). Returns the
+/// outcome and the listing's next state, equal to `current` when nothing
+/// changed. Pure.
 fn merge(
     current: Option<&Stored>,
     device: Device,
     change: Change,
     policy: ModerationPolicy,
+    now_ms: i64,
 ) -> std::result::Result<(Outcome, Stored), RejectReason> {
     let current = current.cloned();
     let next = match change.op {
@@ -223,11 +283,15 @@ fn merge(
             if !merge::validate(&mut listing, &fields) {
                 return Err(RejectReason::Invalid);
             }
+            listing.updated_at_ms = listing.updated_at_ms.min(latest_ms(now_ms));
             // A change from before clocks: its device time, counter 0.
-            let hlc = change.hlc.unwrap_or(Hlc {
-                ms: listing.updated_at_ms,
-                counter: 0,
-            });
+            let hlc = bounded(
+                change.hlc.unwrap_or(Hlc {
+                    ms: listing.updated_at_ms,
+                    counter: 0,
+                }),
+                now_ms,
+            );
             let stamp = Stamp::new(hlc, device.id);
             let merged = merge::merge_upsert(
                 current.as_ref().map(|c| (&c.content, &c.clocks, c.deleted)),
@@ -245,23 +309,37 @@ fn merge(
                 cooperative_id: device.cooperative_id,
                 content: merged.content.clone(),
                 deleted: false,
-                moderation: policy.state_after_push(),
+                moderation: policy.state_of_new(),
                 rejection_reason: None,
                 version: 0,
                 clocks: merged.clocks.clone(),
+                received_at_ms: now_ms,
             });
-            let content_changed = current
-                .as_ref()
-                .is_none_or(|c| c.content != merged.content || c.deleted);
+            if let Some(current) = current.as_ref().filter(|_| !merged.stays_deleted) {
+                // What a buyer sees changed: a deleted listing comes back,
+                // or a reviewed field has another value.
+                let revived = current.deleted;
+                let reviewed_change = revived
+                    || ListingField::ALL.iter().any(|&field| {
+                        moderation::reviewed(field)
+                            && !merge::same_field(field, &current.content, &merged.content)
+                    });
+                let republished = !stored::is_public_status(current.content.status.as_deref())
+                    && stored::is_public_status(merged.content.status.as_deref());
+                if reviewed_change {
+                    next.moderation = policy.state_after_review_change(current.moderation);
+                    if next.moderation != ModerationState::Rejected {
+                        next.rejection_reason = None;
+                    }
+                }
+                if reviewed_change || republished {
+                    next.received_at_ms = now_ms;
+                }
+            }
             next.content = merged.content;
             next.clocks = merged.clocks;
             if !merged.stays_deleted {
                 next.deleted = false;
-            }
-            if content_changed && !merged.stays_deleted {
-                // The moderator has not seen this content.
-                next.moderation = policy.state_after_push();
-                next.rejection_reason = None;
             }
             let outcome = if merged.lost.is_empty() {
                 Outcome::Applied
@@ -274,7 +352,7 @@ fn merge(
             (outcome, next)
         }
         ChangeOp::Delete => {
-            let hlc = change.hlc.unwrap_or_default();
+            let hlc = bounded(change.hlc.unwrap_or_default(), now_ms);
             let stamp = Stamp::new(hlc, device.id);
             let mut next = current.clone().unwrap_or_else(|| Stored {
                 // A bare tombstone, so the id stays with this cooperative.
@@ -282,10 +360,11 @@ fn merge(
                 cooperative_id: device.cooperative_id,
                 content: protocol::ListingPayload::default(),
                 deleted: true,
-                moderation: policy.state_after_push(),
+                moderation: policy.state_of_new(),
                 rejection_reason: None,
                 version: 0,
                 clocks: stored::Clocks::new(),
+                received_at_ms: now_ms,
             });
             // A change from before clocks deletes whatever came before.
             let wins = change.hlc.is_none() || merge::delete_wins(&next.clocks, &stamp);

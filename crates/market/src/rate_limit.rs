@@ -7,11 +7,14 @@
 //! and answers with the API's `ErrorBody`. A few lines over a `HashMap`.
 //!
 //! The buckets live in the database (`rate_buckets`), so several servers
-//! behind a load balancer share one limit. Behind a reverse proxy every
-//! client has the proxy's address, so they share one bucket; forwarded
-//! headers are not trusted.
+//! behind a load balancer share one limit. A client is its IPv4 address or
+//! its IPv6 /64 (one household or one server gets a whole /64, so keying
+//! by exact IPv6 address lets anyone go around the limit); behind a
+//! reverse proxy, the address `X-Forwarded-For` gives — only when the
+//! proxy is listed as trusted (`--trusted-proxy`), never by default, since
+//! anyone can send that header. Over all clients, a global ceiling.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
 
 use crate::db::{Tx, args};
@@ -41,15 +44,9 @@ impl Limiter {
         Limiter { limit }
     }
 
-    /// Takes a token for `key` (`None`: the peer address is unknown; those
-    /// requests share one bucket), or says in how many seconds one is due.
+    /// Takes a token for `key`, or says in how many seconds one is due.
     /// Run it in a write transaction of its own: a refused attempt counts.
-    pub(crate) fn check(
-        &self,
-        tx: &mut Tx<'_>,
-        key: Option<IpAddr>,
-        now_ms: i64,
-    ) -> Result<Result<(), u64>> {
+    pub(crate) fn check(&self, tx: &mut Tx<'_>, key: &str, now_ms: i64) -> Result<Result<(), u64>> {
         let refill_ms = i64::try_from(self.limit.refill_every.as_millis())
             .unwrap_or(i64::MAX)
             .max(1);
@@ -60,10 +57,9 @@ impl Limiter {
             "DELETE FROM rate_buckets WHERE refilled_at <= ?1",
             args![full_since],
         )?;
-        let key = key.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
         let stored = tx.query_opt(
             "SELECT tokens, refilled_at FROM rate_buckets WHERE key = ?1",
-            args![&key],
+            args![key],
         )?;
         let bucket = match stored {
             Some(row) => Bucket {
@@ -87,10 +83,58 @@ impl Limiter {
             "INSERT INTO rate_buckets (key, tokens, refilled_at) VALUES (?1, ?2, ?3)
              ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens,
                  refilled_at = excluded.refilled_at",
-            args![&key, i64::from(bucket.tokens), bucket.refilled_at_ms],
+            args![key, i64::from(bucket.tokens), bucket.refilled_at_ms],
         )?;
         Ok(verdict)
     }
+}
+
+/// The bucket key of a client: `ip 203.0.113.7`, `ip 2001:db8:1:2::/64`,
+/// or `ip unknown` (no peer address, as under `Router::oneshot`: those
+/// requests share one bucket). An IPv4 address mapped into IPv6 counts as
+/// the IPv4 address. Pure.
+pub(crate) fn client_key(ip: Option<IpAddr>) -> String {
+    match ip.map(|ip| ip.to_canonical()) {
+        None => "ip unknown".to_owned(),
+        Some(IpAddr::V4(v4)) => format!("ip {v4}"),
+        Some(IpAddr::V6(v6)) => {
+            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+            format!("ip {}/64", Ipv6Addr::from(prefix))
+        }
+    }
+}
+
+/// The client's address: the peer's, or — when the peer is a trusted
+/// proxy — the last address in `X-Forwarded-For` (all its headers, in
+/// order) that is not itself a trusted proxy. Proxies append the address
+/// they got the request from, so only the addresses after the last
+/// untrusted one can be believed. Pure.
+pub(crate) fn client_ip<'a>(
+    peer: Option<IpAddr>,
+    forwarded_for: impl DoubleEndedIterator<Item = &'a str>,
+    trusted: &[IpAddr],
+) -> Option<IpAddr> {
+    let is_trusted = |ip: &IpAddr| trusted.contains(&ip.to_canonical());
+    let peer = peer?;
+    if !is_trusted(&peer) {
+        return Some(peer);
+    }
+    let mut client = peer;
+    for entry in forwarded_for.rev() {
+        for hop in entry.rsplit(',') {
+            match hop.trim().parse::<IpAddr>() {
+                Ok(ip) => {
+                    client = ip;
+                    if !is_trusted(&ip) {
+                        return Some(ip);
+                    }
+                }
+                // Garbage: trust nothing to its left.
+                Err(_) => return Some(client),
+            }
+        }
+    }
+    Some(client)
 }
 
 fn refilled(bucket: Bucket, burst: u32, refill_ms: i64, now_ms: i64) -> Bucket {

@@ -44,6 +44,9 @@ pub(crate) struct Stored {
     /// also use as its version.
     pub version: i64,
     pub clocks: Clocks,
+    /// The server's clock when what the public sees last changed (created,
+    /// content edited, republished): the catalog's order.
+    pub received_at_ms: i64,
 }
 
 /// The columns [`Stored::from_row`] reads, prefixed with `l.`.
@@ -51,10 +54,10 @@ pub(crate) const COLUMNS: &str = "l.id, l.cooperative_id, l.title_ar, l.title_fr
     l.price_centimes, l.updated_at_ms, l.deleted, l.moderation, l.rejection_reason,
     l.changes_seq, l.description_ar, l.description_fr, l.description_en, l.category, l.stock,
     l.unit, l.dimensions, l.weight_grams, l.materials, l.origin, l.region, l.tags, l.artisan,
-    l.clocks";
+    l.clocks, l.status, l.received_at_ms";
 
 /// How many columns [`COLUMNS`] has.
-pub(crate) const WIDTH: usize = 25;
+pub(crate) const WIDTH: usize = 27;
 
 impl Stored {
     pub(crate) fn from_row(row: &Row) -> Result<Stored> {
@@ -88,9 +91,7 @@ impl Stored {
                 tags: serde_json::from_str(&tags)
                     .map_err(|err| Error::Column(format!("tags: {err}")))?,
                 artisan: row.get(23)?,
-                // Not stored yet: the market's status column comes with the
-                // public filter (issue 17 §1, market side).
-                status: None,
+                status: row.get(25)?,
             },
             deleted: row.get(7)?,
             moderation: moderation::from_sql(&state).unwrap_or(ModerationState::Pending),
@@ -98,6 +99,7 @@ impl Stored {
             version: row.get(10)?,
             clocks: serde_json::from_str(&clocks)
                 .map_err(|err| Error::Column(format!("clocks: {err}")))?,
+            received_at_ms: row.get(26)?,
         })
     }
 
@@ -145,7 +147,7 @@ impl Stored {
                      price_centimes, updated_at_ms, deleted, moderation, rejection_reason,
                      changes_seq, description_ar, description_fr, description_en, category,
                      stock, unit, dimensions, weight_grams, materials, origin, region, tags,
-                     artisan, clocks, search_text)
+                     artisan, clocks, search_text, status, published, received_at_ms)
                  VALUES {rows}
                  ON CONFLICT (id) DO UPDATE SET
                      title_ar = excluded.title_ar, title_fr = excluded.title_fr,
@@ -162,7 +164,9 @@ impl Stored {
                      materials = excluded.materials, origin = excluded.origin,
                      region = excluded.region, tags = excluded.tags,
                      artisan = excluded.artisan, clocks = excluded.clocks,
-                     search_text = excluded.search_text
+                     search_text = excluded.search_text, status = excluded.status,
+                     published = excluded.published,
+                     received_at_ms = excluded.received_at_ms
                  WHERE listings.cooperative_id = excluded.cooperative_id"
             );
             tx.execute(&sql, &values)?;
@@ -230,11 +234,20 @@ impl Stored {
             (&c.artisan).into(),
             clocks.into(),
             search_text.into(),
+            (&c.status).into(),
+            is_public_status(c.status.as_deref()).into(),
+            self.received_at_ms.into(),
         ]
     }
 }
 
+/// Whether a listing with this status may be public: `ready`, `published`,
+/// or none at all (a device from before status synced).
+pub(crate) fn is_public_status(status: Option<&str>) -> bool {
+    status.is_none_or(protocol::status_is_public)
+}
+
 /// Columns one saved row binds.
-const SAVED_COLUMNS: usize = 26;
-/// Rows per INSERT: 50 × 26 parameters stays far below both engines' limits.
+const SAVED_COLUMNS: usize = 29;
+/// Rows per INSERT: 50 × 29 parameters stays far below both engines' limits.
 const SAVE_CHUNK: usize = 50;

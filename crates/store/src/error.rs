@@ -144,3 +144,24 @@ impl fmt::Display for Reason {
         f.write_str(self.as_str())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    #[test]
+    fn a_full_disk_is_told_apart() {
+        let full = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+            None,
+        );
+        assert!(Error::Sqlite(full).is_disk_full());
+        let io = std::io::Error::from(std::io::ErrorKind::StorageFull);
+        assert!(Error::Io(io).is_disk_full());
+        let busy = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+            None,
+        );
+        assert!(!Error::Sqlite(busy).is_disk_full());
+    }
+}

@@ -18,6 +18,8 @@ pub enum Error {
     Protocol(String),
     #[error("the marketplace found the request too large")]
     TooLarge,
+    #[error("this laptop is enrolled with another marketplace; its listings live there")]
+    MarketLocked,
     #[error(transparent)]
     Store(#[from] store::Error),
     #[error("a background task failed: {0}")]
@@ -52,6 +54,7 @@ impl Error {
             Error::Network(_) => ErrorKind::Network,
             Error::Server { .. } => ErrorKind::Server,
             Error::Protocol(_) | Error::TooLarge => ErrorKind::Protocol,
+            Error::MarketLocked => ErrorKind::NotConfigured,
             Error::Store(e) if e.is_disk_full() => ErrorKind::DiskFull,
             Error::Store(_) | Error::Task(_) => ErrorKind::Storage,
         }

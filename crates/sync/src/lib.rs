@@ -12,6 +12,7 @@ mod engine;
 mod enroll;
 mod error;
 mod gzip;
+pub mod headless;
 mod market_url;
 mod pace;
 mod photos;

@@ -44,6 +44,35 @@ pub fn run(data: &DataDir, cmd: &ListingCommand, out: &Output) -> Result<Outcome
                 store.update_listing(id, store::NewListing::validate(input)?, now_ms())?;
             show(out, &listing);
         }
+        ListingCommand::Remove { id } => {
+            let (_lock, mut store) = data.write()?;
+            let id: store::ListingId = id.parse()?;
+            let removal = store.remove_listing(id, now_ms())?;
+            let (key, text) = match removal {
+                store::Removal::Deleted => (
+                    "deleted",
+                    pick(
+                        out.lang,
+                        "حُذف نهائيًا (لم يصل إلى السوق قط)",
+                        "supprimée définitivement (elle n'avait jamais atteint la marketplace)",
+                        "deleted for good (it never reached the marketplace)",
+                    ),
+                ),
+                store::Removal::Archived => (
+                    "archived",
+                    pick(
+                        out.lang,
+                        "أُرشف: سيُسحب من السوق عند المزامنة القادمة",
+                        "archivée : elle quittera la marketplace à la prochaine synchronisation",
+                        "archived: it leaves the marketplace at the next sync",
+                    ),
+                ),
+            };
+            out.print(
+                || format!("{id}: {text}"),
+                serde_json::json!({ "id": id.to_string(), "removed": key }),
+            );
+        }
         ListingCommand::Show { id } => {
             let store = data.read()?;
             let id: store::ListingId = id.parse()?;

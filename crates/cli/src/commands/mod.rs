@@ -3,6 +3,9 @@ mod csv;
 mod listing;
 mod photos;
 mod status;
+mod sync;
+
+pub use sync::SyncFailed;
 
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -30,6 +33,8 @@ pub fn run(args: &Args, out: &Output) -> Result<Outcome> {
         Command::Backup { file } => backup::backup(&data, file.as_deref(), out),
         Command::Restore { file, yes } => backup::restore(&data, file, *yes, out),
         Command::Status => status::run(&data, out),
+        Command::Connect { url, code } => sync::connect(&data, url, code, out),
+        Command::Sync { watch, interval } => sync::sync(&data, *watch, *interval, out),
     }
 }
 

@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use rusqlite::Connection;
@@ -40,34 +40,110 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0005_details_and_clocks.sql")),
     M::up(include_str!("../migrations/0006_upload_chunks.sql")),
     M::up(include_str!("../migrations/0007_rate_buckets.sql")),
+    M::up(include_str!(
+        "../migrations/0008_status_and_receive_time.sql"
+    )),
+    M::up(include_str!(
+        "../migrations/0009_moderation_history_and_takedown.sql"
+    )),
+    M::up(include_str!("../migrations/0010_quotas_and_cleanup.sql")),
 ];
 
 /// File name of the database inside the data directory.
 pub const FILE_NAME: &str = "market.db";
 
 pub(crate) enum Database {
-    Sqlite(Mutex<Connection>),
+    /// One writer (SQLite has one at a time anyway) and a few readers
+    /// beside it: in WAL mode reads see the last commit and never wait for
+    /// a write, so the public catalog does not queue behind a push.
+    Sqlite {
+        writer: Mutex<Connection>,
+        readers: ReadPool,
+    },
     Postgres(r2d2::Pool<PgManager>),
+}
+
+/// Read connections kept open beside the SQLite writer.
+const SQLITE_READERS: usize = 4;
+
+/// A fixed set of read-only SQLite connections. Hand-rolled (a `Vec` under
+/// a mutex and a condition variable): `r2d2_sqlite` would add a crate for
+/// what is a dozen lines here.
+pub(crate) struct ReadPool {
+    idle: Mutex<Vec<Connection>>,
+    returned: Condvar,
+}
+
+impl ReadPool {
+    fn open(path: &Path, count: usize) -> Result<ReadPool> {
+        let idle = (0..count)
+            .map(|_| open_reader(path))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ReadPool {
+            idle: Mutex::new(idle),
+            returned: Condvar::new(),
+        })
+    }
+
+    /// An idle reader, waiting for one if all are busy.
+    fn get(&self) -> Reader<'_> {
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(conn) = idle.pop() {
+                return Reader {
+                    pool: self,
+                    conn: Some(conn),
+                };
+            }
+            idle = self.returned.wait(idle).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
+/// A reader on loan from the pool; goes back when dropped.
+struct Reader<'a> {
+    pool: &'a ReadPool,
+    conn: Option<Connection>,
+}
+
+impl Reader<'_> {
+    fn conn(&mut self) -> &mut Connection {
+        self.conn
+            .as_mut()
+            .expect("a loaned reader has its connection")
+    }
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            let mut idle = self.pool.idle.lock().unwrap_or_else(|p| p.into_inner());
+            idle.push(conn);
+            self.pool.returned.notify_one();
+        }
+    }
 }
 
 impl Database {
     /// Opens (creating if needed) the SQLite database at `path`, sets the
     /// durability pragmas and brings the schema up to date.
     pub(crate) fn open_sqlite(path: &Path) -> Result<Database> {
-        Ok(Database::Sqlite(Mutex::new(open_sqlite(path)?)))
+        let writer = Mutex::new(open_sqlite(path)?);
+        Ok(Database::Sqlite {
+            writer,
+            readers: ReadPool::open(path, SQLITE_READERS)?,
+        })
     }
 
     /// Connects to `url` (`postgres://user@host:port/db`) and brings the
     /// schema up to date; several processes may do this at once.
     pub(crate) fn open_postgres(url: &str) -> Result<Database> {
-        let config: postgres::Config = url
-            .parse()
-            .map_err(|err: postgres::Error| Error::Postgres(err.to_string()))?;
+        let manager = pg::pg_config(url)?;
         let pool = r2d2::Pool::builder()
             .max_size(PG_POOL_SIZE)
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(10))
-            .build(PgManager { config })
+            .build(manager)
             .map_err(|err| Error::Postgres(err.to_string()))?;
         off_runtime(|| {
             let mut conn = pool.get().map_err(|err| Error::Postgres(err.to_string()))?;
@@ -79,7 +155,7 @@ impl Database {
 
     pub(crate) fn engine(&self) -> &'static str {
         match self {
-            Database::Sqlite(_) => "sqlite",
+            Database::Sqlite { .. } => "sqlite",
             Database::Postgres(_) => "postgres",
         }
     }
@@ -107,19 +183,23 @@ impl Database {
         f: impl FnOnce(&mut Tx<'_>) -> Result<T> + Send,
     ) -> Result<T> {
         match self {
-            Database::Sqlite(conn) => {
-                let mut conn = lock(conn);
-                let behavior = if write {
-                    rusqlite::TransactionBehavior::Immediate
-                } else {
-                    rusqlite::TransactionBehavior::Deferred
+            Database::Sqlite { writer, readers } => {
+                let run = |conn: &mut Connection, behavior| {
+                    let tx = conn.transaction_with_behavior(behavior)?;
+                    let mut tx = Tx::Sqlite(tx);
+                    let out = f(&mut tx)?;
+                    let Tx::Sqlite(tx) = tx else { unreachable!() };
+                    tx.commit()?;
+                    Ok(out)
                 };
-                let tx = conn.transaction_with_behavior(behavior)?;
-                let mut tx = Tx::Sqlite(tx);
-                let out = f(&mut tx)?;
-                let Tx::Sqlite(tx) = tx else { unreachable!() };
-                tx.commit()?;
-                Ok(out)
+                if write {
+                    run(&mut lock(writer), rusqlite::TransactionBehavior::Immediate)
+                } else {
+                    run(
+                        readers.get().conn(),
+                        rusqlite::TransactionBehavior::Deferred,
+                    )
+                }
             }
             Database::Postgres(pool) => off_runtime(|| {
                 let mut conn = pool.get().map_err(|err| Error::Postgres(err.to_string()))?;
@@ -263,6 +343,15 @@ fn open_sqlite(path: &Path) -> Result<Connection> {
     Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
     crate::search::backfill(&conn)?;
     tracing::debug!(path = %path.display(), "market database opened");
+    Ok(conn)
+}
+
+/// A read-only connection to a database [`open_sqlite`] has set up.
+fn open_reader(path: &Path) -> Result<Connection> {
+    #[allow(clippy::disallowed_methods)] // the pragmas and schema are the writer's.
+    let conn = Connection::open(path)?;
+    conn.pragma_update(None, "query_only", "ON")?;
+    conn.busy_timeout(Duration::from_secs(5))?;
     Ok(conn)
 }
 

@@ -12,6 +12,9 @@ pub(super) const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/pg/0001_schema.sql"),
     include_str!("../migrations/pg/0002_upload_chunks.sql"),
     include_str!("../migrations/pg/0003_rate_buckets.sql"),
+    include_str!("../migrations/pg/0004_status_and_receive_time.sql"),
+    include_str!("../migrations/pg/0005_moderation_history_and_takedown.sql"),
+    include_str!("../migrations/pg/0006_quotas_and_cleanup.sql"),
 ];
 
 /// Key of the advisory lock every PostgreSQL write transaction holds.
@@ -87,9 +90,67 @@ impl Drop for PgConn {
     }
 }
 
-#[derive(Debug)]
 pub(crate) struct PgManager {
     pub(super) config: postgres::Config,
+    /// `Some` when the URL says `sslmode=require`.
+    pub(super) tls: Option<postgres_native_tls::MakeTlsConnector>,
+}
+
+impl std::fmt::Debug for PgManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgManager")
+            .field("tls", &self.tls.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The connection settings of `url` and, when it says `sslmode=require`,
+/// the TLS connector: the server's certificate is checked against the
+/// system's roots, or against the PEM file `sslrootcert=PATH` names (as
+/// libpq spells it; only in the `postgres://…?…` form). `disable`,
+/// `prefer` or no `sslmode`: plain TCP, as before.
+pub(super) fn pg_config(url: &str) -> Result<PgManager> {
+    let mut root_cert = None;
+    let url = match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.query_pairs().any(|(k, _)| k == "sslrootcert") => {
+            let kept: Vec<(String, String)> = parsed
+                .query_pairs()
+                .filter(|(k, v)| {
+                    if k == "sslrootcert" {
+                        root_cert = Some(v.to_string());
+                        false
+                    } else {
+                        true
+                    }
+                })
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            parsed.query_pairs_mut().clear().extend_pairs(kept);
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    };
+    let config: postgres::Config = url
+        .parse()
+        .map_err(|err: postgres::Error| Error::Postgres(err.to_string()))?;
+    let tls = if config.get_ssl_mode() == postgres::config::SslMode::Require {
+        let mut builder = native_tls::TlsConnector::builder();
+        if let Some(path) = &root_cert {
+            let pem = std::fs::read(path).map_err(|err| {
+                Error::Postgres(format!("could not read sslrootcert `{path}`: {err}"))
+            })?;
+            let cert = native_tls::Certificate::from_pem(&pem)
+                .map_err(|err| Error::Postgres(format!("sslrootcert `{path}`: {err}")))?;
+            builder.add_root_certificate(cert);
+        }
+        let connector = builder
+            .build()
+            .map_err(|err| Error::Postgres(format!("TLS: {err}")))?;
+        Some(postgres_native_tls::MakeTlsConnector::new(connector))
+    } else {
+        None
+    };
+    Ok(PgManager { config, tls })
 }
 
 impl r2d2::ManageConnection for PgManager {
@@ -97,8 +158,12 @@ impl r2d2::ManageConnection for PgManager {
     type Error = postgres::Error;
 
     fn connect(&self) -> std::result::Result<PgConn, postgres::Error> {
+        let client = match &self.tls {
+            Some(tls) => self.config.connect(tls.clone())?,
+            None => self.config.connect(postgres::NoTls)?,
+        };
         Ok(PgConn {
-            client: Some(self.config.connect(postgres::NoTls)?),
+            client: Some(client),
             statements: HashMap::new(),
         })
     }

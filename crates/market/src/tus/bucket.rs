@@ -71,9 +71,13 @@ pub(super) async fn append(
         .await
 }
 
-/// Assembles a complete upload, checks it and stores the photo; forgets
-/// the upload (answering why) if its bytes do not hash to the declared
-/// SHA-256. Safe to run twice.
+/// Stores a complete upload: its chunks are read back in order, piece by
+/// piece, hashed and sent on to the photo's key as an S3 multipart upload,
+/// which is completed only if the whole file hashes to the declared
+/// SHA-256 (and aborted otherwise: nothing is stored, the upload is
+/// forgotten and the answer says why). A photo the store already holds is
+/// not read again. Memory: a part or two (`blobs::PART_BYTES`), whatever
+/// the photo's size. Safe to run twice.
 pub(super) async fn finish(
     market: &Market,
     bucket: &Arc<dyn ObjectStore>,
@@ -82,70 +86,62 @@ pub(super) async fn finish(
     length: u64,
 ) -> Result<Result<(), AppError>> {
     let lookup = id.to_owned();
-    let chunks = market
+    let known = sha256.to_owned();
+    let (chunks, already_stored) = market
         .read(move |tx| {
-            tx.query(
-                "SELECT upload_offset, length, object_key FROM upload_chunks
-                 WHERE upload_id = ?1 ORDER BY upload_offset",
-                args![&lookup],
-            )?
-            .iter()
-            .map(|row| {
-                Ok((
-                    row.get::<i64>(0)?,
-                    row.get::<i64>(1)?,
-                    row.get::<String>(2)?,
-                ))
-            })
-            .collect::<Result<Vec<_>>>()
+            let stored = tx
+                .query_opt("SELECT 1 FROM photos WHERE sha256 = ?1", args![&known])?
+                .is_some();
+            let chunks = tx
+                .query(
+                    "SELECT upload_offset, length, object_key FROM upload_chunks
+                     WHERE upload_id = ?1 ORDER BY upload_offset",
+                    args![&lookup],
+                )?
+                .iter()
+                .map(|row| {
+                    Ok((
+                        row.get::<i64>(0)?,
+                        row.get::<i64>(1)?,
+                        row.get::<String>(2)?,
+                    ))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok((chunks, stored))
         })
         .await?;
-    let mut bytes = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
-    let mut next = 0i64;
-    for (offset, chunk_length, key) in &chunks {
-        if *offset != next {
-            // Never happens while only this code writes the table.
-            return Err(crate::Error::Column(format!(
-                "upload {id}: chunk at {offset}, expected {next}"
-            )));
+    if !already_stored {
+        let key = ObjectPath::from(format!("{}/{sha256}.jpg", &sha256[..2]));
+        let mut upload = blobs::Multipart::start(bucket, &key).await?;
+        match hash_into(bucket, id, &chunks, length, &mut upload).await {
+            Ok(actual) if actual == sha256 => upload.finish().await?,
+            Ok(actual) => {
+                upload.abort().await;
+                let gone = id.to_owned();
+                market
+                    .run(move |tx| {
+                        tx.execute("DELETE FROM uploads WHERE id = ?1", args![&gone])?;
+                        Ok(())
+                    })
+                    .await?;
+                forget(bucket, id).await;
+                tracing::warn!(upload_id = %id, "upload discarded: SHA-256 mismatch");
+                return Ok(Err(checksum_mismatch(format!(
+                    "the uploaded file's SHA-256 is {actual}, not the declared {sha256} — the upload was discarded; upload the photo again"
+                ))));
+            }
+            Err(err) => {
+                upload.abort().await;
+                return Err(err);
+            }
         }
-        let chunk = bucket
-            .get(&ObjectPath::from(key.as_str()))
-            .await?
-            .bytes()
-            .await?;
-        if chunk.len() as i64 != *chunk_length {
-            return Err(crate::Error::Column(format!(
-                "upload {id}: chunk {key} has {} bytes, expected {chunk_length}",
-                chunk.len()
-            )));
-        }
-        bytes.extend_from_slice(&chunk);
-        next += chunk_length;
     }
-    let actual = hex::encode(Sha256::digest(&bytes));
     let now_ms = market.now_ms();
-    let (id, sha256) = (id.to_owned(), sha256.to_owned());
-    if actual != sha256 {
-        let gone = id.clone();
-        market
-            .run(move |tx| {
-                tx.execute("DELETE FROM uploads WHERE id = ?1", args![&gone])?;
-                Ok(())
-            })
-            .await?;
-        forget(bucket, &id).await;
-        tracing::warn!(upload_id = %id, "upload discarded: SHA-256 mismatch");
-        return Ok(Err(checksum_mismatch(format!(
-            "the uploaded file's SHA-256 is {actual}, not the declared {sha256} — the upload was discarded; upload the photo again"
-        ))));
-    }
-    let size = bytes.len() as i64;
-    market.blobs().put_bytes(&sha256, bytes).await?;
-    let done = id.clone();
+    let size = i64::try_from(length).unwrap_or(i64::MAX);
+    let (done, sha256) = (id.to_owned(), sha256.to_owned());
     market
         .run(move |tx| {
-            blobs::record(tx, &sha256, size, now_ms)?;
+            blobs::record(tx, &sha256, size, &done, now_ms)?;
             tx.execute(
                 "UPDATE uploads SET completed_at = ?1 WHERE id = ?2",
                 args![now_ms, &done],
@@ -158,8 +154,52 @@ pub(super) async fn finish(
             Ok(())
         })
         .await?;
-    forget(bucket, &id).await;
+    forget(bucket, id).await;
     Ok(Ok(()))
+}
+
+/// Reads the upload's chunks in order into `upload`, returning the SHA-256
+/// of all their bytes.
+async fn hash_into(
+    bucket: &Arc<dyn ObjectStore>,
+    id: &str,
+    chunks: &[(i64, i64, String)],
+    length: u64,
+    upload: &mut blobs::Multipart,
+) -> Result<String> {
+    let mut hasher = Sha256::new();
+    let mut next = 0i64;
+    for (offset, chunk_length, key) in chunks {
+        if *offset != next {
+            // Never happens while only this code writes the table.
+            return Err(crate::Error::Column(format!(
+                "upload {id}: chunk at {offset}, expected {next}"
+            )));
+        }
+        let mut pieces = bucket
+            .get(&ObjectPath::from(key.as_str()))
+            .await?
+            .into_stream();
+        let mut read = 0i64;
+        while let Some(piece) = pieces.next().await {
+            let piece = piece?;
+            hasher.update(&piece);
+            read += piece.len() as i64;
+            upload.put(piece).await?;
+        }
+        if read != *chunk_length {
+            return Err(crate::Error::Column(format!(
+                "upload {id}: chunk {key} has {read} bytes, expected {chunk_length}"
+            )));
+        }
+        next += chunk_length;
+    }
+    if u64::try_from(next).ok() != Some(length) {
+        return Err(crate::Error::Column(format!(
+            "upload {id}: chunks hold {next} bytes, expected {length}"
+        )));
+    }
+    Ok(hex::encode(hasher.finalize()))
 }
 
 /// Deletes every chunk object of upload `id`, counted or not. Best effort:

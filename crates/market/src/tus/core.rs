@@ -245,7 +245,7 @@ async fn finish(market: &Market, id: &str, sha256: &str, length: u64) -> Result<
     market
         .run(move |tx| {
             if stored {
-                blobs::record(tx, &sha256, size, now_ms)?;
+                blobs::record(tx, &sha256, size, &id, now_ms)?;
                 tx.execute(
                     "UPDATE uploads SET completed_at = ?1 WHERE id = ?2",
                     args![now_ms, &id],

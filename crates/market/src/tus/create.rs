@@ -73,9 +73,20 @@ pub(super) async fn create(
     let now_ms = market.now_ms();
     let expires_at_ms = now_ms + UPLOAD_LIFETIME_MS;
     let data_dir = market.data_dir().to_owned();
+    let taken_down = sha256.clone();
+    let limits = market.clone();
+    let quota = market.config().storage_quota_bytes;
     let expired = market
         .run(move |tx| {
+            if !crate::takedown::purged(tx, &[taken_down])?.is_empty() {
+                return Ok(Err(refused_taken_down()));
+            }
             let expired = drop_expired(tx, &data_dir, now_ms)?;
+            let limiter = limits.upload_limiter();
+            match quota::check_upload(tx, limiter, quota, device.cooperative_id, length, now_ms)? {
+                Ok(()) => {}
+                Err(refusal) => return Ok(Err(refused(refusal))),
+            }
             tx.execute(
                 "INSERT INTO uploads
                      (id, cooperative_id, device_id, length, sha256, filename, created_at, expires_at)
@@ -91,9 +102,9 @@ pub(super) async fn create(
                     expires_at_ms
                 ],
             )?;
-            Ok(expired)
+            Ok(Ok(expired))
         })
-        .await?;
+        .await??;
     if let Some(bucket) = market.blobs().bucket() {
         for gone in &expired {
             bucket::forget(bucket, gone).await;
@@ -145,6 +156,25 @@ async fn first_chunk(
             Ok(0)
         }
         Err(other) => Err(other),
+    }
+}
+
+fn refused_taken_down() -> AppError {
+    status_error(
+        StatusCode::FORBIDDEN,
+        ErrorKind::Forbidden,
+        "the marketplace's operator took this photo down — choose another photo".to_owned(),
+    )
+}
+
+fn refused(refusal: quota::Refusal) -> AppError {
+    match refusal {
+        quota::Refusal::Full { used, quota } => AppError::PayloadTooLarge(format!(
+            "your cooperative's photos take {} MB of its {} MB on this marketplace — remove photos from listings, or ask the marketplace for more room",
+            used.div_ceil(1024 * 1024),
+            quota / (1024 * 1024)
+        )),
+        quota::Refusal::TooFast { retry_after_s } => AppError::TooManyUploads { retry_after_s },
     }
 }
 

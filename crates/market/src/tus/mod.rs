@@ -42,11 +42,11 @@ use protocol::ErrorKind;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::Market;
 use crate::auth::Device;
 use crate::blobs::{self, remove_if_present};
 use crate::db::{Tx, args};
 use crate::error::{AppError, Result};
+use crate::{Market, quota};
 
 mod core;
 mod create;
@@ -65,7 +65,7 @@ use terminate::terminate;
 pub(crate) const TUS_VERSION: &str = "1.0.0";
 const TUS_EXTENSIONS: &str = "creation,creation-with-upload,checksum,expiration,termination";
 /// Largest photo accepted, in bytes.
-pub(crate) const MAX_UPLOAD_BYTES: u64 = 64 * 1024 * 1024;
+pub(crate) const MAX_UPLOAD_BYTES: u64 = protocol::MAX_PHOTO_BYTES;
 /// An unfinished upload is dropped this long after its creation.
 pub(crate) const UPLOAD_LIFETIME_MS: i64 = 24 * 60 * 60 * 1000;
 const MAX_FILENAME_CHARS: usize = 255;
@@ -193,6 +193,21 @@ fn status_error(status: StatusCode, kind: ErrorKind, message: String) -> AppErro
 fn checksum_mismatch(message: String) -> AppError {
     let status = StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST);
     status_error(status, ErrorKind::BadRequest, message)
+}
+
+/// Drops uploads past their expiry, with their bytes on disk or in the
+/// bucket (the clean-up timer calls this). Returns how many went.
+pub(crate) async fn drop_expired_uploads(market: &Market, now_ms: i64) -> Result<usize> {
+    let data_dir = market.data_dir().to_owned();
+    let expired = market
+        .run(move |tx| drop_expired(tx, &data_dir, now_ms))
+        .await?;
+    if let Some(bucket) = market.blobs().bucket() {
+        for gone in &expired {
+            bucket::forget(bucket, gone).await;
+        }
+    }
+    Ok(expired.len())
 }
 
 fn unknown_upload(id: &str) -> AppError {

@@ -6,20 +6,22 @@ use uuid::Uuid;
 
 use crate::{error_kind, get, test_market, upsert, upsert_titled};
 
+/// Newest first by when the server received them, whatever the devices'
+/// clocks said (see also `clocks.rs`).
 #[tokio::test]
 async fn the_catalog_lists_the_newest_first() {
     let t = test_market();
     let device = t.enroll("atlas").await;
-    let (old, new, middle) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
-    t.push(
-        &device.token,
-        vec![
-            upsert(old, "Old", 1, 100),
-            upsert(new, "New", 1, 300),
-            upsert(middle, "Middle", 1, 200),
-        ],
-    )
-    .await;
+    let (old, middle, new) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    for (id, title, device_ms) in [
+        (old, "Old", 300),
+        (middle, "Middle", 100),
+        (new, "New", 200),
+    ] {
+        t.push(&device.token, vec![upsert(id, title, 1, device_ms)])
+            .await;
+        t.advance(1_000);
+    }
     let ids: Vec<Uuid> = t.catalog().await.listings.iter().map(|l| l.id).collect();
     assert_eq!(ids, [new, middle, old]);
 }

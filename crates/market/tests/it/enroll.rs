@@ -5,19 +5,153 @@ use axum::http::{Request, StatusCode, header};
 use market::admin;
 use protocol::{EnrollRequest, EnrollResponse, ErrorKind};
 use tower::ServiceExt as _;
+use uuid::Uuid;
 
-use crate::{error_kind, post_json, test_market};
+use crate::{TestMarket, error_kind, post_json, test_market};
 
 fn request(code: &str) -> Request<Body> {
+    keyed(code, None)
+}
+
+/// An enrollment from the laptop whose key is `device_key`.
+fn keyed(code: &str, device_key: Option<Uuid>) -> Request<Body> {
     post_json(
         "/v1/enroll",
         None,
         &EnrollRequest {
             code: code.to_owned(),
             device_name: "Fatima's laptop".to_owned(),
-            device_key: None,
+            device_key,
         },
     )
+}
+
+/// Whether `token` is accepted (a pull answers 200) or refused (401).
+async fn works(t: &TestMarket, token: &str) -> bool {
+    let request = Request::get("/v1/pull")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    match t.send(request).await.0 {
+        StatusCode::OK => true,
+        StatusCode::UNAUTHORIZED => false,
+        other => panic!("pull answered {other}"),
+    }
+}
+
+#[tokio::test]
+async fn a_lost_answer_is_answered_again_for_the_same_device_key() {
+    let t = test_market();
+    admin::add_cooperative(&t.market, "atlas", "Coopérative Atlas").unwrap();
+    let code = admin::enrollment_code(&t.market, "atlas").unwrap();
+    let key = Uuid::now_v7();
+    let lost: EnrollResponse = t.send_ok(keyed(&code, Some(key))).await;
+    t.advance(enroll_retry_window_ms() - 1);
+    let again: EnrollResponse = t.send_ok(keyed(&code, Some(key))).await;
+    assert_eq!(again.device_id, lost.device_id, "the same device");
+    assert_eq!(again.cooperative, lost.cooperative);
+    assert_ne!(again.token, lost.token, "a fresh token");
+    assert!(!works(&t, &lost.token).await, "the lost token is revoked");
+    assert!(works(&t, &again.token).await);
+    let devices = admin::list_devices(&t.market, Some("atlas")).unwrap();
+    assert_eq!(devices.len(), 1, "{devices:?}");
+
+    // Another laptop, or no key, gets "code used".
+    for other in [Some(Uuid::now_v7()), None] {
+        let (status, _) = t.send(keyed(&code, other)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    // And past the window, so does the same laptop.
+    t.advance(2);
+    let (status, _) = t.send(keyed(&code, Some(key))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(works(&t, &again.token).await);
+}
+
+/// The retry window the server states: 15 minutes.
+fn enroll_retry_window_ms() -> i64 {
+    15 * 60 * 1000
+}
+
+#[tokio::test]
+async fn enrolling_again_revokes_the_previous_token() {
+    let t = test_market();
+    admin::add_cooperative(&t.market, "atlas", "Coopérative Atlas").unwrap();
+    admin::add_cooperative(&t.market, "rif", "Coopérative du Rif").unwrap();
+    let key = Uuid::now_v7();
+    let first_code = admin::enrollment_code(&t.market, "atlas").unwrap();
+    let first: EnrollResponse = t.send_ok(keyed(&first_code, Some(key))).await;
+    let neighbour: EnrollResponse = t
+        .send_ok(keyed(
+            &admin::enrollment_code(&t.market, "atlas").unwrap(),
+            Some(Uuid::now_v7()),
+        ))
+        .await;
+    // The same laptop joins another cooperative: its old token is dead.
+    let second_code = admin::enrollment_code(&t.market, "rif").unwrap();
+    let second: EnrollResponse = t.send_ok(keyed(&second_code, Some(key))).await;
+    assert_ne!(second.device_id, first.device_id);
+    assert_eq!(second.cooperative.slug, "rif");
+    assert!(!works(&t, &first.token).await);
+    assert!(works(&t, &second.token).await);
+    assert!(
+        works(&t, &neighbour.token).await,
+        "other laptops keep theirs"
+    );
+    let states: Vec<_> = admin::list_devices(&t.market, None)
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.id, d.revoked_at_ms.is_some()))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            (first.device_id, true),
+            (neighbour.device_id, false),
+            (second.device_id, false)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_code_dies_after_repeated_refused_attempts() {
+    let t = test_market();
+    admin::add_cooperative(&t.market, "atlas", "Coopérative Atlas").unwrap();
+    let code = admin::enrollment_code(&t.market, "atlas").unwrap();
+    let key = Uuid::now_v7();
+    let _: EnrollResponse = t.send_ok(keyed(&code, Some(key))).await;
+    // Someone else tries the used code, again and again (from many
+    // addresses: the per-address limit does not catch them).
+    for n in 0..5u8 {
+        let (status, _) = t
+            .send(from_ip(keyed(&code, Some(Uuid::now_v7())), [192, 0, 2, n]))
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    // The code is dead now, even for its own laptop within the window.
+    let (status, _) = t
+        .send(from_ip(keyed(&code, Some(key)), [192, 0, 2, 9]))
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn device_names_reach_the_operator_without_control_characters() {
+    let t = test_market();
+    admin::add_cooperative(&t.market, "atlas", "Coopérative Atlas").unwrap();
+    let code = admin::enrollment_code(&t.market, "atlas").unwrap();
+    let request = post_json(
+        "/v1/enroll",
+        None,
+        &EnrollRequest {
+            code,
+            device_name: " Fatima\u{1b}[2J\r\nلابتوب\u{202e}gpj.exe\u{7} ".to_owned(),
+            device_key: None,
+        },
+    );
+    let _: EnrollResponse = t.send_ok(request).await;
+    let devices = admin::list_devices(&t.market, Some("atlas")).unwrap();
+    assert_eq!(devices[0].name, "Fatima[2Jلابتوبgpj.exe");
 }
 
 #[tokio::test]

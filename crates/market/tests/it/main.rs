@@ -5,11 +5,14 @@
 mod catalog;
 mod catalog_pages;
 mod chromium;
+mod cleanup;
 mod cli;
+mod clocks;
 mod creation_with_upload;
 mod devices;
 mod disk_uploads;
 mod enroll;
+mod limits;
 mod listing_photos;
 mod merge;
 mod moderation;
@@ -17,8 +20,12 @@ mod pages;
 mod photos;
 mod pull;
 mod push;
+mod quotas;
+mod reads;
 mod s3_blobs;
 mod server;
+mod status;
+mod takedown;
 mod tus_interop;
 mod tus_rules;
 

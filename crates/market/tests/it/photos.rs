@@ -192,13 +192,17 @@ async fn a_photo_uploads_in_checked_chunks_and_is_served_immutable() {
         (StatusCode::OK, Some(10_000))
     );
 
+    // Stored, but no public listing shows it yet.
+    let (status, _) = t.send(get(&format!("/photos/{sha}.jpg"))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    show_publicly(&t, &device.token, &sha).await;
     let (status, headers, body) = t.send_full(get(&format!("/photos/{sha}.jpg"))).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, bytes);
     assert_eq!(header(&headers, "content-type"), "image/jpeg");
     assert_eq!(
         header(&headers, "cache-control"),
-        "public, max-age=31536000, immutable"
+        "public, max-age=3600, immutable"
     );
     for path in [
         format!("/photos/{}.jpg", sha256_hex(b"other")),
@@ -288,6 +292,24 @@ pub(crate) async fn upload(t: &TestMarket, token: &str, bytes: &[u8]) -> String 
     sha256_hex(bytes)
 }
 
+/// Makes the uploaded photo `sha` public: a new listing of the device's
+/// cooperative shows it (as display and thumbnail). Returns the listing.
+pub(crate) async fn show_publicly(t: &TestMarket, token: &str, sha: &str) -> uuid::Uuid {
+    let id = uuid::Uuid::now_v7();
+    t.push(token, vec![crate::upsert(id, "Tapis en photo", 100, 1)])
+        .await;
+    let (status, body) = t
+        .send(crate::listing_photos::set_photos(id, token, &[(sha, sha)]))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    id
+}
+
 /// A download cut mid-photo goes on from where it stopped: `Range` is
 /// honoured on photos.
 #[tokio::test]
@@ -296,6 +318,7 @@ async fn a_photo_is_served_from_a_byte_on() {
     let device = t.enroll("atlas").await;
     let bytes = photo(31, 6_000);
     let sha = upload(&t, &device.token, &bytes).await;
+    show_publicly(&t, &device.token, &sha).await;
     let ranged = |range: &str| {
         Request::get(format!("/photos/{sha}.jpg"))
             .header(header::RANGE, range)

@@ -6,7 +6,7 @@
 use axum::http::StatusCode;
 use market::{Config, Market, S3Blobs};
 
-use crate::photos::{create, missing, offset, photo, send_chunk, sha256_hex};
+use crate::photos::{create, missing, offset, photo, send_chunk, sha256_hex, show_publicly};
 use crate::{Serving, fresh_bucket, get, hanout_market_command, test_market_on};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -33,6 +33,7 @@ async fn photos_go_to_the_bucket_and_any_process_serves_them() {
         "nothing in the data dir"
     );
 
+    show_publicly(&t, &device.token, &sha).await;
     for market in [&t, &other] {
         let (status, body) = market.send(get(&format!("/photos/{sha}.jpg"))).await;
         assert_eq!(status, StatusCode::OK);

@@ -71,6 +71,15 @@ pub(crate) fn test_market_with(moderation: ModerationPolicy) -> TestMarket {
     t
 }
 
+/// A market on a fresh temporary directory whose configuration `tune`
+/// changes (limits, quotas…).
+pub(crate) fn test_market_tuned(tune: impl FnOnce(&mut Config)) -> TestMarket {
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = TestMarket::open_tuned(dir.path(), ModerationPolicy::Auto, None, tune);
+    t._dir = Some(dir);
+    t
+}
+
 /// A market on a fresh temporary directory, its photos in `blobs`.
 pub(crate) fn test_market_on(blobs: S3Blobs) -> TestMarket {
     let dir = tempfile::tempdir().unwrap();
@@ -86,6 +95,16 @@ impl TestMarket {
         moderation: ModerationPolicy,
         blobs: Option<S3Blobs>,
     ) -> TestMarket {
+        TestMarket::open_tuned(data_dir, moderation, blobs, |_| {})
+    }
+
+    /// [`TestMarket::open_with`], then `tune` changes the configuration.
+    fn open_tuned(
+        data_dir: &Path,
+        moderation: ModerationPolicy,
+        blobs: Option<S3Blobs>,
+        tune: impl FnOnce(&mut Config),
+    ) -> TestMarket {
         let now_ms = Arc::new(AtomicI64::new(START_MS));
         let clock = {
             let now_ms = Arc::clone(&now_ms);
@@ -98,13 +117,14 @@ impl TestMarket {
                 blobs.or_else(|| Some(fresh_bucket())),
             ),
         };
-        let config = Config {
+        let mut config = Config {
             clock,
             moderation,
             blobs: blobs.clone(),
             database: database.clone(),
             ..Config::default()
         };
+        tune(&mut config);
         TestMarket {
             market: Market::open_with(data_dir, config).unwrap(),
             now_ms,
@@ -169,6 +189,11 @@ impl TestMarket {
     /// The PostgreSQL URL, on the scale-out backend.
     pub(crate) fn database(&self) -> Option<&str> {
         self.database.as_deref()
+    }
+
+    /// How long unused photos are kept (`Config::blob_grace`).
+    pub(crate) fn market_config_grace(&self) -> std::time::Duration {
+        market::Config::default().blob_grace
     }
 
     pub(crate) fn advance(&self, ms: i64) {

@@ -147,6 +147,7 @@ async fn tus_js_client_uploads_is_killed_and_resumes() {
     let resumed = patch_offsets(&second_lines);
     assert_eq!(resumed.first(), Some(&offset), "{second_lines:?}");
 
+    crate::photos::show_publicly(&t, &device.token, &sha).await;
     let photo = client
         .get(format!("{base}/photos/{sha}.jpg"))
         .send()

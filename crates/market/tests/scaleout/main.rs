@@ -17,12 +17,18 @@ mod catalog;
 mod catalog_pages;
 #[path = "../it/chromium.rs"]
 mod chromium;
+#[path = "../it/cleanup.rs"]
+mod cleanup;
+#[path = "../it/clocks.rs"]
+mod clocks;
 #[path = "../it/creation_with_upload.rs"]
 mod creation_with_upload;
 #[path = "../it/devices.rs"]
 mod devices;
 #[path = "../it/enroll.rs"]
 mod enroll;
+#[path = "../it/limits.rs"]
+mod limits;
 #[path = "../it/listing_photos.rs"]
 mod listing_photos;
 #[path = "../it/merge.rs"]
@@ -37,10 +43,16 @@ mod photos;
 mod pull;
 #[path = "../it/push.rs"]
 mod push;
+#[path = "../it/quotas.rs"]
+mod quotas;
 #[path = "../it/s3_blobs.rs"]
 mod s3_blobs;
 #[path = "../it/server.rs"]
 mod server;
+#[path = "../it/status.rs"]
+mod status;
+#[path = "../it/takedown.rs"]
+mod takedown;
 #[path = "../it/tus_interop.rs"]
 mod tus_interop;
 #[path = "../it/tus_rules.rs"]
@@ -48,3 +60,4 @@ mod tus_rules;
 
 mod binaries;
 mod processes;
+mod tls;

@@ -4,6 +4,7 @@ mod backup;
 mod clocks;
 mod csv;
 mod durability;
+mod edit_save;
 mod kill;
 mod outbox;
 mod photo_pull;

@@ -344,11 +344,10 @@ async fn measure(
     })
 }
 
-/// Each listing's payload bytes and photo count.
+/// Per listing: its payload bytes (text as JSON + photo files) and photo count.
 type Sizes = HashMap<uuid::Uuid, (u64, usize)>;
 
-/// Creates the scenario's listings with their photos; returns each
-/// listing's payload bytes (text as JSON + photo files) and photo count.
+/// Creates the scenario's listings with their photos; returns their sizes.
 fn fill(
     mut store: store::Store,
     spec: &Scenario,

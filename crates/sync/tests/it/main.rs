@@ -2,6 +2,7 @@
 
 mod exactly_once;
 mod merge;
+mod outbox_rules;
 mod photo_pull;
 mod photos;
 mod proxy;

@@ -1,0 +1,115 @@
+//! Clean-up on a timer (`hanout-market serve` runs [`spawn`] every
+//! `--cleanup-every`): uploads past their expiry go with their bytes, and
+//! photos no listing shows go from the blob store once no listing has
+//! shown them for `Config::blob_grace` — on disk and in a bucket alike.
+//!
+//! A photo is first *marked* (`photos.unreferenced_at`) when a pass sees no
+//! listing showing it and no upload of it in progress, unmarked if a
+//! listing shows it again, and removed by a pass after the grace period.
+//! The grace covers a device that uploaded a photo and has not yet set its
+//! listing's photo list, or a laptop that was offline. A photo removed too
+//! early is no loss: the device that still shows it has the file and
+//! uploads it again when the server says it is missing.
+
+use std::time::Duration;
+
+use crate::Market;
+use crate::db::{Arg, args};
+use crate::error::Result;
+
+/// What one pass removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    pub expired_uploads: usize,
+    pub photos_removed: Vec<String>,
+}
+
+/// Photos removed per pass at most (the next pass takes the rest).
+const BATCH: usize = 500;
+
+/// One clean-up pass, now.
+pub async fn run_once(market: &Market) -> anyhow::Result<Report> {
+    Ok(pass(market).await?)
+}
+
+/// Runs a pass every `every` until the process ends (errors are logged and
+/// the next pass tries again). Several server processes may each run it:
+/// every step is safe to run twice.
+pub fn spawn(market: Market, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            match pass(&market).await {
+                Ok(report) if report != Report::default() => tracing::info!(
+                    expired_uploads = report.expired_uploads,
+                    photos_removed = report.photos_removed.len(),
+                    "clean-up"
+                ),
+                Ok(_) => {}
+                Err(err) => tracing::error!(error = %err, "clean-up failed; trying again later"),
+            }
+        }
+    })
+}
+
+async fn pass(market: &Market) -> Result<Report> {
+    let now_ms = market.now_ms();
+    let expired = crate::tus::drop_expired_uploads(market, now_ms).await?;
+    let grace_ms = i64::try_from(market.config().blob_grace.as_millis()).unwrap_or(i64::MAX);
+    let removable = market
+        .run(move |tx| {
+            // Not shown by any listing, and not being uploaded again.
+            const UNUSED: &str = "NOT EXISTS (SELECT 1 FROM listing_photos lp
+                                    WHERE lp.display = photos.sha256 OR lp.thumb = photos.sha256)
+                AND NOT EXISTS (SELECT 1 FROM uploads u
+                                WHERE u.sha256 = photos.sha256 AND u.completed_at IS NULL)";
+            tx.execute(
+                &format!(
+                    "UPDATE photos SET unreferenced_at = NULL
+                     WHERE unreferenced_at IS NOT NULL AND NOT ({UNUSED})"
+                ),
+                &[],
+            )?;
+            tx.execute(
+                &format!("UPDATE photos SET unreferenced_at = ?1 WHERE unreferenced_at IS NULL AND {UNUSED}"),
+                args![now_ms],
+            )?;
+            let due = now_ms.saturating_sub(grace_ms);
+            let limit = i64::try_from(BATCH).unwrap_or(i64::MAX);
+            let gone = tx
+                .query(
+                    "SELECT sha256 FROM photos WHERE unreferenced_at <= ?1
+                     ORDER BY unreferenced_at LIMIT ?2",
+                    args![due, limit],
+                )?
+                .iter()
+                .map(|row| row.get::<String>(0))
+                .collect::<Result<Vec<_>>>()?;
+            for chunk in gone.chunks(100) {
+                let placeholders = (1..=chunk.len())
+                    .map(|n| format!("?{n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let values: Vec<Arg<'_>> = chunk.iter().map(Arg::from).collect();
+                tx.execute(
+                    &format!("DELETE FROM photos WHERE sha256 IN ({placeholders})"),
+                    &values,
+                )?;
+            }
+            Ok(gone)
+        })
+        .await?;
+    // After the commit: nothing names them any more. A failed delete
+    // leaves bytes no one can reach, never a listing without its photo.
+    for sha256 in &removable {
+        if let Err(err) = market.blobs().delete(sha256).await {
+            tracing::warn!(%sha256, error = %err, "could not delete an unused photo");
+        }
+    }
+    Ok(Report {
+        expired_uploads: expired,
+        photos_removed: removable,
+    })
+}
