@@ -4,6 +4,7 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use axum::routing::get;
 use protocol::{CatalogPage, PublicListing};
 use uuid::Uuid;
@@ -34,18 +35,40 @@ pub(crate) fn router() -> Router<Market> {
         .route("/listings/{id}", get(listing))
 }
 
-async fn catalog(State(market): State<Market>) -> Result<AppJson<CatalogPage>, AppError> {
-    let listings = market.read(|tx| newest(tx, PAGE_SIZE)).await?;
+async fn catalog(
+    State(market): State<Market>,
+    headers: HeaderMap,
+) -> Result<AppJson<CatalogPage>, AppError> {
+    let base = crate::pages::base_url(&market, &headers);
+    let listings = market
+        .read(move |tx| {
+            let mut listings = newest(tx, PAGE_SIZE)?;
+            with_photos(tx, &mut listings, &base)?;
+            Ok(listings)
+        })
+        .await?;
     Ok(AppJson(CatalogPage { listings }))
 }
 
 async fn listing(
     State(market): State<Market>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<AppJson<PublicListing>, AppError> {
     let not_found = || AppError::NotFound(format!("no published listing has the id `{id}`"));
     let uuid = Uuid::parse_str(&id).map_err(|_| not_found())?;
-    let found = market.read(move |tx| by_id(tx, uuid)).await?;
+    let base = crate::pages::base_url(&market, &headers);
+    let found = market
+        .read(move |tx| {
+            let Some(listing) = by_id(tx, uuid)? else {
+                return Ok(None);
+            };
+            let mut one = [listing];
+            with_photos(tx, &mut one, &base)?;
+            let [listing] = one;
+            Ok(Some(listing))
+        })
+        .await?;
     found.map(AppJson).ok_or_else(not_found)
 }
 
@@ -164,5 +187,41 @@ fn from_row(row: &Row) -> Result<PublicListing> {
         region: c.region,
         materials: c.materials,
         dimensions: c.dimensions,
+        photos: Vec::new(),
+        availability: c
+            .stock
+            .map(|s| if s > 0 { "in_stock" } else { "out_of_stock" }.to_owned()),
     })
+}
+
+/// Fills in the listings' photos as absolute URLs under `base`, in one
+/// query per few hundred listings.
+pub(crate) fn with_photos(
+    tx: &mut Tx<'_>,
+    listings: &mut [PublicListing],
+    base: &str,
+) -> Result<()> {
+    for chunk in listings.chunks_mut(300) {
+        let ids: Vec<String> = chunk.iter().map(|l| l.id.to_string()).collect();
+        let placeholders = (1..=ids.len())
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT listing_id, display, thumb FROM listing_photos
+             WHERE listing_id IN ({placeholders}) ORDER BY listing_id, position"
+        );
+        let args: Vec<Arg<'_>> = ids.iter().map(Arg::from).collect();
+        let url = |sha: String| format!("{base}/photos/{sha}.jpg");
+        for row in tx.query(&sql, &args)? {
+            let id: String = row.get(0)?;
+            if let Some(listing) = chunk.iter_mut().find(|l| l.id.to_string() == id) {
+                listing.photos.push(protocol::PublicPhoto {
+                    display: url(row.get(1)?),
+                    thumb: url(row.get(2)?),
+                });
+            }
+        }
+    }
+    Ok(())
 }

@@ -5,6 +5,8 @@
 
 mod listing;
 mod share;
+
+pub(crate) use share::base_url;
 mod words;
 
 use askama::Template;

@@ -154,7 +154,9 @@ async fn pages_render_in_headless_chromium() {
     let lower = dom.to_lowercase();
     assert_eq!(lower.matches("<script").count(), 1, "{dom}");
     assert_eq!(
-        lower.matches(r#"<script type="application/ld+json">"#).count(),
+        lower
+            .matches(r#"<script type="application/ld+json">"#)
+            .count(),
         1,
         "{dom}"
     );

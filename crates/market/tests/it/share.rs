@@ -141,3 +141,30 @@ async fn robots_and_the_sitemap_list_what_is_public() {
     assert!(!xml.contains(&archived.to_string()), "{xml}");
     assert_eq!(xml.matches("<url>").count(), 3);
 }
+
+#[tokio::test]
+async fn the_public_json_carries_absolute_photo_links_and_availability() {
+    let t = test_market_tuned(|c| c.public_url = Some("https://souk.example.ma".to_owned()));
+    let device = t.enroll("atlas").await;
+    let id = Uuid::now_v7();
+    let mut change = upsert(id, "Huile d'argan", 18_000, 1);
+    if let protocol::ChangeOp::Upsert { listing } = &mut change.op {
+        listing.stock = Some(0);
+    }
+    t.push(&device.token, vec![change]).await;
+    let display = upload(&t, &device.token, &photo(3, 5_000)).await;
+    let thumb = upload(&t, &device.token, &photo(4, 1_000)).await;
+    t.send(set_photos(id, &device.token, &[(&display, &thumb)]))
+        .await;
+
+    let one: protocol::PublicListing = t.send_ok(get(&format!("/v1/listings/{id}"))).await;
+    let want = vec![protocol::PublicPhoto {
+        thumb: format!("https://souk.example.ma/photos/{thumb}.jpg"),
+        display: format!("https://souk.example.ma/photos/{display}.jpg"),
+    }];
+    assert_eq!(one.photos, want);
+    assert_eq!(one.availability.as_deref(), Some("out_of_stock"));
+    let page: protocol::CatalogPage = t.send_ok(get("/v1/catalog")).await;
+    assert_eq!(page.listings[0].photos, want);
+    assert_eq!(page.listings[0].cooperative.slug, "atlas");
+}
