@@ -254,6 +254,8 @@ fn key_path(sha256: &str) -> String {
 
 /// Records that the store holds the photo, stored by the upload
 /// `upload_id` (whose cooperative's quota counts it, if it is the first).
+/// A photo uploaded again starts its clean-up grace period over: its
+/// device is about to show it.
 pub(crate) fn record(
     tx: &mut Tx<'_>,
     sha256: &str,
@@ -264,7 +266,7 @@ pub(crate) fn record(
     tx.execute(
         "INSERT INTO photos (sha256, size, created_at, cooperative_id)
          VALUES (?1, ?2, ?3, (SELECT cooperative_id FROM uploads WHERE id = ?4))
-         ON CONFLICT (sha256) DO NOTHING",
+         ON CONFLICT (sha256) DO UPDATE SET unreferenced_at = NULL",
         args![sha256, size, now_ms, upload_id],
     )?;
     Ok(())
