@@ -63,7 +63,7 @@ use storage::{drop_expired, live_upload, part_path, sha256_file, upload};
 use terminate::terminate;
 
 pub(crate) const TUS_VERSION: &str = "1.0.0";
-const TUS_EXTENSIONS: &str = "creation,checksum,expiration,termination";
+const TUS_EXTENSIONS: &str = "creation,creation-with-upload,checksum,expiration,termination";
 /// Largest photo accepted, in bytes.
 pub(crate) const MAX_UPLOAD_BYTES: u64 = protocol::MAX_PHOTO_BYTES;
 /// An unfinished upload is dropped this long after its creation.

@@ -132,7 +132,7 @@ async fn options_advertises_the_protocol() {
     assert_eq!(header(&headers, "tus-version"), "1.0.0");
     assert_eq!(
         header(&headers, "tus-extension"),
-        "creation,checksum,expiration,termination"
+        "creation,creation-with-upload,checksum,expiration,termination"
     );
     assert_eq!(header(&headers, "tus-checksum-algorithm"), "sha256");
     assert_eq!(
