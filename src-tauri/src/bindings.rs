@@ -24,6 +24,8 @@ pub fn specta_builder() -> Builder<Wry> {
             commands::artisan_names,
             commands::sync_status,
             commands::sync_now,
+            commands::sync_settings,
+            commands::set_sync_settings,
             commands::connection,
             commands::connect,
             commands::autostart,

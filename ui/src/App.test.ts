@@ -28,6 +28,8 @@ vi.mock("./lib/backend", () => ({
   connect: vi.fn(),
   autostart: vi.fn(),
   setAutostart: vi.fn(),
+  syncSettings: vi.fn(),
+  setSyncSettings: vi.fn(),
 }));
 
 const status = (over: Partial<SyncStatusView> = {}): SyncStatusView => ({
@@ -72,6 +74,10 @@ describe("App", () => {
     vi.mocked(backend.syncNow).mockResolvedValue({ status: "ok", data: null });
     vi.mocked(backend.startupNotice).mockResolvedValue({ status: "ok", data: null });
     vi.mocked(backend.autostart).mockResolvedValue({ status: "ok", data: false });
+    vi.mocked(backend.syncSettings).mockResolvedValue({
+      status: "ok",
+      data: { paused: false, metered: null, dailyBudgetMb: null, usedTodayBytes: 0 },
+    });
     vi.mocked(backend.connection).mockResolvedValue({
       status: "ok",
       data: { marketUrl: null, enrolled: false, cooperative: null, codeWaiting: false },
@@ -204,6 +210,20 @@ describe("App", () => {
     emitStatus(status({ connection: "offline", lastError: "solar_flare" }));
     await waitFor(() => expect(strip(announce.textContent)).toContain("an unexpected problem"));
     expect(document.body.textContent).not.toContain("solar_flare");
+  });
+
+  it("says sync is paused as a state, not as an error", async () => {
+    render(App);
+    const bar = screen.getByTestId("sync-status");
+    await waitFor(() => expect(bar.dataset.connection).toBe("offline"));
+    emitStatus(status({ connection: "offline", lastError: "paused" }));
+    expect((await screen.findByTestId("sync-paused")).textContent).toBe(
+      "Sync is paused — nothing goes out or comes in until you resume it",
+    );
+    expect(screen.queryByTestId("sync-error")).toBeNull();
+    expect(screen.getByTestId("sync-announce").textContent).toBe(
+      "Sync is paused — nothing goes out or comes in until you resume it",
+    );
   });
 
   it("says when the computer's date is wrong", async () => {
