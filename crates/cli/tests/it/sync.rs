@@ -327,3 +327,82 @@ async fn config_pauses_sync_and_keeps_the_budget_and_metered_choice() {
     assert_eq!(shown["metered"], true);
     assert_eq!(shown["daily_budget_bytes"], 20_000_000);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_listing_says_where_it_stands_with_the_marketplace() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (market, code) = atlas(dir.path());
+    let server = TestMarket::start(market.clone()).await;
+    let add = |title: &'static str, status: &'static str| {
+        let data = data.clone();
+        async move {
+            let added = run(
+                &data,
+                &[
+                    "--json",
+                    "listing",
+                    "add",
+                    "--title-fr",
+                    title,
+                    "--price",
+                    "100",
+                    "--status",
+                    status,
+                ],
+            )
+            .await;
+            assert_eq!(added.code, 0, "{}", added.stderr);
+            added.json()["listing"]["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let rug = add("Tapis Azilal", "ready").await;
+    let pouf = add("Pouf en cuir", "ready").await;
+    let draft = add("Plateau en cèdre", "draft").await;
+    let ledger = |id: String| {
+        let data = data.clone();
+        async move {
+            let shown = run(&data, &["--json", "listing", "show", &id]).await;
+            assert_eq!(shown.code, 0, "{}", shown.stderr);
+            shown.json()["ledger"].clone()
+        }
+    };
+    let waiting = ledger(rug.clone()).await;
+    assert_eq!(waiting["state"], "waiting");
+    assert_eq!(waiting["text_waiting"], true);
+
+    run(&data, &["connect", &server.url(), "--code", &code]).await;
+    run(&data, &["sync"]).await;
+    let live = ledger(rug.clone()).await;
+    assert_eq!(live["state"], "live", "{live}");
+    assert_eq!(live["public_url"], format!("{}/l/{rug}", server.url()));
+    assert_eq!(ledger(draft.clone()).await["state"], "not_public");
+
+    // A moderator refuses the pouf; the next sync brings the reason.
+    market::admin::reject_listing(&market, pouf.parse().unwrap(), "photo floue").unwrap();
+    run(&data, &["sync"]).await;
+    let refused = ledger(pouf.clone()).await;
+    assert_eq!(refused["state"], "rejected");
+    assert_eq!(refused["reason"], "photo floue");
+
+    // `hanout status` names the listings that are not simply live.
+    let status = run(&data, &["--json", "status"]).await.json();
+    let mut not_live: Vec<(String, String)> = status["not_live"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["id"].as_str().unwrap().to_owned(),
+                x["ledger"]["state"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    not_live.sort();
+    let mut want = vec![
+        (pouf, "rejected".to_owned()),
+        (draft, "not_public".to_owned()),
+    ];
+    want.sort();
+    assert_eq!(not_live, want);
+}

@@ -8,6 +8,7 @@ mod chromium;
 mod cleanup;
 mod cli;
 mod clocks;
+mod creation_with_upload;
 mod devices;
 mod disk_uploads;
 mod enroll;
