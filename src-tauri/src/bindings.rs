@@ -30,6 +30,7 @@ pub fn specta_builder() -> Builder<Wry> {
             commands::connect,
             commands::autostart,
             commands::set_autostart,
+            commands::set_tray_language,
             commands::startup_notice,
             commands::import_photos,
             commands::cancel_photo_import,

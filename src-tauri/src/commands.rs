@@ -10,6 +10,7 @@ use crate::ipc::{
     AppError, ConnectInput, ConnectionView, ErrorField, ErrorReason, ListingDetails, ListingPage,
     ListingQuery, ListingView, NewListingInput, PhotoFailure, PhotoImportReport, PhotoProgress,
     RecoveryNotice, RemovalView, SyncSettingsInput, SyncSettingsView, SyncStatusView, SystemAction,
+    UiLang,
 };
 use crate::photo_imports::PhotoImports;
 use crate::state::AppState;
@@ -206,6 +207,16 @@ pub async fn set_sync_settings(
     tracing::info!(paused = view.paused, metered = ?view.metered, budget_mb = ?view.daily_budget_mb, "sync settings");
     state.wake.notify_one();
     Ok(view)
+}
+
+/// Names the tray menu's items in the window's language.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_tray_language(app: tauri::AppHandle, lang: UiLang) -> Result<(), AppError> {
+    crate::tray::set_language(&app, lang).map_err(|e| {
+        tracing::warn!(error = %e, "tray menu not renamed");
+        AppError::Internal
+    })
 }
 
 /// Whether Hanout starts (in the background) when the user logs in.

@@ -30,6 +30,7 @@ vi.mock("./lib/backend", () => ({
   setAutostart: vi.fn(),
   syncSettings: vi.fn(),
   setSyncSettings: vi.fn(),
+  setTrayLanguage: vi.fn(),
 }));
 
 const status = (over: Partial<SyncStatusView> = {}): SyncStatusView => ({
@@ -72,6 +73,7 @@ describe("App", () => {
     vi.mocked(backend.artisanNames).mockResolvedValue({ status: "ok", data: [] });
     vi.mocked(backend.syncStatus).mockResolvedValue({ status: "ok", data: status() });
     vi.mocked(backend.syncNow).mockResolvedValue({ status: "ok", data: null });
+    vi.mocked(backend.setTrayLanguage).mockResolvedValue({ status: "ok", data: null });
     vi.mocked(backend.startupNotice).mockResolvedValue({ status: "ok", data: null });
     vi.mocked(backend.autostart).mockResolvedValue({ status: "ok", data: false });
     vi.mocked(backend.syncSettings).mockResolvedValue({
@@ -297,6 +299,9 @@ describe("App", () => {
 
     await user.click(screen.getByTestId("lang-fr"));
     expect(document.documentElement.dir).toBe("ltr");
+    // The tray menu follows.
+    await waitFor(() => expect(backend.setTrayLanguage).toHaveBeenLastCalledWith("fr"));
+    expect(backend.setTrayLanguage).toHaveBeenCalledWith("ar");
     expect(screen.getByTestId("save-button").textContent?.trim()).toBe("Enregistrer");
   });
 });

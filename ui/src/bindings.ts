@@ -64,6 +64,8 @@ export const commands = {
 	autostart: () => typedError<boolean, AppError>(__TAURI_INVOKE("autostart")),
 	/**  Turns starting at login on or off; returns the new setting. */
 	setAutostart: (enabled: boolean) => typedError<boolean, AppError>(__TAURI_INVOKE("set_autostart", { enabled })),
+	/**  Names the tray menu's items in the window's language. */
+	setTrayLanguage: (lang: UiLang) => typedError<null, AppError>(__TAURI_INVOKE("set_tray_language", { lang })),
 	/**  Whether the catalog had to be restored from a backup when the app started. */
 	startupNotice: () => typedError<RecoveryNotice | null, AppError>(__TAURI_INVOKE("startup_notice")),
 	/**
@@ -461,6 +463,9 @@ export type SystemAction =
 "start_at_login";
 
 export type TitleLang = "ar" | "fr" | "en";
+
+/**  The window's language, for what Rust shows itself (the tray menu). */
+export type UiLang = "ar" | "fr" | "en";
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

@@ -14,7 +14,7 @@ pub use details::{ListingDetails, typed_number};
 pub use error::{AppError, ErrorField, ErrorReason, StorageCause, SystemAction};
 pub use listing::{
     ListingPage, ListingQuery, ListingStatus, ListingView, NewListingInput, RemovalView,
-    SyncFilter, SyncView,
+    SyncFilter, SyncView, UiLang,
 };
 pub use photos::{PhotoFailure, PhotoImportReport, PhotoProgress};
 pub use settings::{SyncSettingsInput, SyncSettingsView};

@@ -148,6 +148,11 @@ export function setSyncSettings(input: SyncSettingsInput): Promise<Outcome<SyncS
   return guard(() => commands.setSyncSettings(input));
 }
 
+/** Names the tray menu's items in the window's language. */
+export function setTrayLanguage(lang: "ar" | "fr" | "en"): Promise<Outcome<null>> {
+  return guard(() => commands.setTrayLanguage(lang));
+}
+
 export function syncNow(): Promise<Outcome<null>> {
   return guard(() => commands.syncNow());
 }
