@@ -109,6 +109,33 @@ pub(crate) fn photos(tx: &mut Tx<'_>, listing_id: Uuid) -> Result<Vec<(String, S
     .collect()
 }
 
+/// Every public listing's id and when the server received what the public
+/// sees, newest first (the sitemap).
+pub(crate) fn public_ids(tx: &mut Tx<'_>, limit: usize) -> Result<Vec<(String, i64)>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    tx.query(
+        "SELECT l.id, l.received_at_ms FROM listings l
+         WHERE l.deleted = 0 AND l.published = 1 AND l.moderation = 'approved'
+         ORDER BY l.received_at_ms DESC, l.id DESC LIMIT ?1",
+        args![limit],
+    )?
+    .iter()
+    .map(|row| Ok((row.get(0)?, row.get(1)?)))
+    .collect()
+}
+
+/// The stock of a listing (`None`: not said by its device).
+pub(crate) fn stock(tx: &mut Tx<'_>, id: Uuid) -> Result<Option<i64>> {
+    Ok(tx
+        .query_opt(
+            "SELECT stock FROM listings WHERE id = ?1",
+            args![&id.to_string()],
+        )?
+        .map(|row| row.get::<Option<i64>>(0))
+        .transpose()?
+        .flatten())
+}
+
 pub(crate) fn by_id(tx: &mut Tx<'_>, id: Uuid) -> Result<Option<PublicListing>> {
     let sql = format!("{} AND l.id = ?1", select_public());
     Ok(public(tx.query(&sql, args![&id.to_string()])?)?

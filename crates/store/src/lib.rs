@@ -29,6 +29,7 @@ mod pull;
 mod recover;
 mod sales;
 mod search;
+mod secrets;
 mod settings;
 mod text;
 

@@ -61,6 +61,7 @@ pub fn open(path: &Path) -> Result<Store> {
         conn,
         path: path.to_owned(),
     };
+    store.move_secrets_out()?;
     if let Err(e) = store.daily_backup_if_due() {
         // A failed backup must not keep the manager from working.
         tracing::warn!(error = %e, "daily backup failed");
