@@ -5,6 +5,7 @@ mod bindings;
 mod commands;
 mod config;
 mod editor;
+mod instance;
 pub mod ipc;
 pub mod listing_page;
 mod logging;
@@ -39,7 +40,17 @@ pub fn run() {
             let config = config::Config::from_env(app.handle())?;
             let _log_guard = logging::init(&config.data_dir);
             app.manage(_log_guard);
+            // Already running (in the tray, or started hidden at login):
+            // bring that window forward and leave, without a word.
+            if instance::knock(&config.data_dir) {
+                tracing::info!("Hanout is already running on this catalog; its window was shown");
+                std::process::exit(0);
+            }
             let state = state::AppState::open(&config)?;
+            let handle = app.handle().clone();
+            if let Err(e) = instance::listen(&config.data_dir, move || tray::show_main(&handle)) {
+                tracing::warn!(error = %e, "a second launch will not find this one");
+            }
             sync_task::spawn(app.handle(), &state, &config);
             app.manage(state);
             let has_tray = tray::build(app.handle())
