@@ -1,7 +1,8 @@
 use anyhow::Result;
 use serde_json::json;
 
-use super::DataDir;
+use super::{DataDir, now_ms};
+use crate::args::Lang;
 use crate::messages::pick;
 use crate::output::{Outcome, Output};
 
@@ -17,8 +18,21 @@ pub fn run(data: &DataDir, out: &Output) -> Result<Outcome> {
     let market = store.setting(store::SettingKey::MarketUrl)?;
     let enrolled = store.setting(store::SettingKey::DeviceToken)?.is_some();
     let backups = store::list_backups(&data.catalog());
+    // Photos the app (or `hanout sync --watch`) is sending right now.
+    let uploading = sync::read_progress(&data.dir, now_ms());
+    let title = |id: store::ListingId| {
+        listings
+            .iter()
+            .find(|l| l.id == id)
+            .and_then(|l| l.titles.iter().next().map(str::to_owned))
+            .unwrap_or_else(|| id.to_string())
+    };
     out.print(
         || {
+            let progress = uploading
+                .as_ref()
+                .map(|up| format!("\n{}", uploading_text(out.lang, up, &title)))
+                .unwrap_or_default();
             format!(
                 "{}: {}\n{}: {waiting}  {}: {live}  {}: {failed}  {}: {photos_waiting}\n{}: {}{}\n{}: {}",
                 pick(out.lang, "الإعلانات", "annonces", "listings"),
@@ -44,7 +58,7 @@ pub fn run(data: &DataDir, out: &Output) -> Result<Outcome> {
                     .first()
                     .map(|p| p.display().to_string())
                     .unwrap_or_else(|| "-".to_owned()),
-            )
+            ) + &progress
         },
         json!({
             "listings": listings.len(),
@@ -56,7 +70,91 @@ pub fn run(data: &DataDir, out: &Output) -> Result<Outcome> {
             "enrolled": enrolled,
             "data_dir": data.dir,
             "latest_backup": backups.first(),
+            "uploading": uploading.as_ref().map(|up| json!({
+                "bytes_sent": up.bytes_sent,
+                "bytes_total": up.bytes_total,
+                "rate_bytes_per_s": up.rate_bytes_per_s,
+                "seconds_left": up.seconds_left,
+                "listings": up.listings.iter().map(|l| json!({
+                    "id": l.listing_id.to_string(),
+                    "title": title(l.listing_id),
+                    "photos_sent": l.sent,
+                    "photos": l.total,
+                })).collect::<Vec<_>>(),
+            })),
         }),
     );
     Ok(Outcome::Ok)
+}
+
+/// `photos: 3.2 MB of 15.7 MB sent, 124 kB/s, about 1 min 41 s left`, then
+/// one line per listing on its way: `  Tapis Azilal: photos 1 of 3`.
+fn uploading_text(
+    lang: Lang,
+    up: &sync::Uploading,
+    title: &dyn Fn(store::ListingId) -> String,
+) -> String {
+    let mut line = format!(
+        "{}: {} {} {} {}",
+        pick(lang, "الصور", "photos", "photos"),
+        megabytes(up.bytes_sent),
+        pick(lang, "من", "sur", "of"),
+        megabytes(up.bytes_total),
+        pick(lang, "أُرسلت", "envoyés", "sent"),
+    );
+    if let Some(rate) = up.rate_bytes_per_s {
+        line += &format!(", {:.0} kB/s", rate as f64 / 1000.0);
+    }
+    match up.seconds_left {
+        Some(left) => {
+            line += &format!(
+                ", {} {}",
+                pick(lang, "يتبقى حوالي", "encore environ", "about"),
+                duration(lang, left)
+            );
+            if lang == Lang::En {
+                line += " left";
+            }
+        }
+        None => {
+            line += pick(
+                lang,
+                "، جارٍ قياس السرعة",
+                ", débit en cours de mesure",
+                ", measuring the speed",
+            )
+        }
+    }
+    for listing in &up.listings {
+        line += &format!(
+            "\n  {}: {} {} {} {}",
+            title(listing.listing_id),
+            pick(lang, "الصور", "photos", "photos"),
+            listing.sent,
+            pick(lang, "من", "sur", "of"),
+            listing.total
+        );
+    }
+    line
+}
+
+/// `3.2 MB`.
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+/// `1 min 41 s`, `2 h 5 min`, `40 s` (Arabic: `1 د 41 ث`, `2 س 5 د`).
+fn duration(lang: Lang, seconds: u64) -> String {
+    let (h, m, s) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
+    let (hu, mu, su) = match lang {
+        Lang::Ar => ("س", "د", "ث"),
+        Lang::Fr | Lang::En => ("h", "min", "s"),
+    };
+    if h > 0 {
+        format!("{h} {hu} {m} {mu}")
+    } else if m > 0 {
+        format!("{m} {mu} {s} {su}")
+    } else {
+        format!("{s} {su}")
+    }
 }
