@@ -69,6 +69,23 @@ pub enum Command {
     },
     /// What is in the catalog and what is waiting to sync.
     Status,
+    /// Show or change sync settings: pause/resume, metered link, daily data budget, marketplace address.
+    Config {
+        /// Stop sending and receiving until --resume.
+        #[arg(long, conflicts_with = "resume")]
+        pause: bool,
+        #[arg(long)]
+        resume: bool,
+        /// yes: text and thumbnails only (display photos wait); no; auto: as the system says.
+        #[arg(long, value_parser = ["yes", "no", "auto"])]
+        metered: Option<String>,
+        /// Megabytes sync may spend per day (both directions), or "none".
+        #[arg(long)]
+        budget_mb: Option<String>,
+        /// The marketplace's address (only before this laptop is enrolled; then use `hanout connect`).
+        #[arg(long)]
+        market_url: Option<String>,
+    },
     /// Connect this catalog to a marketplace with the one-time code its operators gave (enrolls now).
     Connect {
         /// The marketplace's address, e.g. souk.example.org (https:// is assumed).

@@ -189,6 +189,9 @@ pub struct Report {
 /// they name); then download the photos pulled listings name and this
 /// laptop lacks.
 pub async fn sync_once(engine: &Engine) -> Result<Report> {
+    if engine.with_store(|s| s.sync_prefs()).await?.paused {
+        return Err(Error::Paused);
+    }
     let base = engine.market_url().await?;
     let token = enroll::token(engine, &base).await?;
     let mut report = Report::default();

@@ -97,6 +97,14 @@ async fn shortcuts_focus_status_filter_and_delete() {
     press_ctrl(&client, 'n').await;
     wait_focus(&client, "[data-testid=title-input]").await;
 
+    // Arabic chosen, the page loads again: lang.js (under the app's CSP)
+    // set right-to-left from the saved choice before the app's code ran.
+    click(&client, "[data-testid=lang-ar]").await;
+    client.refresh().await.unwrap();
+    wait_for(&client, "html[data-first-paint=ar][dir=rtl][lang=ar]").await;
+    click(&client, "[data-testid=lang-en]").await;
+    wait_for(&client, "[data-testid=title-input]").await;
+
     // Never sent anywhere: deleted for good, after saying so.
     click(
         &client,

@@ -87,6 +87,7 @@ export const ar: Catalog = {
   "syncError.protocol": "أجاب السوق بشكل غير متوقَّع؛ سيعيد حانوت المحاولة",
   "syncError.storage": "تعذّرت قراءة الكتالوج المحلي — راجع ملف السجل",
   "syncError.disk_full": "قرص هذا الحاسوب ممتلئ — احذف بعض الملفات؛ سيعيد حانوت المحاولة تلقائيًا",
+  "syncError.paused": "المزامنة متوقفة مؤقتًا — لن يُرسل أو يُستقبل شيء حتى تستأنفها",
   "status.lastSynced": "آخر مزامنة: {time}",
   "status.neverSynced": "لم تتم أي مزامنة بعد",
   "status.syncNow": "زامِن الآن",

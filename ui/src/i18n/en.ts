@@ -75,6 +75,7 @@ export const en = {
   "syncError.protocol": "the marketplace gave an unexpected answer; Hanout will try again",
   "syncError.storage": "the local catalog could not be read — see the log file",
   "syncError.disk_full": "this computer's disk is full — free some space; Hanout will try again by itself",
+  "syncError.paused": "sync is paused — nothing goes out or comes in until you resume it",
   "status.lastSynced": "Last synced: {time}",
   "status.neverSynced": "Not synced yet",
   "status.syncNow": "Sync now",

@@ -79,6 +79,7 @@ export const fr: Catalog = {
   "syncError.protocol": "la marketplace a répondu de façon inattendue ; Hanout réessaiera",
   "syncError.storage": "le catalogue local n'a pas pu être lu — voir le fichier journal",
   "syncError.disk_full": "le disque de cet ordinateur est plein — libérez de la place ; Hanout réessaiera tout seul",
+  "syncError.paused": "la synchronisation est en pause — rien ne part ni n'arrive jusqu'à la reprise",
   "status.lastSynced": "Dernière synchronisation : {time}",
   "status.neverSynced": "Pas encore synchronisé",
   "status.syncNow": "Synchroniser maintenant",

@@ -1,6 +1,7 @@
 mod backup;
+mod config;
 mod csv;
-mod listing;
+pub(crate) mod listing;
 mod photos;
 mod status;
 mod sync;
@@ -33,6 +34,28 @@ pub fn run(args: &Args, out: &Output) -> Result<Outcome> {
         Command::Backup { file } => backup::backup(&data, file.as_deref(), out),
         Command::Restore { file, yes } => backup::restore(&data, file, *yes, out),
         Command::Status => status::run(&data, out),
+        Command::Config {
+            pause,
+            resume,
+            metered,
+            budget_mb,
+            market_url,
+        } => config::run(
+            &data,
+            config::Changes {
+                paused: if *pause {
+                    Some(true)
+                } else if *resume {
+                    Some(false)
+                } else {
+                    None
+                },
+                metered: metered.as_deref(),
+                budget_mb: budget_mb.as_deref(),
+                market_url: market_url.as_deref(),
+            },
+            out,
+        ),
         Command::Connect { url, code } => sync::connect(&data, url, code, out),
         Command::Sync { watch, interval } => sync::sync(&data, *watch, *interval, out),
     }

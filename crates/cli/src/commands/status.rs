@@ -18,7 +18,7 @@ pub fn run(data: &DataDir, out: &Output) -> Result<Outcome> {
     let market = store.setting(store::SettingKey::MarketUrl)?;
     let enrolled = store.setting(store::SettingKey::DeviceToken)?.is_some();
     let backups = store::list_backups(&data.catalog());
-    // Photos the app (or `hanout sync --watch`) is sending right now.
+    // Photos the app is sending right now.
     let uploading = sync::read_progress(&data.dir, now_ms());
     let title = |id: store::ListingId| {
         listings
@@ -27,13 +27,22 @@ pub fn run(data: &DataDir, out: &Output) -> Result<Outcome> {
             .and_then(|l| l.titles.iter().next().map(str::to_owned))
             .unwrap_or_else(|| id.to_string())
     };
+    // Each listing not simply live, with where it stands.
+    let mut ledgers = Vec::new();
+    for l in &listings {
+        let ledger = super::listing::ledger_json(data, l, &store.ledger(l.id)?, market.as_deref());
+        if ledger["state"] != "live" {
+            ledgers.push((l, ledger));
+        }
+    }
+    let lang = match out.lang {
+        crate::args::Lang::Ar => "ar",
+        crate::args::Lang::Fr => "fr",
+        crate::args::Lang::En => "en",
+    };
     out.print(
         || {
-            let progress = uploading
-                .as_ref()
-                .map(|up| format!("\n{}", uploading_text(out.lang, up, &title)))
-                .unwrap_or_default();
-            format!(
+            let mut text = format!(
                 "{}: {}\n{}: {waiting}  {}: {live}  {}: {failed}  {}: {photos_waiting}\n{}: {}{}\n{}: {}",
                 pick(out.lang, "الإعلانات", "annonces", "listings"),
                 listings.len(),
@@ -58,7 +67,20 @@ pub fn run(data: &DataDir, out: &Output) -> Result<Outcome> {
                     .first()
                     .map(|p| p.display().to_string())
                     .unwrap_or_else(|| "-".to_owned()),
-            ) + &progress
+            );
+            for (l, ledger) in &ledgers {
+                text.push_str(&format!(
+                    "\n  {}  {}: {}",
+                    l.id,
+                    l.titles.display(lang),
+                    super::listing::ledger_line(out, ledger)
+                ));
+            }
+            if let Some(up) = &uploading {
+                text.push('\n');
+                text.push_str(&uploading_text(out.lang, up, &title));
+            }
+            text
         },
         json!({
             "listings": listings.len(),
@@ -82,6 +104,10 @@ pub fn run(data: &DataDir, out: &Output) -> Result<Outcome> {
                     "photos": l.total,
                 })).collect::<Vec<_>>(),
             })),
+            "not_live": ledgers
+                .iter()
+                .map(|(l, ledger)| json!({ "id": l.id.to_string(), "title": l.titles.display(lang), "ledger": ledger }))
+                .collect::<Vec<_>>(),
         }),
     );
     Ok(Outcome::Ok)

@@ -85,6 +85,9 @@ pub(super) async fn finish(
     sha256: &str,
     length: u64,
 ) -> Result<Result<(), AppError>> {
+    if !claim_finish(market, id).await? {
+        return Ok(Ok(()));
+    }
     let lookup = id.to_owned();
     let known = sha256.to_owned();
     let (chunks, already_stored) = market

@@ -234,6 +234,9 @@ enum Written {
 /// for an upload whose server stopped half-way through, so every step may
 /// find its work done already.
 async fn finish(market: &Market, id: &str, sha256: &str, length: u64) -> Result<()> {
+    if !claim_finish(market, id).await? {
+        return Ok(());
+    }
     let part = part_path(market.data_dir(), id);
     if part.exists() {
         market.blobs().put_file(sha256, part).await?;

@@ -195,6 +195,29 @@ fn checksum_mismatch(message: String) -> AppError {
     status_error(status, ErrorKind::BadRequest, message)
 }
 
+/// How long one request's claim to finish an upload holds: a HEAD that
+/// comes while the last PATCH is still moving the photo into the blob
+/// store does not do it a second time, unless that request died.
+pub(crate) const FINISH_LEASE_MS: i64 = 5 * 60 * 1000;
+
+/// Claims the finishing of complete upload `id` for this request. `false`:
+/// it is done, or another request claimed it within [`FINISH_LEASE_MS`].
+async fn claim_finish(market: &Market, id: &str) -> Result<bool> {
+    let now_ms = market.now_ms();
+    let id = id.to_owned();
+    market
+        .run(move |tx| {
+            let claimed = tx.execute(
+                "UPDATE uploads SET finishing_at = ?1
+                 WHERE id = ?2 AND completed_at IS NULL
+                   AND (finishing_at IS NULL OR finishing_at <= ?3)",
+                args![now_ms, &id, now_ms.saturating_sub(FINISH_LEASE_MS)],
+            )?;
+            Ok(claimed == 1)
+        })
+        .await
+}
+
 /// Drops uploads past their expiry, with their bytes on disk or in the
 /// bucket (the clean-up timer calls this). Returns how many went.
 pub(crate) async fn drop_expired_uploads(market: &Market, now_ms: i64) -> Result<usize> {
