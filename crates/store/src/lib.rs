@@ -27,7 +27,9 @@ mod photo_refs;
 mod photo_sync;
 mod pull;
 mod recover;
+mod sales;
 mod search;
+mod secrets;
 mod settings;
 mod text;
 
@@ -51,6 +53,7 @@ pub use photo_refs::PhotoRecord;
 pub use photo_sync::{PhotoSetToSend, PhotoToSend};
 pub use pull::{PullApplied, Pulled, PulledContent};
 pub use recover::{Recovery, open_or_recover};
+pub use sales::{Journal, JournalLine, Sale};
 pub use search::{SearchQuery, Sort};
 pub use settings::{SettingKey, SyncPrefs};
 pub use text::{Localized, Titles};

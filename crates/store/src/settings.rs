@@ -54,8 +54,27 @@ impl SettingKey {
     }
 }
 
+impl SettingKey {
+    /// Kept in the secrets file beside the catalog, never in it (see `secrets`).
+    pub(crate) fn is_secret(self) -> bool {
+        matches!(
+            self,
+            SettingKey::DeviceToken | SettingKey::EnrollCode | SettingKey::DeviceKey
+        )
+    }
+
+    pub(crate) const SECRETS: [SettingKey; 3] = [
+        SettingKey::DeviceToken,
+        SettingKey::EnrollCode,
+        SettingKey::DeviceKey,
+    ];
+}
+
 impl Store {
     pub fn setting(&self, key: SettingKey) -> Result<Option<String>> {
+        if key.is_secret() {
+            return crate::secrets::get(&self.path, key.as_str());
+        }
         let value = self
             .conn
             .query_row(
@@ -68,7 +87,33 @@ impl Store {
     }
 
     pub fn set_setting(&self, key: SettingKey, value: Option<&str>) -> Result<()> {
+        if key.is_secret() {
+            return crate::secrets::set(&self.path, key.as_str(), value);
+        }
         set_in(&self.conn, key, value)
+    }
+
+    /// Moves secrets a catalog holds (written by an earlier version, or
+    /// brought in by a restore) out to the secrets file; a secret already
+    /// in the file wins (a restore never replaces this laptop's token).
+    pub(crate) fn move_secrets_out(&self) -> Result<()> {
+        for key in SettingKey::SECRETS {
+            let in_catalog: Option<String> = self
+                .conn
+                .query_row(
+                    "SELECT value FROM settings WHERE key = ?1",
+                    [key.as_str()],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            let Some(value) = in_catalog else { continue };
+            if self.setting(key)?.is_none() {
+                self.set_setting(key, Some(&value))?;
+            }
+            self.conn
+                .execute("DELETE FROM settings WHERE key = ?1", [key.as_str()])?;
+        }
+        Ok(())
     }
 }
 

@@ -3,6 +3,7 @@ mod config;
 mod csv;
 pub(crate) mod listing;
 mod photos;
+mod sales;
 mod status;
 mod sync;
 
@@ -34,6 +35,23 @@ pub fn run(args: &Args, out: &Output) -> Result<Outcome> {
         Command::Backup { file } => backup::backup(&data, file.as_deref(), out),
         Command::Restore { file, yes } => backup::restore(&data, file, *yes, out),
         Command::Status => status::run(&data, out),
+        Command::Sale {
+            id,
+            qty,
+            price,
+            note,
+            undo,
+        } => sales::sale(
+            &data,
+            id.as_deref(),
+            *qty,
+            price.as_deref(),
+            note.as_deref(),
+            *undo,
+            out,
+        ),
+        Command::Restock { id, qty } => sales::restock(&data, id, *qty, out),
+        Command::Sales { day, csv } => sales::journal(&data, day.as_deref(), csv.as_deref(), out),
         Command::Config {
             pause,
             resume,

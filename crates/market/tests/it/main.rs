@@ -24,6 +24,7 @@ mod quotas;
 mod reads;
 mod s3_blobs;
 mod server;
+mod share;
 mod status;
 mod takedown;
 mod tus_interop;
