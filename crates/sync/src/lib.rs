@@ -16,6 +16,7 @@ pub mod headless;
 mod market_url;
 mod pace;
 mod photos;
+mod progress_file;
 pub mod pull;
 pub mod push;
 mod run;
@@ -27,6 +28,9 @@ pub use engine::{Config, Engine, Report, SharedStore};
 pub use error::{Error, ErrorKind, Result};
 pub use market_url::{MarketUrlError, check_market_url, parse_market_url, same_origin};
 pub use photos::photo_path;
+pub use progress_file::{
+    FRESH_MS as PROGRESS_FRESH_MS, progress_path, read_progress, write as write_progress,
+};
 pub use run::run;
 pub use status::{Connection, ListingPhotos, Status, Uploading};
 

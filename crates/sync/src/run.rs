@@ -85,11 +85,18 @@ async fn pass_showing_uploads(
     let pass = sync_once(engine);
     tokio::pin!(pass);
     let mut tick = tokio::time::interval(UPLOAD_STATUS_EVERY);
+    // Next to the catalog, for `hanout status` (`progress_file.rs`).
+    let dir = engine
+        .with_store(|s| Ok(s.path().parent().map(std::path::Path::to_path_buf)))
+        .await
+        .ok()
+        .flatten();
     let result = loop {
         tokio::select! {
             result = &mut pass => break result,
             _ = tick.tick() => {
                 let now = engine.uploading();
+                write_progress(engine, dir.as_deref(), now.as_ref()).await;
                 status.send_if_modified(|s| {
                     let changed = s.uploading != now;
                     s.uploading = now;
@@ -98,8 +105,28 @@ async fn pass_showing_uploads(
             }
         }
     };
+    write_progress(engine, dir.as_deref(), None).await;
     status.send_modify(|s| s.uploading = None);
     result
+}
+
+/// The progress file; a failure to write it only loses the display.
+async fn write_progress(
+    engine: &Engine,
+    dir: Option<&std::path::Path>,
+    uploading: Option<&crate::Uploading>,
+) {
+    let Some(dir) = dir.map(std::path::Path::to_path_buf) else {
+        return;
+    };
+    let (uploading, now) = (uploading.cloned(), engine.clock.now_ms());
+    let written = tokio::task::spawn_blocking(move || {
+        crate::progress_file::write(&dir, uploading.as_ref(), now)
+    })
+    .await;
+    if let Ok(Err(e)) = written {
+        tracing::debug!(error = %e, "sync progress file not written");
+    }
 }
 
 /// How often the status shows upload progress during a pass.

@@ -194,3 +194,59 @@ fn status_counts_what_waits() {
     assert_eq!(status["live"], 0);
     assert_eq!(status["enrolled"], false);
 }
+
+/// While the app sends photos, `status` says how far it got (the engine
+/// writes `sync-progress.json` next to the catalog every second).
+#[test]
+fn status_shows_the_photos_on_their_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let added = hanout(
+        dir.path(),
+        &[
+            "--json",
+            "listing",
+            "add",
+            "--title-fr",
+            "Tapis Azilal",
+            "--price",
+            "3200",
+        ],
+    )
+    .json();
+    let id: store::ListingId = added["listing"]["id"].as_str().unwrap().parse().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let up = sync::Uploading {
+        bytes_sent: 3_200_000,
+        bytes_total: 15_700_000,
+        rate_bytes_per_s: Some(124_000),
+        seconds_left: Some(101),
+        listings: vec![sync::ListingPhotos {
+            listing_id: id,
+            sent: 1,
+            total: 3,
+        }],
+    };
+    sync::write_progress(dir.path(), Some(&up), now).unwrap();
+    let status = hanout(dir.path(), &["--json", "status"]).json();
+    let shown = &status["uploading"];
+    assert_eq!(shown["bytes_sent"], 3_200_000);
+    assert_eq!(shown["bytes_total"], 15_700_000);
+    assert_eq!(shown["rate_bytes_per_s"], 124_000);
+    assert_eq!(shown["seconds_left"], 101);
+    assert_eq!(shown["listings"][0]["title"], "Tapis Azilal");
+    assert_eq!(shown["listings"][0]["photos_sent"], 1);
+    assert_eq!(shown["listings"][0]["photos"], 3);
+    let text = hanout(dir.path(), &["--lang", "fr", "status"]).stdout;
+    assert!(
+        text.contains("photos: 3.2 MB sur 15.7 MB envoyés, 124 kB/s, encore environ 1 min 41 s"),
+        "{text}"
+    );
+    assert!(text.contains("Tapis Azilal: photos 1 sur 3"), "{text}");
+
+    // Gone (or stale) when nothing is on its way: nothing shown.
+    sync::write_progress(dir.path(), None, now).unwrap();
+    assert!(hanout(dir.path(), &["--json", "status"]).json()["uploading"].is_null());
+}

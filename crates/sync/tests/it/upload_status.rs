@@ -9,7 +9,7 @@ use sync::{Config, Uploading};
 use test_support::shaper::{LinkSpec, Shaper};
 use tokio::sync::{Notify, watch};
 
-use crate::photos::{device, listing_with_photos, market_with_code, photo_bytes};
+use crate::photos::{device, listing_with_photos, market_with_code, photo_bytes, root};
 
 #[tokio::test]
 async fn the_status_shows_bytes_rate_time_left_and_photos_per_listing() {
@@ -45,11 +45,18 @@ async fn the_status_shows_bytes_rate_time_left_and_photos_per_listing() {
         },
     ));
     let mut seen: Vec<Uploading> = Vec::new();
+    // What `hanout status` reads next to the catalog meanwhile.
+    let dir = root(&a);
+    let mut in_file = 0;
     let done = tokio::time::timeout(Duration::from_secs(60), async {
         loop {
             status_rx.changed().await.unwrap();
             let status = status_rx.borrow_and_update().clone();
             if let Some(up) = status.uploading {
+                if let Some(file) = sync::read_progress(&dir, now_ms()) {
+                    assert_eq!(file.bytes_total, up.bytes_total);
+                    in_file += 1;
+                }
                 seen.push(up);
             } else if status.connection == sync::Connection::Online && status.photos_pending == 0 {
                 return status;
@@ -61,6 +68,12 @@ async fn the_status_shows_bytes_rate_time_left_and_photos_per_listing() {
     assert_eq!(
         done.uploading, None,
         "nothing on its way once the pass is over"
+    );
+    assert!(in_file > 0, "the progress file was never there");
+    assert_eq!(
+        sync::read_progress(&dir, now_ms()),
+        None,
+        "the progress file outlived the uploads"
     );
     stop_tx.send(()).unwrap();
     task.await.unwrap();
@@ -94,4 +107,11 @@ async fn the_status_shows_bytes_rate_time_left_and_photos_per_listing() {
     // Bytes only grow, and a rate was measured on the way.
     assert!(seen.windows(2).all(|w| w[0].bytes_sent <= w[1].bytes_sent));
     assert!(seen.iter().any(|up| up.rate_bytes_per_s.is_some()));
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
 }
