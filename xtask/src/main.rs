@@ -3,6 +3,8 @@
 //! "If `cargo xtask test` passes locally, CI is green."
 
 mod bench;
+mod dist;
+mod dist_check;
 mod flags;
 mod run;
 mod setup;
@@ -20,6 +22,21 @@ fn main() -> Result<()> {
         flags::Command::Codegen => test::codegen(&sh),
         flags::Command::Run => run::run(&sh),
         flags::Command::Test => test::run(&sh),
+        flags::Command::Dist {
+            check,
+            no_build,
+            bundles,
+            opt_level,
+        } => {
+            if !no_build {
+                dist::run(&sh, &dist::Options { bundles, opt_level })?;
+            }
+            if check {
+                dist_check::run(&sh)?;
+            }
+            Ok(())
+        }
+        flags::Command::Icons => dist::icons(&sh),
         flags::Command::Bench { name, args } => bench::run(&sh, name.as_deref(), &args),
     }
 }

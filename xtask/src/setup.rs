@@ -74,7 +74,7 @@ fn apt(sh: &Shell) -> Result<()> {
     Ok(())
 }
 
-fn npm(sh: &Shell) -> Result<()> {
+pub fn npm(sh: &Shell) -> Result<()> {
     let _dir = sh.push_dir("ui");
     // `npm ci` is exact and fast when node_modules matches the lock file already.
     if sh.path_exists("node_modules/.package-lock.json")
