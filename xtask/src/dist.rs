@@ -29,11 +29,12 @@ const LINUX_BUNDLES: &str = "deb,rpm";
 pub struct Options {
     pub bundles: Option<String>,
     pub opt_level: Option<String>,
+    /// Only build ui/dist and the sidecar (CI, before tauri-action).
+    pub prepare_only: bool,
 }
 
 pub fn run(sh: &Shell, options: &Options) -> Result<()> {
     let started = Instant::now();
-    setup::npm(sh)?;
     let out_dir = sh.current_dir().join("target/dist");
     sh.create_dir(&out_dir)?;
     let target = target_dir(sh)?;
@@ -43,21 +44,11 @@ pub fn run(sh: &Shell, options: &Options) -> Result<()> {
         None => vec![],
     };
 
-    eprintln!("\n== xtask dist: the window's files (ui/dist)");
-    {
-        let _dir = sh.push_dir("ui");
-        cmd!(sh, "npm run build").run()?;
+    let cli_s = prepare(sh, &target, &profile_env)?;
+    if options.prepare_only {
+        export_profile_for_ci(sh)?;
+        return Ok(());
     }
-
-    eprintln!("\n== xtask dist: `hanout` (profile {PROFILE})");
-    let cli_started = Instant::now();
-    let mut build_cli = cmd!(sh, "cargo build --locked --profile {PROFILE} -p cli --bin hanout");
-    for (k, v) in &profile_env {
-        build_cli = build_cli.env(k, v);
-    }
-    build_cli.run()?;
-    let cli_s = cli_started.elapsed().as_secs_f64();
-    stage_sidecar(sh, &target)?;
 
     let bundles = options
         .bundles
@@ -134,6 +125,77 @@ pub fn run(sh: &Shell, options: &Options) -> Result<()> {
     Ok(())
 }
 
+/// ui/dist and `hanout` staged as the app's sidecar; returns the CLI's
+/// build time in seconds.
+fn prepare(sh: &Shell, target: &Path, profile_env: &[(&str, &str)]) -> Result<f64> {
+    setup::npm(sh)?;
+    eprintln!("\n== xtask dist: the window's files (ui/dist)");
+    {
+        let _dir = sh.push_dir("ui");
+        cmd!(sh, "npm run build").run()?;
+    }
+    eprintln!("\n== xtask dist: `hanout` (profile {PROFILE})");
+    let started = Instant::now();
+    let mut build_cli = cmd!(
+        sh,
+        "cargo build --locked --profile {PROFILE} -p cli --bin hanout"
+    );
+    for (k, v) in profile_env {
+        build_cli = build_cli.env(k, v);
+    }
+    build_cli.run()?;
+    let took = started.elapsed().as_secs_f64();
+    stage_sidecar(sh, target)?;
+    Ok(took)
+}
+
+/// tauri-action builds under the `release` profile and looks for the
+/// packages there: in GitHub Actions, give `release` the settings of
+/// `[profile.ship]` (read from Cargo.toml, which stays the one place they
+/// are written) through `CARGO_PROFILE_RELEASE_*` in `$GITHUB_ENV`.
+fn export_profile_for_ci(sh: &Shell) -> Result<()> {
+    let Some(env_file) = std::env::var_os("GITHUB_ENV") else {
+        return Ok(());
+    };
+    let manifest = sh.read_file("Cargo.toml")?;
+    let lines = profile_env_lines(&manifest, PROFILE)?;
+    let mut file = std::fs::OpenOptions::new().append(true).open(env_file)?;
+    std::io::Write::write_all(&mut file, lines.as_bytes())?;
+    Ok(())
+}
+
+/// `CARGO_PROFILE_RELEASE_<KEY>=<value>` for each setting of
+/// `[profile.<name>]` but `inherits`.
+pub fn profile_env_lines(manifest: &str, name: &str) -> Result<String> {
+    let header = format!("[profile.{name}]");
+    let mut lines = String::new();
+    let mut inside = false;
+    for line in manifest.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            inside = line == header;
+            continue;
+        }
+        if !inside || line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (key, value) = line
+            .split_once('=')
+            .with_context(|| format!("cannot read `{line}` in {header}"))?;
+        let key = key.trim();
+        if key == "inherits" {
+            continue;
+        }
+        let value = value.trim().trim_matches('"');
+        let key = key.replace('-', "_").to_uppercase();
+        lines.push_str(&format!("CARGO_PROFILE_RELEASE_{key}={value}\n"));
+    }
+    if lines.is_empty() {
+        bail!("no {header} settings in Cargo.toml");
+    }
+    Ok(lines)
+}
+
 /// `cargo xtask icons`: every icon Tauri and the Linux packages use, made
 /// from `assets/icon.svg` by `tauri icon` (Windows `.ico`, macOS `.icns`,
 /// PNGs from 16 to 512 px for the freedesktop icon theme). The results are
@@ -145,7 +207,11 @@ pub fn icons(sh: &Shell) -> Result<()> {
     let source = root.join(ICON_SOURCE);
     let out = root.join("assets/icons");
     cmd!(sh, "node {tauri} icon {source} -o {out}").run()?;
-    cmd!(sh, "node {tauri} icon {source} -o {out} --png 16,24,48,256,512").run()?;
+    cmd!(
+        sh,
+        "node {tauri} icon {source} -o {out} --png 16,24,48,256,512"
+    )
+    .run()?;
     // Mobile and Windows Store images: no target of ours uses them.
     for dir in ["android", "ios"] {
         let _ = std::fs::remove_dir_all(out.join(dir));
@@ -229,6 +295,15 @@ pub fn workspace_version(sh: &Shell) -> Result<String> {
         })
         .map(str::to_owned)
         .context("no hanout-app package in cargo metadata")
+}
+
+/// Width and height from a PNG's IHDR chunk.
+pub fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if bytes.len() < 24 || &bytes[..8] != b"\x89PNG\r\n\x1a\n" || &bytes[12..16] != b"IHDR" {
+        return None;
+    }
+    let word = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap_or([0; 4]));
+    Some((word(16), word(20)))
 }
 
 /// Every file under `dir`, depth first.

@@ -30,6 +30,10 @@ pub enum Command {
         /// Which bundles, comma-separated (Linux default: deb,rpm).
         #[arg(long)]
         bundles: Option<String>,
+        /// Only build ui/dist and the `hanout` sidecar, for tauri-action in CI
+        /// (and export the `ship` profile's settings to `$GITHUB_ENV`).
+        #[arg(long, conflicts_with = "check")]
+        prepare: bool,
         /// Build at another opt-level than the profile's, to compare sizes.
         #[arg(long)]
         opt_level: Option<String>,

@@ -4,6 +4,7 @@
 
 mod bench;
 mod dist;
+#[cfg(target_os = "linux")]
 mod dist_check;
 mod flags;
 mod run;
@@ -27,12 +28,21 @@ fn main() -> Result<()> {
             no_build,
             bundles,
             opt_level,
+            prepare,
         } => {
             if !no_build {
-                dist::run(&sh, &dist::Options { bundles, opt_level })?;
+                let options = dist::Options {
+                    bundles,
+                    opt_level,
+                    prepare_only: prepare,
+                };
+                dist::run(&sh, &options)?;
             }
             if check {
+                #[cfg(target_os = "linux")]
                 dist_check::run(&sh)?;
+                #[cfg(not(target_os = "linux"))]
+                anyhow::bail!("`dist --check` checks a .deb: it runs on Linux only");
             }
             Ok(())
         }
@@ -48,5 +58,7 @@ pub fn project_root() -> std::path::PathBuf {
         .to_path_buf()
 }
 
+#[cfg(test)]
+mod dist_tests;
 #[cfg(test)]
 mod tests;
