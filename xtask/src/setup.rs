@@ -19,6 +19,8 @@ pub const APT_PACKAGES: &[&str] = &[
     "libvips-tools",
     "chromium",
     "file",
+    // `cargo xtask dist --check` validates the packaged .desktop entry.
+    "desktop-file-utils",
     // The marketplace's scale-out tests and bench run a throwaway server
     // (`initdb` + `postgres` in a temporary directory; the system cluster
     // is never used).
