@@ -64,6 +64,16 @@ fn every_file_the_bundler_is_given_exists() {
 }
 
 #[test]
+fn the_tray_library_is_a_dependency() {
+    // libappindicator is loaded with dlopen: ldd and the bundler cannot see it,
+    // and without it there is no tray (closing the window would quit).
+    let conf = tauri_conf();
+    let linux = &conf["bundle"]["linux"];
+    assert_eq!(linux["deb"]["depends"][0], "libayatana-appindicator3-1");
+    assert_eq!(linux["rpm"]["depends"][0], "libayatana-appindicator-gtk3");
+}
+
+#[test]
 fn windows_installs_per_user_with_webview2_offline() {
     let conf = tauri_conf();
     let windows = &conf["bundle"]["windows"];
