@@ -40,7 +40,7 @@ pub enum Command {
     },
     /// Regenerate assets/icons/ from assets/icon.svg (`tauri icon`).
     Icons,
-    /// Benchmarks (release builds): store, photos, market, sync; all when none is named.
+    /// Benchmarks (release builds): store, photos, market, sync, app; all when none is named.
     Bench {
         name: Option<String>,
         /// Passed on to the benchmark, e.g. `sync --scale 0.1 --scenario cuts`.

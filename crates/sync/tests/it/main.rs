@@ -8,3 +8,4 @@ mod photos;
 mod proxy;
 mod pull;
 mod run_loop;
+mod upload_status;

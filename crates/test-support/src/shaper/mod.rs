@@ -363,7 +363,7 @@ async fn carry(
                         if truncate_at.is_none()
                             && let Some(every) = shared.spec.truncate_every
                             && every > 0
-                            && nth % every == 0
+                            && nth.is_multiple_of(every)
                         {
                             truncate_at = Some(match head.body {
                                 Body::Length(len) => head.end + len / 2,
