@@ -130,8 +130,12 @@ fn the_desktop_entry_names_the_app_in_arabic_and_french() {
 fn the_background_sync_unit_runs_hanout_sync_watch() {
     let unit = std::fs::read_to_string(project_root().join("packaging/linux/hanout-sync.service"))
         .unwrap();
-    assert!(unit.contains("\nExecStart=/usr/bin/hanout sync --watch\n"));
-    assert!(unit.contains("\nWantedBy=default.target\n"));
+    // By lines: a Windows checkout may have turned LF into CRLF.
+    assert!(
+        unit.lines()
+            .any(|l| l == "ExecStart=/usr/bin/hanout sync --watch")
+    );
+    assert!(unit.lines().any(|l| l == "WantedBy=default.target"));
 }
 
 #[test]
