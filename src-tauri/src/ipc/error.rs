@@ -80,6 +80,8 @@ pub enum ErrorField {
     Photos,
     MarketUrl,
     EnrollCode,
+    /// The daily data limit, in the sync settings.
+    DailyBudget,
 }
 
 impl ErrorField {

@@ -318,6 +318,14 @@ async fn an_open_editor_keeps_what_another_laptop_changed_meanwhile() {
     )
     .await;
 
+    // Pausing sync from the window stops it at once, and says so; resuming
+    // brings it back online.
+    click(&client, "[data-testid=sync-paused-toggle]").await;
+    wait_for(&client, "[data-testid=sync-paused]").await;
+    click(&client, "[data-testid=sync-paused-toggle]").await;
+    wait_gone(&client, "[data-testid=sync-paused]").await;
+    wait_for(&client, "[data-testid=sync-status][data-connection=online]").await;
+
     client.close().await.unwrap();
     drop(driver);
 }

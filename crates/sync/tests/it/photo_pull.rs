@@ -368,3 +368,38 @@ async fn a_photo_list_refused_as_stale_is_merged_not_forced() {
     assert_eq!(local, [records[0].display_sha256.clone()]);
     page_shows_photos(&server, id, &records).await;
 }
+
+#[tokio::test]
+async fn a_drafts_photos_reach_the_other_laptop_though_the_public_cannot_see_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, a, b) = two_laptops(dir.path(), Config::default()).await;
+    let photos = vec![(photo_bytes(7, 120_000), photo_bytes(8, 9_000))];
+    let (id, records) = listing_with_photos(&a, "Plateau en cèdre", &photos);
+    {
+        let mut store = a.store.lock().unwrap();
+        let mut input = store.listing(id).unwrap().unwrap().to_input();
+        input.status = store::Status::Draft;
+        store
+            .update_listing(id, store::NewListing::validate(input).unwrap(), 3)
+            .unwrap();
+    }
+    sync_once(&a.engine).await.unwrap();
+    // Not public: a buyer gets nothing.
+    let public = reqwest::get(format!(
+        "{}/photos/{}.jpg",
+        server.url(),
+        records[0].display_sha256
+    ))
+    .await
+    .unwrap();
+    assert_eq!(public.status(), reqwest::StatusCode::NOT_FOUND);
+
+    // The cooperative's other laptop gets the draft and its photo files.
+    sync_once(&b.engine).await.unwrap();
+    let report = sync_once(&b.engine).await.unwrap();
+    assert_eq!(report.photo_downloads_failed, 0, "{report:?}");
+    assert_eq!(photos_of(&b, id), [records[0].display_sha256.clone()]);
+    let files = files_verified(&root(&b));
+    assert!(files.contains(&records[0].display_sha256), "{files:?}");
+    assert!(files.contains(&records[0].thumb_sha256), "{files:?}");
+}
