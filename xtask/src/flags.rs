@@ -17,6 +17,29 @@ pub enum Command {
     Run,
     /// Everything CI runs: fmt, clippy, Rust tests, UI checks and tests, end-to-end tests.
     Test,
+    /// Installable packages into target/dist/ (Linux: .deb and .rpm), release
+    /// profile `ship` (LTO, stripped); `--check` then inspects and runs the .deb.
+    Dist {
+        /// Check the .deb in target/dist/: its Depends, its files, and the
+        /// installed `hanout` and app run from a fresh root.
+        #[arg(long)]
+        check: bool,
+        /// Check what target/dist/ holds without building it again.
+        #[arg(long, requires = "check")]
+        no_build: bool,
+        /// Which bundles, comma-separated (Linux default: deb,rpm).
+        #[arg(long)]
+        bundles: Option<String>,
+        /// Only build ui/dist and the `hanout` sidecar, for tauri-action in CI
+        /// (and export the `ship` profile's settings to `$GITHUB_ENV`).
+        #[arg(long, conflicts_with = "check")]
+        prepare: bool,
+        /// Build at another opt-level than the profile's, to compare sizes.
+        #[arg(long)]
+        opt_level: Option<String>,
+    },
+    /// Regenerate assets/icons/ from assets/icon.svg (`tauri icon`).
+    Icons,
     /// Benchmarks (release builds): store, photos, market, sync, app; all when none is named.
     Bench {
         name: Option<String>,

@@ -3,6 +3,9 @@
 //! "If `cargo xtask test` passes locally, CI is green."
 
 mod bench;
+mod dist;
+#[cfg(target_os = "linux")]
+mod dist_check;
 mod flags;
 mod run;
 mod setup;
@@ -20,6 +23,30 @@ fn main() -> Result<()> {
         flags::Command::Codegen => test::codegen(&sh),
         flags::Command::Run => run::run(&sh),
         flags::Command::Test => test::run(&sh),
+        flags::Command::Dist {
+            check,
+            no_build,
+            bundles,
+            opt_level,
+            prepare,
+        } => {
+            if !no_build {
+                let options = dist::Options {
+                    bundles,
+                    opt_level,
+                    prepare_only: prepare,
+                };
+                dist::run(&sh, &options)?;
+            }
+            if check {
+                #[cfg(target_os = "linux")]
+                dist_check::run(&sh)?;
+                #[cfg(not(target_os = "linux"))]
+                anyhow::bail!("`dist --check` checks a .deb: it runs on Linux only");
+            }
+            Ok(())
+        }
+        flags::Command::Icons => dist::icons(&sh),
         flags::Command::Bench { name, args } => bench::run(&sh, name.as_deref(), &args),
     }
 }
@@ -31,5 +58,7 @@ pub fn project_root() -> std::path::PathBuf {
         .to_path_buf()
 }
 
+#[cfg(test)]
+mod dist_tests;
 #[cfg(test)]
 mod tests;

@@ -19,6 +19,8 @@ pub const APT_PACKAGES: &[&str] = &[
     "libvips-tools",
     "chromium",
     "file",
+    // `cargo xtask dist --check` validates the packaged .desktop entry.
+    "desktop-file-utils",
     // The marketplace's scale-out tests and bench run a throwaway server
     // (`initdb` + `postgres` in a temporary directory; the system cluster
     // is never used).
@@ -74,7 +76,7 @@ fn apt(sh: &Shell) -> Result<()> {
     Ok(())
 }
 
-fn npm(sh: &Shell) -> Result<()> {
+pub fn npm(sh: &Shell) -> Result<()> {
     let _dir = sh.push_dir("ui");
     // `npm ci` is exact and fast when node_modules matches the lock file already.
     if sh.path_exists("node_modules/.package-lock.json")

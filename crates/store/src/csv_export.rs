@@ -30,6 +30,8 @@ pub(crate) const COLUMNS: &[&str] = &[
 impl Store {
     /// Writes every listing as CSV: UTF-8 with a BOM (so Excel and LibreOffice
     /// show Arabic), `,`-separated, one row per listing, photos by file name.
+    /// Rows end in CRLF on every OS (RFC 4180, what Excel writes): the same
+    /// file whichever laptop made it; a line break inside a cell stays LF.
     pub fn export_csv(&self, out: impl Write) -> Result<usize> {
         let artisans: std::collections::HashMap<_, _> = self
             .artisans()?
@@ -38,7 +40,9 @@ impl Store {
             .collect();
         let mut out = out;
         out.write_all(b"\xEF\xBB\xBF")?;
-        let mut writer = csv::Writer::from_writer(out);
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(out);
         let csv_err = |e: csv::Error| Error::Csv(e.to_string());
         writer.write_record(COLUMNS).map_err(csv_err)?;
         let listings = self.listings()?;

@@ -249,7 +249,11 @@ fn file_matches(path: &Path, sha256: &str) -> bool {
 /// under `path` or the whole file.
 fn keep(partial: &Path, path: &Path) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    File::open(partial)?.sync_all()?;
+    // Written to, not only read: Windows flushes only a handle that may write.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(partial)?
+        .sync_all()?;
     std::fs::rename(partial, path)?;
     sync_dir(dir)?;
     if let Some(photos) = dir.parent() {

@@ -29,8 +29,10 @@ fn config() -> sync::Config {
 }
 
 fn device_name() -> String {
+    // HOSTNAME (some Unix shells), COMPUTERNAME (Windows), /etc/hostname (Linux).
     let host = std::env::var("HOSTNAME")
         .ok()
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
         .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
         .map(|h| h.trim().to_owned())
         .filter(|h| !h.is_empty());

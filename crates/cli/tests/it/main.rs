@@ -29,7 +29,11 @@ pub(crate) fn hanout(data: &Path, args: &[&str]) -> Run {
         .arg("--data-dir")
         .arg(data)
         .args(args)
+        // The language then defaults to French (sys-locale reads these on Unix).
         .env_remove("LANG")
+        .env_remove("LANGUAGE")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
         .output()
         .unwrap();
     Run {

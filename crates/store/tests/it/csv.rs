@@ -49,6 +49,13 @@ fn export_then_import_gives_the_same_catalog() {
     let mut csv = Vec::new();
     assert_eq!(store.export_csv(&mut csv).unwrap(), 32);
     assert!(csv.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM for Excel");
+    // CRLF after every row on every OS (header + 32 rows), and no bare LF:
+    // no cell here holds a line break.
+    assert_eq!(csv.windows(2).filter(|w| w == b"\r\n").count(), 33);
+    assert!(
+        !csv.windows(2).any(|w| w[1] == b'\n' && w[0] != b'\r'),
+        "a row ends in a bare LF"
+    );
 
     let dir2 = tempfile::tempdir().unwrap();
     let mut other = store::open(&dir2.path().join("catalog.db")).unwrap();
