@@ -113,4 +113,28 @@ describe("ConnectionPanel", () => {
     expect(toggle.getAttribute("aria-describedby")).toBe(error.id);
     expect(toggle.checked).toBe(false);
   });
+
+  it("asks before enrolling again, since a code of another cooperative moves the laptop", async () => {
+    vi.mocked(connection).mockResolvedValue({
+      status: "ok",
+      data: { marketUrl: "https://souk.example.ma", enrolled: true, cooperative: "Atlas", codeWaiting: false },
+    });
+    vi.mocked(connect).mockResolvedValue({
+      status: "ok",
+      data: { marketUrl: "https://souk.example.ma", enrolled: false, cooperative: "Atlas", codeWaiting: true },
+    });
+    const user = userEvent.setup();
+    render(ConnectionPanel, { status: null });
+    await user.click(await screen.findByTestId("new-code"));
+    expect(strip(screen.getByTestId("reenroll-warning").textContent)).toContain("Atlas");
+    await user.type(screen.getByTestId("enroll-code-input"), "WXYZ-1234");
+    const button = screen.getByTestId("connect-button") as HTMLButtonElement;
+    expect(button.disabled).toBe(true);
+    await user.click(button);
+    expect(connect).not.toHaveBeenCalled();
+    await user.click(screen.getByTestId("reenroll-understood"));
+    expect(button.disabled).toBe(false);
+    await user.click(button);
+    expect(connect).toHaveBeenCalledWith({ marketUrl: "https://souk.example.ma", enrollCode: "WXYZ-1234" });
+  });
 });

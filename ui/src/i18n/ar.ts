@@ -123,6 +123,8 @@ export const ar: Catalog = {
   "connection.enrolledNoName": "مرتبط بـ {url}",
   "connection.codeWaiting": "سيُتحقق من الرمز عند المزامنة القادمة مع {url}",
   "connection.newCode": "التسجيل من جديد برمز آخر",
+  "connection.reenrollWarning": "هذا الحاسوب متصل باسم {cooperative}. إذا كان الرمز الجديد لتعاونية أخرى، ينتقل الحاسوب إليها: تُجلب إعلاناتها من البداية، وتبقى الإعلانات المُنشأة هنا على هذا الحاسوب.",
+  "connection.reenrollUnderstood": "فهمت — سجّل بهذا الرمز",
   "error.field.invalid": "حقل «{field}» غير صالح — تحقّق منه",
   "error.field.locked": "لا يمكن تغيير حقل «{field}» بعد ربط هذا الحاسوب",
   "error.field.insecure": "لا يُقبل عنوان http:// العادي إلا على هذا الحاسوب أو شبكة محلية — استعمل https://",

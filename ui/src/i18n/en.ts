@@ -111,6 +111,8 @@ export const en = {
   "connection.enrolledNoName": "Connected to {url}",
   "connection.codeWaiting": "The code will be checked at the next sync with {url}",
   "connection.newCode": "Enroll again with a new code",
+  "connection.reenrollWarning": "This laptop is connected for {cooperative}. If the new code belongs to another cooperative, this laptop moves to it: that cooperative's listings are brought in from the start, and the listings made here stay on this laptop.",
+  "connection.reenrollUnderstood": "I understand — enroll with this code",
   "error.field.invalid": "“{field}” is not valid — check it",
   "error.field.locked": "“{field}” cannot change once this laptop is connected",
   "error.field.insecure": "Plain http:// is only accepted on this computer or a local network — use https://",

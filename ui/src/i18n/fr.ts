@@ -115,6 +115,8 @@ export const fr: Catalog = {
   "connection.enrolledNoName": "Connecté à {url}",
   "connection.codeWaiting": "Le code sera vérifié à la prochaine synchronisation avec {url}",
   "connection.newCode": "S’inscrire à nouveau avec un autre code",
+  "connection.reenrollWarning": "Cet ordinateur est connecté pour {cooperative}. Si le nouveau code appartient à une autre coopérative, il passe à celle-ci : ses annonces sont récupérées depuis le début, et les annonces faites ici restent sur cet ordinateur.",
+  "connection.reenrollUnderstood": "J'ai compris — m'inscrire avec ce code",
   "error.field.invalid": "Le champ « {field} » n’est pas valide — vérifiez-le",
   "error.field.locked": "Le champ « {field} » ne peut plus changer une fois l’ordinateur connecté",
   "error.field.insecure": "Une adresse http:// simple n'est acceptée que sur cet ordinateur ou un réseau local — utilisez https://",
