@@ -15,9 +15,12 @@ pub fn specta_builder() -> Builder<Wry> {
     Builder::<Wry>::new()
         .commands(collect_commands![
             commands::list_listings,
+            commands::listings_by_id,
             commands::create_listing,
             commands::listing_details,
             commands::update_listing,
+            commands::removal_preview,
+            commands::remove_listing,
             commands::artisan_names,
             commands::sync_status,
             commands::sync_now,

@@ -2,17 +2,18 @@
 //! off the async runtime, map the error.
 
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
 
 use tauri::State;
 use tauri::ipc::Channel;
 
 use crate::ipc::{
-    AppError, ConnectInput, ConnectionView, ErrorField, ErrorReason, ListingDetails, ListingView,
-    NewListingInput, PhotoFailure, PhotoImportReport, PhotoProgress, RecoveryNotice,
-    SyncStatusView,
+    AppError, ConnectInput, ConnectionView, ErrorField, ErrorReason, ListingDetails, ListingPage,
+    ListingQuery, ListingView, NewListingInput, PhotoFailure, PhotoImportReport, PhotoProgress,
+    RecoveryNotice, RemovalView, SyncStatusView, SystemAction,
 };
+use crate::photo_imports::PhotoImports;
 use crate::state::AppState;
+use crate::{editor, listing_page};
 
 /// Runs `f` on the store on a blocking thread.
 async fn with_store<T, F>(state: &AppState, f: F) -> Result<T, AppError>
@@ -31,25 +32,31 @@ where
     .map_err(AppError::from)
 }
 
+/// One page of the list: listings matching the words typed (any
+/// language, Arabic normalisation, prefix matching), the status and the
+/// sync state asked for, newest change first.
 #[tauri::command]
 #[specta::specta]
-/// Every listing, or those matching `query` (any language, Arabic
-/// normalisation, prefix matching as the user types).
 pub async fn list_listings(
     state: State<'_, AppState>,
-    query: Option<String>,
+    query: ListingQuery,
+) -> Result<ListingPage, AppError> {
+    with_store(&state, move |s| listing_page::listing_page(s, &query)).await
+}
+
+/// These listings as they are now (after a sync pass, for the rows that
+/// were waiting); deleted ones are left out.
+#[tauri::command]
+#[specta::specta]
+pub async fn listings_by_id(
+    state: State<'_, AppState>,
+    ids: Vec<String>,
 ) -> Result<Vec<ListingView>, AppError> {
-    let query = query.filter(|q| !q.trim().is_empty());
-    let listings = with_store(&state, move |s| match query {
-        Some(text) => s.search(&store::SearchQuery {
-            text: Some(text),
-            limit: 500,
-            ..Default::default()
-        }),
-        None => s.listings(),
-    })
-    .await?;
-    Ok(listings.iter().map(ListingView::from).collect())
+    let ids = ids
+        .iter()
+        .map(|id| id.parse())
+        .collect::<store::Result<Vec<store::ListingId>>>()?;
+    with_store(&state, move |s| listing_page::listings_by_id(s, &ids)).await
 }
 
 /// Saves at once, locally; the sync engine is woken to send it.
@@ -64,8 +71,7 @@ pub async fn create_listing(
     let new = store::NewListing::new(titles, price)?;
     let now = sync::Clock::now_ms(&sync::SystemClock);
     let listing = with_store(&state, move |s| s.create_listing(new, now)).await?;
-    state.status_tx.send_modify(|s| s.pending += 1);
-    state.wake.notify_one();
+    local_change(&state);
     Ok(ListingView::from(&listing))
 }
 
@@ -77,57 +83,78 @@ pub async fn listing_details(
     id: String,
 ) -> Result<ListingDetails, AppError> {
     let id: store::ListingId = id.parse()?;
-    with_store(&state, move |s| {
-        let listing = s
-            .listing(id)?
-            .ok_or_else(|| store::Error::NotFound(id.to_string()))?;
-        let artisan = match listing.artisan {
-            Some(artisan) => s
-                .artisans()?
-                .into_iter()
-                .find(|a| a.id == artisan)
-                .map(|a| a.name),
-            None => None,
-        };
-        Ok(ListingDetails::of(&listing, artisan.as_deref()))
-    })
-    .await
+    with_store(&state, move |s| editor::details(s, id)).await
 }
 
-/// Saves the editor's fields at once, locally (a new artisan name adds the
-/// artisan); the sync engine sends the fields that changed.
+/// Saves what the manager changed in the editor (`loaded` is what it
+/// showed, `typed` what it holds now) onto the listing as it is now, so
+/// what a pull brought meanwhile stays; a field changed on both sides is
+/// `EditedMeanwhile`, with the current values.
 #[tauri::command]
 #[specta::specta]
 pub async fn update_listing(
     state: State<'_, AppState>,
     id: String,
-    details: ListingDetails,
+    loaded: ListingDetails,
+    typed: ListingDetails,
 ) -> Result<ListingView, AppError> {
     let id: store::ListingId = id.parse()?;
     let now = sync::Clock::now_ms(&sync::SystemClock);
-    // Parse and check before touching the store: a typo changes nothing.
-    let mut input = details.to_input(None, Vec::new())?;
-    store::NewListing::validate(input.clone())?;
-    let artisan_name = details.artisan.trim().to_owned();
-    let listing = with_store(&state, move |s| {
-        let current = s
+    let store = state.store.clone();
+    let listing = tauri::async_runtime::spawn_blocking(move || {
+        let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
+        editor::save(&mut s, id, &loaded, &typed, now)
+    })
+    .await??;
+    local_change(&state);
+    Ok(ListingView::from(&listing))
+}
+
+/// What removing this listing would do: delete it for good (it never
+/// reached the marketplace) or archive it. For the confirmation question.
+#[tauri::command]
+#[specta::specta]
+pub async fn removal_preview(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<RemovalView, AppError> {
+    let id: store::ListingId = id.parse()?;
+    with_store(&state, move |s| {
+        let listing = s
             .listing(id)?
             .ok_or_else(|| store::Error::NotFound(id.to_string()))?;
-        input.photos = current.photos;
-        input.artisan = match artisan_name.as_str() {
-            "" => None,
-            name => Some(match s.artisan_by_name(name)? {
-                Some(found) => found.id,
-                None => s.add_artisan(name, None, None, now)?.id,
-            }),
-        };
-        let new = store::NewListing::validate(input)?;
-        s.update_listing(id, new, now)
+        // FIXME: the store's rule, repeated; ask store for `removal_for(id)`.
+        Ok(if listing.server_version.is_some() || s.ever_sent(id)? {
+            RemovalView::Archived
+        } else {
+            RemovalView::Deleted
+        })
     })
-    .await?;
+    .await
+}
+
+/// Removes a listing once the manager confirmed: deleted for good if it
+/// never reached the marketplace, else archived (taken off sale at the
+/// next sync, kept here).
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_listing(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<RemovalView, AppError> {
+    let id: store::ListingId = id.parse()?;
+    let now = sync::Clock::now_ms(&sync::SystemClock);
+    let removal = with_store(&state, move |s| s.remove_listing(id, now)).await?;
+    if removal == store::Removal::Archived {
+        local_change(&state);
+    }
+    Ok(removal.into())
+}
+
+/// A local change was saved: count it and wake the sync engine.
+fn local_change(state: &AppState) {
     state.status_tx.send_modify(|s| s.pending += 1);
     state.wake.notify_one();
-    Ok(ListingView::from(&listing))
 }
 
 /// The cooperative's artisans' names, for the editor's suggestions.
@@ -177,9 +204,9 @@ pub async fn set_autostart(app: tauri::AppHandle, enabled: bool) -> Result<bool,
 }
 
 fn system_error(e: impl std::fmt::Display) -> AppError {
-    tracing::error!(error = %e, "system error");
+    tracing::error!(error = %e, "start at login");
     AppError::System {
-        message: e.to_string(),
+        action: SystemAction::StartAtLogin,
     }
 }
 
@@ -273,8 +300,8 @@ pub async fn import_photos(
     on_progress: Channel<PhotoProgress>,
 ) -> Result<PhotoImportReport, AppError> {
     let id: store::ListingId = listing_id.parse()?;
-    let (data_dir, cancel) = (state.data_dir.clone(), state.photo_cancel.clone());
-    cancel.store(false, Ordering::Relaxed);
+    let data_dir = state.data_dir.clone();
+    let import = PhotoImports::begin(&state.photo_imports, &listing_id);
     let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
     let results = tauri::async_runtime::spawn_blocking(move || {
         let progress = |p: photos::Progress| {
@@ -290,7 +317,7 @@ pub async fn import_photos(
             &photos::Limits::default(),
             2,
             progress,
-            &cancel,
+            &import.cancel,
         )
     })
     .await?;
@@ -345,11 +372,15 @@ pub async fn import_photos(
     })
 }
 
-/// Stops a running import: photos already started finish, the rest are skipped.
+/// Stops the import running for this listing (others go on): photos
+/// already started finish, the rest are skipped.
 #[tauri::command]
 #[specta::specta]
-pub async fn cancel_photo_import(state: State<'_, AppState>) -> Result<(), AppError> {
-    state.photo_cancel.store(true, Ordering::Relaxed);
+pub async fn cancel_photo_import(
+    state: State<'_, AppState>,
+    listing_id: String,
+) -> Result<(), AppError> {
+    state.photo_imports.cancel(&listing_id);
     Ok(())
 }
 

@@ -4,8 +4,11 @@
 mod bindings;
 mod commands;
 mod config;
-mod ipc;
+mod editor;
+pub mod ipc;
+pub mod listing_page;
 mod logging;
+mod photo_imports;
 mod state;
 mod sync_task;
 mod tray;

@@ -1,11 +1,11 @@
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use store::SettingKey;
 use tokio::sync::{Notify, watch};
 
 use crate::config::Config;
+use crate::photo_imports::PhotoImports;
 
 /// What every command can reach.
 pub struct AppState {
@@ -17,8 +17,8 @@ pub struct AppState {
     _writer: store::WriterLock,
     /// Where photos are stored (`<data>/photos/ab/…`).
     pub data_dir: PathBuf,
-    /// Set by "cancel" while photos are being imported.
-    pub photo_cancel: Arc<AtomicBool>,
+    /// The photo imports running, each cancellable on its own.
+    pub photo_imports: Arc<PhotoImports>,
     /// Set when the catalog had to be restored from a backup at start-up.
     pub recovery: Option<store::Recovery>,
 }
@@ -57,7 +57,7 @@ impl AppState {
             _writer: writer,
             recovery,
             data_dir: config.data_dir.clone(),
-            photo_cancel: Arc::new(AtomicBool::new(false)),
+            photo_imports: Arc::default(),
         })
     }
 }

@@ -9,6 +9,15 @@ import type { ListingView, SyncStatusView } from "./lib/backend";
 
 vi.mock("./lib/backend", () => ({
   listListings: vi.fn(),
+  listingsById: vi.fn(),
+  listingDetails: vi.fn(),
+  artisanNames: vi.fn(),
+  updateListing: vi.fn(),
+  removalPreview: vi.fn(),
+  removeListing: vi.fn(),
+  pickPhotos: vi.fn(),
+  importPhotos: vi.fn(),
+  cancelPhotoImport: vi.fn(),
   createListing: vi.fn(),
   syncStatus: vi.fn(),
   syncNow: vi.fn(),
@@ -29,8 +38,11 @@ const status = (over: Partial<SyncStatusView> = {}): SyncStatusView => ({
   lastError: null,
   lastSyncedAtMs: null,
   cooperative: null,
+  clockWrong: false,
   ...over,
 });
+
+const page = (listings: ListingView[], more = false) => ({ status: "ok" as const, data: { listings, more } });
 
 const carpet: ListingView = {
   photoCount: 0,
@@ -40,6 +52,7 @@ const carpet: ListingView = {
   titleLang: "fr",
   priceCentimes: 450000,
   updatedAtMs: 1,
+  status: "ready",
   sync: { state: "waiting" },
 };
 
@@ -52,7 +65,9 @@ describe("App", () => {
   beforeEach(() => {
     vi.resetAllMocks();
     setLang("en");
-    vi.mocked(backend.listListings).mockResolvedValue({ status: "ok", data: [] });
+    vi.mocked(backend.listListings).mockResolvedValue(page([]));
+    vi.mocked(backend.listingsById).mockResolvedValue({ status: "ok", data: [] });
+    vi.mocked(backend.artisanNames).mockResolvedValue({ status: "ok", data: [] });
     vi.mocked(backend.syncStatus).mockResolvedValue({ status: "ok", data: status() });
     vi.mocked(backend.syncNow).mockResolvedValue({ status: "ok", data: null });
     vi.mocked(backend.startupNotice).mockResolvedValue({ status: "ok", data: null });
@@ -99,7 +114,6 @@ describe("App", () => {
     const bar = screen.getByTestId("sync-status");
     await waitFor(() => expect(bar.dataset.pending).toBe("3"));
     expect(bar.dataset.connection).toBe("offline");
-    expect(bar.getAttribute("role")).toBe("status");
     expect(bar.textContent).toContain("3 listings waiting to sync");
     expect(screen.queryByTestId("photos-pending")).toBeNull();
     expect(screen.queryByTestId("photo-downloads")).toBeNull();
@@ -126,23 +140,109 @@ describe("App", () => {
     expect(screen.queryByTestId("recovery-notice")).toBeNull();
   });
 
-  it("follows the backend's events", async () => {
+  it("follows the backend's events, re-reading only the rows not yet live on a sync pass", async () => {
+    const pot: ListingView = { ...carpet, id: "2", title: "Pot", sync: { state: "live" } };
     render(App);
     await waitFor(() => expect(backend.listListings).toHaveBeenCalledTimes(1));
+    expect(backend.listListings).toHaveBeenLastCalledWith({ text: "", status: null, sync: null, offset: 0, limit: 50 });
 
-    vi.mocked(backend.listListings).mockResolvedValue({ status: "ok", data: [carpet] });
+    vi.mocked(backend.listListings).mockResolvedValue(page([carpet, pot]));
     emitListings();
-    expect(await screen.findByTestId("listing")).toBeTruthy();
+    await waitFor(() => expect(screen.getAllByTestId("listing")).toHaveLength(2));
+    expect(backend.listListings).toHaveBeenCalledTimes(2);
 
-    vi.mocked(backend.listListings).mockResolvedValue({
-      status: "ok",
-      data: [{ ...carpet, sync: { state: "live" } }],
-    });
+    vi.mocked(backend.listingsById).mockResolvedValue({ status: "ok", data: [{ ...carpet, sync: { state: "live" } }] });
     emitStatus(status({ connection: "online", pending: 0, lastSyncedAtMs: Date.now() }));
     const bar = screen.getByTestId("sync-status");
     await waitFor(() => expect(bar.dataset.connection).toBe("online"));
     expect(bar.dataset.pending).toBe("0");
-    await waitFor(() => expect(screen.getByTestId("listing").dataset.sync).toBe("live"));
+    await waitFor(() => expect(screen.getAllByTestId("listing")[0].dataset.sync).toBe("live"));
+    expect(backend.listingsById).toHaveBeenCalledExactlyOnceWith(["1"]);
+    // No whole-list reload on a sync event.
+    expect(backend.listListings).toHaveBeenCalledTimes(2);
+
+    // Every row live: a sync pass reads nothing.
+    emitStatus(status({ connection: "syncing" }));
+    emitStatus(status({ connection: "online" }));
+    await waitFor(() => expect(bar.dataset.connection).toBe("online"));
+    expect(backend.listingsById).toHaveBeenCalledTimes(1);
+    expect(backend.listListings).toHaveBeenCalledTimes(2);
+  });
+
+  it("pages the list: Show more asks for the next page only", async () => {
+    const rows = Array.from({ length: 50 }, (_, i): ListingView => ({ ...carpet, id: `r${i}`, title: `Tapis ${i}` }));
+    vi.mocked(backend.listListings).mockResolvedValue(page(rows, true));
+    const user = userEvent.setup();
+    render(App);
+    await waitFor(() => expect(screen.getAllByTestId("listing")).toHaveLength(50));
+
+    vi.mocked(backend.listListings).mockResolvedValue(page([{ ...carpet, id: "r50", title: "Tapis 50" }], false));
+    await user.click(screen.getByTestId("show-more"));
+    await waitFor(() => expect(screen.getAllByTestId("listing")).toHaveLength(51));
+    expect(backend.listListings).toHaveBeenLastCalledWith({ text: "", status: null, sync: null, offset: 50, limit: 50 });
+    expect(screen.queryByTestId("show-more")).toBeNull();
+
+    // A filter starts again from the first page.
+    await user.selectOptions(screen.getByTestId("status-filter"), "draft");
+    expect(backend.listListings).toHaveBeenLastCalledWith({ text: "", status: "draft", sync: null, offset: 0, limit: 50 });
+  });
+
+  it("keeps the status bar quiet for screen readers, announcing only errors", async () => {
+    render(App);
+    const bar = screen.getByTestId("sync-status");
+    await waitFor(() => expect(bar.dataset.connection).toBe("offline"));
+    emitStatus(status({ connection: "syncing" }));
+    await waitFor(() => expect(bar.dataset.connection).toBe("syncing"));
+    expect(bar.textContent).toContain("Syncing…");
+    expect(bar.closest("[aria-live],[role=status],[role=alert]")).toBeNull();
+    const announce = screen.getByTestId("sync-announce");
+    expect(announce.getAttribute("role")).toBe("status");
+    expect(announce.textContent).toBe("");
+
+    emitStatus(status({ connection: "offline", lastError: "network" }));
+    await waitFor(() => expect(strip(announce.textContent)).toContain("the marketplace cannot be reached"));
+    emitStatus(status({ connection: "offline", lastError: "solar_flare" }));
+    await waitFor(() => expect(strip(announce.textContent)).toContain("an unexpected problem"));
+    expect(document.body.textContent).not.toContain("solar_flare");
+  });
+
+  it("says when the computer's date is wrong", async () => {
+    setLang("fr");
+    vi.mocked(backend.syncStatus).mockResolvedValue({ status: "ok", data: status({ clockWrong: true, connection: "online" }) });
+    render(App);
+    expect((await screen.findByTestId("clock-wrong")).textContent).toContain("La date ou l’heure de cet ordinateur est fausse");
+  });
+
+  it("moves with the keyboard: Ctrl+F searches, Ctrl+N asks before leaving unsaved edits, focus returns to the row", async () => {
+    vi.mocked(backend.listListings).mockResolvedValue(page([carpet]));
+    vi.mocked(backend.listingDetails).mockResolvedValue({
+      status: "ok",
+      data: {
+        titleAr: "", titleFr: "Tapis", titleEn: "", descriptionAr: "", descriptionFr: "", descriptionEn: "",
+        category: "carpets", price: "4500", stock: "1", unit: "piece", dimensions: "", weightGrams: "",
+        materials: "", origin: "", region: "", tags: "", status: "ready", artisan: "",
+      },
+    });
+    const user = userEvent.setup();
+    render(App);
+
+    await user.keyboard("{Control>}f{/Control}");
+    expect(document.activeElement).toBe(screen.getByTestId("search-input"));
+
+    const edit = await screen.findByTestId("edit-listing");
+    await user.click(edit);
+    const title = await screen.findByTestId("edit-title-ar-input");
+    await waitFor(() => expect(document.activeElement).toBe(title));
+    await user.keyboard("{Escape}");
+    await waitFor(() => expect(screen.queryByTestId("editor")).toBeNull());
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId("edit-listing")));
+
+    await user.click(screen.getByTestId("edit-listing"));
+    await user.type(await screen.findByTestId("edit-origin-input"), "Azilal");
+    await user.keyboard("{Control>}n{/Control}");
+    expect(await screen.findByTestId("discard")).toBeTruthy();
+    await user.click(screen.getByTestId("discard-yes"));
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId("title-input")));
   });
 
   it("refreshes the list right after a save", async () => {
@@ -151,7 +251,7 @@ describe("App", () => {
     render(App);
     await waitFor(() => expect(backend.listListings).toHaveBeenCalledTimes(1));
 
-    vi.mocked(backend.listListings).mockResolvedValue({ status: "ok", data: [carpet] });
+    vi.mocked(backend.listListings).mockResolvedValue(page([carpet]));
     await user.type(screen.getByTestId("title-input"), "Tapis");
     await user.type(screen.getByTestId("price-input"), "4500{Enter}");
 

@@ -8,19 +8,38 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 /** Commands */
 export const commands = {
 	/**
-	 *  Every listing, or those matching `query` (any language, Arabic
-	 *  normalisation, prefix matching as the user types).
+	 *  One page of the list: listings matching the words typed (any
+	 *  language, Arabic normalisation, prefix matching), the status and the
+	 *  sync state asked for, newest change first.
 	 */
-	listListings: (query: string | null) => typedError<ListingView_Serialize[], AppError>(__TAURI_INVOKE("list_listings", { query })),
+	listListings: (query: ListingQuery_Deserialize) => typedError<ListingPage_Serialize, AppError>(__TAURI_INVOKE("list_listings", { query })),
+	/**
+	 *  These listings as they are now (after a sync pass, for the rows that
+	 *  were waiting); deleted ones are left out.
+	 */
+	listingsById: (ids: string[]) => typedError<ListingView_Serialize[], AppError>(__TAURI_INVOKE("listings_by_id", { ids })),
 	/**  Saves at once, locally; the sync engine is woken to send it. */
 	createListing: (input: NewListingInput) => typedError<ListingView_Serialize, AppError>(__TAURI_INVOKE("create_listing", { input })),
 	/**  Every field of one listing, for the editor. */
 	listingDetails: (id: string) => typedError<ListingDetails, AppError>(__TAURI_INVOKE("listing_details", { id })),
 	/**
-	 *  Saves the editor's fields at once, locally (a new artisan name adds the
-	 *  artisan); the sync engine sends the fields that changed.
+	 *  Saves what the manager changed in the editor (`loaded` is what it
+	 *  showed, `typed` what it holds now) onto the listing as it is now, so
+	 *  what a pull brought meanwhile stays; a field changed on both sides is
+	 *  `EditedMeanwhile`, with the current values.
 	 */
-	updateListing: (id: string, details: ListingDetails) => typedError<ListingView_Serialize, AppError>(__TAURI_INVOKE("update_listing", { id, details })),
+	updateListing: (id: string, loaded: ListingDetails, typed: ListingDetails) => typedError<ListingView_Serialize, AppError>(__TAURI_INVOKE("update_listing", { id, loaded, typed })),
+	/**
+	 *  What removing this listing would do: delete it for good (it never
+	 *  reached the marketplace) or archive it. For the confirmation question.
+	 */
+	removalPreview: (id: string) => typedError<RemovalView, AppError>(__TAURI_INVOKE("removal_preview", { id })),
+	/**
+	 *  Removes a listing once the manager confirmed: deleted for good if it
+	 *  never reached the marketplace, else archived (taken off sale at the
+	 *  next sync, kept here).
+	 */
+	removeListing: (id: string) => typedError<RemovalView, AppError>(__TAURI_INVOKE("remove_listing", { id })),
 	/**  The cooperative's artisans' names, for the editor's suggestions. */
 	artisanNames: () => typedError<string[], AppError>(__TAURI_INVOKE("artisan_names")),
 	syncStatus: () => typedError<SyncStatusView_Serialize, AppError>(__TAURI_INVOKE("sync_status")),
@@ -46,8 +65,11 @@ export const commands = {
 	 *  listing. A bad file is reported, never fatal.
 	 */
 	importPhotos: (listingId: string, paths: string[], onProgress: Channel<PhotoProgress>) => typedError<PhotoImportReport_Serialize, AppError>(__TAURI_INVOKE("import_photos", { listingId, paths, onProgress })),
-	/**  Stops a running import: photos already started finish, the rest are skipped. */
-	cancelPhotoImport: () => typedError<null, AppError>(__TAURI_INVOKE("cancel_photo_import")),
+	/**
+	 *  Stops the import running for this listing (others go on): photos
+	 *  already started finish, the rest are skipped.
+	 */
+	cancelPhotoImport: (listingId: string) => typedError<null, AppError>(__TAURI_INVOKE("cancel_photo_import", { listingId })),
 };
 
 /** Events */
@@ -59,11 +81,22 @@ export const events = {
 /* Types */
 /**
  *  Every error a command can return. The UI switches on `kind` (and on
- *  `field`/`reason` for validation) and shows its own translated message.
+ *  the keys inside) and shows its own translated message: no English text
+ *  crosses the boundary; details go to the log file.
  */
-export type AppError = { kind: "validation"; field: ErrorField; reason: ErrorReason } | { kind: "not_found"; id: string } | { kind: "storage"; message: string } | 
-/**  The operating system refused (login items, dialogs…). */
-{ kind: "system"; message: string };
+export type AppError = { kind: "validation"; field: ErrorField; reason: ErrorReason } | { kind: "not_found"; id: string } | 
+/**  The local catalog could not be read or written. */
+{ kind: "storage"; cause: StorageCause } | 
+/**  The operating system refused (the login item). */
+{ kind: "system"; action: SystemAction } | 
+/**  Something inside the app failed (a background task panicked). */
+{ kind: "internal" } | 
+/**
+ *  Fields this edit changed were also changed on another laptop
+ *  meanwhile (a pull brought them in): nothing was saved. `current` is
+ *  the listing as it is now, so the manager can compare and choose.
+ */
+{ kind: "edited_meanwhile"; fields: ErrorField[]; current: ListingDetails };
 
 /**  What the manager types to connect this laptop. */
 export type ConnectInput = {
@@ -100,13 +133,18 @@ export type ConnectionView_Serialize = {
 	codeWaiting: boolean,
 };
 
-export type ErrorField = "title" | "description" | "price" | "category" | "stock" | "unit" | "weight" | "status" | "tags" | "artisan" | "name" | "materials" | "origin" | "dimensions" | "market_url" | "enroll_code";
+export type ErrorField = "title" | "description" | "price" | "category" | "stock" | "unit" | "weight" | "status" | "tags" | "artisan" | "name" | "materials" | "origin" | "region" | "dimensions" | "photos" | "market_url" | "enroll_code";
 
 export type ErrorReason = "required" | "too_long" | "not_a_number" | "too_many_decimals" | "negative" | "too_large" | "unknown" | 
 /**  Not in a shape that can work (a web address without `http://`). */
 "invalid" | 
 /**  Cannot change any more (the marketplace, once enrolled). */
-"locked";
+"locked" | 
+/**
+ *  Plain `http://` to a marketplace on the internet: tokens would
+ *  cross it in clear.
+ */
+"insecure";
 
 /**  Every editable field of a listing, as text. Empty means "not set". */
 export type ListingDetails = {
@@ -136,6 +174,56 @@ export type ListingDetails = {
 	artisan: string,
 };
 
+/**  One page of the list, newest change first. */
+export type ListingPage = ListingPage_Serialize | ListingPage_Deserialize;
+
+/**  One page of the list, newest change first. */
+export type ListingPage_Deserialize = {
+	listings: ListingView_Deserialize[],
+	/**  More rows match after this page. */
+	more: boolean,
+};
+
+/**  One page of the list, newest change first. */
+export type ListingPage_Serialize = {
+	listings: ListingView_Serialize[],
+	/**  More rows match after this page. */
+	more: boolean,
+};
+
+/**  What the list asks for: words, filters and one page. */
+export type ListingQuery = ListingQuery_Serialize | ListingQuery_Deserialize;
+
+/**  What the list asks for: words, filters and one page. */
+export type ListingQuery_Deserialize = {
+	/**  Words as typed, any language; empty or absent: every listing. */
+	text?: string | null,
+	status?: ListingStatus | null,
+	sync?: SyncFilter | null,
+	/**  Rows matching the query to skip (the rows already shown). */
+	offset: number,
+	/**  At most this many rows (capped at [`ListingQuery::MAX_LIMIT`]). */
+	limit: number,
+};
+
+/**  What the list asks for: words, filters and one page. */
+export type ListingQuery_Serialize = {
+	/**  Words as typed, any language; empty or absent: every listing. */
+	text: string | null,
+	status: ListingStatus | null,
+	sync: SyncFilter | null,
+	/**  Rows matching the query to skip (the rows already shown). */
+	offset: number,
+	/**  At most this many rows (capped at [`ListingQuery::MAX_LIMIT`]). */
+	limit: number,
+};
+
+/**
+ *  A listing's status: `draft` is not on the marketplace, `ready` and
+ *  `published` are public once approved, `archived` is taken off it.
+ */
+export type ListingStatus = "draft" | "ready" | "published" | "archived";
+
 export type ListingView = ListingView_Serialize | ListingView_Deserialize;
 
 export type ListingView_Deserialize = {
@@ -147,6 +235,8 @@ export type ListingView_Deserialize = {
 	priceCentimes: number,
 	/**  Milliseconds since the Unix epoch. */
 	updatedAtMs: number | null,
+	/**  Where the listing is in its life; says what buyers see of it. */
+	status: ListingStatus,
 	sync: SyncView,
 	/**  What the marketplace's moderators said, once a pull told us. */
 	moderation?: ModerationView_Deserialize | null,
@@ -162,6 +252,8 @@ export type ListingView_Serialize = {
 	priceCentimes: number,
 	/**  Milliseconds since the Unix epoch. */
 	updatedAtMs: number | null,
+	/**  Where the listing is in its life; says what buyers see of it. */
+	status: ListingStatus,
 	sync: SyncView,
 	/**  What the marketplace's moderators said, once a pull told us. */
 	moderation: ModerationView_Serialize | null,
@@ -233,6 +325,32 @@ export type RecoveryNotice = {
 	damagedCopy: string,
 };
 
+/**  What removing a listing did (or will do). */
+export type RemovalView = 
+/**  It never reached the marketplace: gone for good. */
+"deleted" | 
+/**
+ *  The marketplace has it: archived, taken off sale at the next sync
+ *  and kept on this laptop.
+ */
+"archived";
+
+/**  Why the catalog could not be read or written. */
+export type StorageCause = 
+/**  The disk is full. */
+"disk_full" | 
+/**  The catalog file is damaged. */
+"damaged" | 
+/**  Written by a newer Hanout. */
+"too_new" | 
+/**  Another program holds the catalog. */
+"busy" | 
+/**  Anything else (the log file says what). */
+"other";
+
+/**  Which sync state the list is filtered to. */
+export type SyncFilter = "waiting" | "live" | "failed";
+
 /**  The sync status changed; the payload is the new status. */
 export type SyncStatusChanged = SyncStatusChanged_Serialize | SyncStatusChanged_Deserialize;
 
@@ -256,6 +374,11 @@ export type SyncStatusView_Deserialize = {
 	lastError?: string | null,
 	lastSyncedAtMs?: number | null,
 	cooperative?: string | null,
+	/**
+	 *  This computer's date differs from the marketplace's by more than it
+	 *  accepts: the window asks the manager to set the date right.
+	 */
+	clockWrong: boolean,
 };
 
 export type SyncStatusView_Serialize = {
@@ -270,9 +393,19 @@ export type SyncStatusView_Serialize = {
 	lastError: string | null,
 	lastSyncedAtMs: number | null,
 	cooperative: string | null,
+	/**
+	 *  This computer's date differs from the marketplace's by more than it
+	 *  accepts: the window asks the manager to set the date right.
+	 */
+	clockWrong: boolean,
 };
 
 export type SyncView = { state: "waiting" } | { state: "live" } | { state: "failed"; reason: string };
+
+/**  What the operating system was asked to do. */
+export type SystemAction = 
+/**  Turn starting at login on or off, or read it. */
+"start_at_login";
 
 export type TitleLang = "ar" | "fr" | "en";
 

@@ -1,11 +1,11 @@
 use anyhow::{Result, bail};
 use xshell::{Shell, cmd};
 
-/// `cargo xtask bench [store|photos|market|sync] [ARGS…]`: release builds
-/// of each bench binary, figures printed and written to
+/// `cargo xtask bench [store|photos|market|sync|app] [ARGS…]`: release
+/// builds of each bench binary, figures printed and written to
 /// `target/bench/<name>.json`. `ARGS` go to the one benchmark named.
 pub fn run(sh: &Shell, which: Option<&str>, args: &[String]) -> Result<()> {
-    let all = ["store", "photos", "market", "sync"];
+    let all = ["store", "photos", "market", "sync", "app"];
     if which.is_none() && !args.is_empty() {
         bail!("name the benchmark the arguments {args:?} are for");
     }
@@ -19,7 +19,17 @@ pub fn run(sh: &Shell, which: Option<&str>, args: &[String]) -> Result<()> {
         // Absolute: `cargo bench` runs the binary in the package's directory.
         let out = sh.current_dir().join(format!("target/bench/{name}.json"));
         eprintln!("\n== xtask bench {name}");
-        if name == "market" || name == "sync" {
+        if name == "app" {
+            if !args.is_empty() {
+                bail!("the app benchmark takes no arguments");
+            }
+            // The window's list with 10,000 listings: page vs whole list.
+            cmd!(
+                sh,
+                "cargo run --release --locked -p hanout-app --example list_bench -- --out {out}"
+            )
+            .run()?;
+        } else if name == "market" || name == "sync" {
             // `cargo bench` targets, so they can use the test fixtures
             // (dev-dependencies): PostgreSQL, the market, the link shaper.
             cmd!(

@@ -17,7 +17,7 @@ pub enum Command {
     Run,
     /// Everything CI runs: fmt, clippy, Rust tests, UI checks and tests, end-to-end tests.
     Test,
-    /// Benchmarks (release builds): store, photos, market, sync; all when none is named.
+    /// Benchmarks (release builds): store, photos, market, sync, app; all when none is named.
     Bench {
         name: Option<String>,
         /// Passed on to the benchmark, e.g. `sync --scale 0.1 --scenario cuts`.

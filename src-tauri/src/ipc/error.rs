@@ -1,8 +1,11 @@
 use serde::Serialize;
 use specta::Type;
 
+use super::ListingDetails;
+
 /// Every error a command can return. The UI switches on `kind` (and on
-/// `field`/`reason` for validation) and shows its own translated message.
+/// the keys inside) and shows its own translated message: no English text
+/// crosses the boundary; details go to the log file.
 #[derive(Debug, Serialize, Type, thiserror::Error)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AppError {
@@ -13,14 +16,50 @@ pub enum AppError {
     },
     #[error("listing {id} not found")]
     NotFound { id: String },
-    #[error("storage error: {message}")]
-    Storage { message: String },
-    /// The operating system refused (login items, dialogs…).
-    #[error("system error: {message}")]
-    System { message: String },
+    /// The local catalog could not be read or written.
+    #[error("storage error: {cause:?}")]
+    Storage { cause: StorageCause },
+    /// The operating system refused (the login item).
+    #[error("the system refused: {action:?}")]
+    System { action: SystemAction },
+    /// Something inside the app failed (a background task panicked).
+    #[error("internal error")]
+    Internal,
+    /// Fields this edit changed were also changed on another laptop
+    /// meanwhile (a pull brought them in): nothing was saved. `current` is
+    /// the listing as it is now, so the manager can compare and choose.
+    #[error("edited meanwhile: {fields:?}")]
+    EditedMeanwhile {
+        fields: Vec<ErrorField>,
+        current: Box<ListingDetails>,
+    },
 }
 
+/// Why the catalog could not be read or written.
 #[derive(Debug, Clone, Copy, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum StorageCause {
+    /// The disk is full.
+    DiskFull,
+    /// The catalog file is damaged.
+    Damaged,
+    /// Written by a newer Hanout.
+    TooNew,
+    /// Another program holds the catalog.
+    Busy,
+    /// Anything else (the log file says what).
+    Other,
+}
+
+/// What the operating system was asked to do.
+#[derive(Debug, Clone, Copy, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum SystemAction {
+    /// Turn starting at login on or off, or read it.
+    StartAtLogin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorField {
     Title,
@@ -36,9 +75,37 @@ pub enum ErrorField {
     Name,
     Materials,
     Origin,
+    Region,
     Dimensions,
+    Photos,
     MarketUrl,
     EnrollCode,
+}
+
+impl ErrorField {
+    /// The field the store names `name` (`title`, `weight`…), as in its
+    /// validation errors and `EditedMeanwhile`.
+    pub fn from_store_name(name: &str) -> Option<ErrorField> {
+        Some(match name {
+            "title" => ErrorField::Title,
+            "description" => ErrorField::Description,
+            "price" => ErrorField::Price,
+            "category" => ErrorField::Category,
+            "stock" => ErrorField::Stock,
+            "unit" => ErrorField::Unit,
+            "weight" => ErrorField::Weight,
+            "status" => ErrorField::Status,
+            "tags" => ErrorField::Tags,
+            "artisan" => ErrorField::Artisan,
+            "name" => ErrorField::Name,
+            "materials" => ErrorField::Materials,
+            "origin" => ErrorField::Origin,
+            "region" => ErrorField::Region,
+            "dimensions" => ErrorField::Dimensions,
+            "photos" => ErrorField::Photos,
+            _ => return None,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Type)]
@@ -62,22 +129,7 @@ pub enum ErrorReason {
 
 impl From<store::ValidationError> for AppError {
     fn from(e: store::ValidationError) -> Self {
-        let field = match e.field {
-            store::Field::Title => ErrorField::Title,
-            store::Field::Description => ErrorField::Description,
-            store::Field::Price => ErrorField::Price,
-            store::Field::Category => ErrorField::Category,
-            store::Field::Stock => ErrorField::Stock,
-            store::Field::Unit => ErrorField::Unit,
-            store::Field::Weight => ErrorField::Weight,
-            store::Field::Status => ErrorField::Status,
-            store::Field::Tags => ErrorField::Tags,
-            store::Field::Artisan => ErrorField::Artisan,
-            store::Field::Name => ErrorField::Name,
-            store::Field::Materials => ErrorField::Materials,
-            store::Field::Origin => ErrorField::Origin,
-            store::Field::Dimensions => ErrorField::Dimensions,
-        };
+        let field = ErrorField::from_store_name(e.field.as_str()).unwrap_or(ErrorField::Name);
         let reason = match e.reason {
             store::Reason::Required => ErrorReason::Required,
             store::Reason::TooLong => ErrorReason::TooLong,
@@ -93,24 +145,92 @@ impl From<store::ValidationError> for AppError {
 
 impl From<store::Error> for AppError {
     fn from(e: store::Error) -> Self {
-        match e {
-            store::Error::Validation(v) => v.into(),
-            store::Error::NotFound(id) => AppError::NotFound { id },
-            other => {
-                tracing::error!(error = %other, "store error");
-                AppError::Storage {
-                    message: other.to_string(),
-                }
+        let cause = match &e {
+            store::Error::Validation(v) => return (*v).into(),
+            store::Error::NotFound(id) => return AppError::NotFound { id: id.clone() },
+            store::Error::EditedMeanwhile { .. } => {
+                // The command that can meet this one attaches the current
+                // listing itself; reaching here is a bug, logged as such.
+                tracing::error!(error = %e, "EditedMeanwhile without the current listing");
+                return AppError::Internal;
             }
-        }
+            e if e.is_disk_full() => StorageCause::DiskFull,
+            store::Error::Corrupt { .. } => StorageCause::Damaged,
+            store::Error::TooNew { .. } => StorageCause::TooNew,
+            store::Error::Locked => StorageCause::Busy,
+            store::Error::Sqlite(rusqlite_error) if is_busy(rusqlite_error) => StorageCause::Busy,
+            _ => StorageCause::Other,
+        };
+        tracing::error!(error = %e, ?cause, "store error");
+        AppError::Storage { cause }
     }
+}
+
+fn is_busy(e: &impl std::fmt::Display) -> bool {
+    // rusqlite is not a dependency of the app: SQLITE_BUSY / LOCKED by text.
+    let text = e.to_string();
+    text.contains("database is locked") || text.contains("database table is locked")
 }
 
 impl From<tauri::Error> for AppError {
     fn from(e: tauri::Error) -> Self {
         tracing::error!(error = %e, "task error");
-        AppError::Storage {
-            message: e.to_string(),
+        AppError::Internal
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_store_field_has_an_ipc_name_of_the_same_spelling() {
+        use store::Field::*;
+        for field in [
+            Title,
+            Description,
+            Price,
+            Category,
+            Stock,
+            Unit,
+            Weight,
+            Status,
+            Tags,
+            Artisan,
+            Name,
+            Materials,
+            Origin,
+            Dimensions,
+        ] {
+            let ipc = ErrorField::from_store_name(field.as_str())
+                .unwrap_or_else(|| panic!("{} has no ErrorField", field.as_str()));
+            let json = serde_json::to_value(ipc).unwrap();
+            assert_eq!(json, field.as_str());
         }
+        assert_eq!(
+            ErrorField::from_store_name("region"),
+            Some(ErrorField::Region)
+        );
+        assert_eq!(ErrorField::from_store_name("colour"), None);
+    }
+
+    #[test]
+    fn store_errors_cross_as_keys_without_their_english_text() {
+        let e: AppError = store::Error::Locked.into();
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "storage", "cause": "busy"})
+        );
+        let e: AppError =
+            store::Error::Io(std::io::Error::from(std::io::ErrorKind::StorageFull)).into();
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "storage", "cause": "disk_full"})
+        );
+        let e: AppError = store::Error::Csv("ligne 3: guillemet".into()).into();
+        let json = serde_json::to_string(&e).unwrap();
+        assert_eq!(json, r#"{"kind":"storage","cause":"other"}"#);
     }
 }

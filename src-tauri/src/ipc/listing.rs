@@ -20,6 +20,8 @@ pub struct ListingView {
     pub price_centimes: i32,
     /// Milliseconds since the Unix epoch.
     pub updated_at_ms: f64,
+    /// Where the listing is in its life; says what buyers see of it.
+    pub status: ListingStatus,
     pub sync: SyncView,
     /// What the marketplace's moderators said, once a pull told us.
     pub moderation: Option<ModerationView>,
@@ -32,6 +34,106 @@ pub enum TitleLang {
     Ar,
     Fr,
     En,
+}
+
+/// A listing's status: `draft` is not on the marketplace, `ready` and
+/// `published` are public once approved, `archived` is taken off it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ListingStatus {
+    Draft,
+    Ready,
+    Published,
+    Archived,
+}
+
+impl From<store::Status> for ListingStatus {
+    fn from(s: store::Status) -> Self {
+        match s {
+            store::Status::Draft => ListingStatus::Draft,
+            store::Status::Ready => ListingStatus::Ready,
+            store::Status::Published => ListingStatus::Published,
+            store::Status::Archived => ListingStatus::Archived,
+        }
+    }
+}
+
+impl From<ListingStatus> for store::Status {
+    fn from(s: ListingStatus) -> Self {
+        match s {
+            ListingStatus::Draft => store::Status::Draft,
+            ListingStatus::Ready => store::Status::Ready,
+            ListingStatus::Published => store::Status::Published,
+            ListingStatus::Archived => store::Status::Archived,
+        }
+    }
+}
+
+/// Which sync state the list is filtered to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncFilter {
+    Waiting,
+    Live,
+    Failed,
+}
+
+impl SyncFilter {
+    pub fn matches(self, sync: &store::SyncState) -> bool {
+        matches!(
+            (self, sync),
+            (SyncFilter::Waiting, store::SyncState::Waiting)
+                | (SyncFilter::Live, store::SyncState::Live)
+                | (SyncFilter::Failed, store::SyncState::Failed { .. })
+        )
+    }
+}
+
+/// What the list asks for: words, filters and one page.
+#[derive(Debug, Clone, Default, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ListingQuery {
+    /// Words as typed, any language; empty or absent: every listing.
+    pub text: Option<String>,
+    pub status: Option<ListingStatus>,
+    pub sync: Option<SyncFilter>,
+    /// Rows matching the query to skip (the rows already shown).
+    pub offset: u32,
+    /// At most this many rows (capped at [`ListingQuery::MAX_LIMIT`]).
+    pub limit: u32,
+}
+
+impl ListingQuery {
+    pub const MAX_LIMIT: u32 = 500;
+}
+
+/// One page of the list, newest change first.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ListingPage {
+    pub listings: Vec<ListingView>,
+    /// More rows match after this page.
+    pub more: bool,
+}
+
+/// What removing a listing did (or will do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum RemovalView {
+    /// It never reached the marketplace: gone for good.
+    Deleted,
+    /// The marketplace has it: archived, taken off sale at the next sync
+    /// and kept on this laptop.
+    Archived,
+}
+
+impl From<store::Removal> for RemovalView {
+    fn from(r: store::Removal) -> Self {
+        match r {
+            store::Removal::Deleted => RemovalView::Deleted,
+            store::Removal::Archived => RemovalView::Archived,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Type)]
@@ -67,6 +169,7 @@ impl From<&store::Listing> for ListingView {
             price_centimes: i32::try_from(l.price.centimes()).unwrap_or(i32::MAX),
             updated_at_ms: l.updated_at_ms as f64,
             photo_count: u32::try_from(l.photos.len()).unwrap_or(u32::MAX),
+            status: l.status.into(),
             moderation: l.moderation.as_ref().map(|m| match m {
                 store::Moderation::Pending => ModerationView::Pending,
                 store::Moderation::Approved => ModerationView::Approved,

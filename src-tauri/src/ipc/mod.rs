@@ -10,7 +10,10 @@ mod status;
 
 pub use connection::{ConnectInput, ConnectionView};
 pub use details::ListingDetails;
-pub use error::{AppError, ErrorField, ErrorReason};
-pub use listing::{ListingView, NewListingInput};
+pub use error::{AppError, ErrorField, ErrorReason, StorageCause, SystemAction};
+pub use listing::{
+    ListingPage, ListingQuery, ListingStatus, ListingView, NewListingInput, RemovalView,
+    SyncFilter, SyncView,
+};
 pub use photos::{PhotoFailure, PhotoImportReport, PhotoProgress};
 pub use status::{ListingsChanged, RecoveryNotice, SyncStatusChanged, SyncStatusView};

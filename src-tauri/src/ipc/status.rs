@@ -24,6 +24,9 @@ pub struct SyncStatusView {
     pub last_error: Option<String>,
     pub last_synced_at_ms: Option<f64>,
     pub cooperative: Option<String>,
+    /// This computer's date differs from the marketplace's by more than it
+    /// accepts: the window asks the manager to set the date right.
+    pub clock_wrong: bool,
 }
 
 impl From<&sync::Status> for SyncStatusView {
@@ -41,6 +44,7 @@ impl From<&sync::Status> for SyncStatusView {
             last_error: s.last_error.map(|k| error_key(k).to_owned()),
             last_synced_at_ms: s.last_synced_at_ms.map(|ms| ms as f64),
             cooperative: s.cooperative.clone(),
+            clock_wrong: s.clock_is_wrong(),
         }
     }
 }

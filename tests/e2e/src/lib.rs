@@ -166,3 +166,87 @@ pub fn app_env<'a>(dir: &std::path::Path, extra: &[(&'a str, String)]) -> Vec<(&
     env.extend_from_slice(extra);
     env
 }
+
+/// WebDriver key codes for [`press`].
+pub mod keys {
+    pub const CONTROL: char = '\u{E009}';
+    pub const ESCAPE: char = '\u{E00C}';
+    /// Releases the modifiers held so far.
+    pub const RELEASE: char = '\u{E000}';
+}
+
+/// Types `keys` into whatever has focus, as the user's keyboard would.
+pub async fn press(client: &Client, keys: &str) {
+    client
+        .active_element()
+        .await
+        .expect("an element has focus")
+        .send_keys(keys)
+        .await
+        .unwrap_or_else(|e| panic!("could not press {keys:?}: {e}"));
+}
+
+/// Ctrl + `key` on whatever has focus.
+pub async fn press_ctrl(client: &Client, key: char) {
+    press(client, &format!("{}{key}{}", keys::CONTROL, keys::RELEASE)).await;
+}
+
+/// Waits until the focused element matches `css`.
+pub async fn wait_focus(client: &Client, css: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let matches = client
+            .execute(
+                "return document.activeElement !== null && document.activeElement.matches(arguments[0]);",
+                vec![css.into()],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        if matches {
+            return;
+        }
+        let focused = client
+            .execute(
+                "const e = document.activeElement; return e ? e.outerHTML.slice(0, 200) : null;",
+                vec![],
+            )
+            .await
+            .ok();
+        assert!(
+            Instant::now() < deadline,
+            "focus never reached {css}; it is on {focused:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until exactly `n` elements match `css`.
+pub async fn wait_count(client: &Client, css: &str, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let found = client
+            .find_all(Locator::Css(css))
+            .await
+            .map(|v| v.len())
+            .unwrap_or(0);
+        if found == n {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{css}: {found} found, {n} wanted"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Picks `value` in the `<select>` matching `css`.
+pub async fn select(client: &Client, css: &str, value: &str) {
+    wait_for(client, css)
+        .await
+        .select_by_value(value)
+        .await
+        .unwrap_or_else(|e| panic!("could not pick {value:?} in {css}: {e}"));
+}

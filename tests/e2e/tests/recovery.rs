@@ -1,7 +1,7 @@
 //! A damaged catalog file at start-up: the real window opens anyway, on the
 //! latest backup, and says so; the damaged file is kept.
 
-use e2e::{TauriDriver, click, wait_for};
+use e2e::{TauriDriver, click, wait_count, wait_for};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_damaged_catalog_opens_on_its_latest_backup() {
@@ -38,12 +38,13 @@ async fn a_damaged_catalog_opens_on_its_latest_backup() {
             .unwrap()
             .contains("restored your latest backup")
     );
-    wait_for(&client, "[data-testid=listing]").await;
-    let rows = client
-        .find_all(fantoccini::Locator::Css("[data-testid=listing]"))
-        .await
-        .unwrap();
-    assert_eq!(rows.len(), 150);
+    // Every listing of the backup is there, a page at a time.
+    for shown in [50, 100, 150] {
+        wait_count(&client, "[data-testid=listing]", shown).await;
+        if shown < 150 {
+            click(&client, "[data-testid=show-more]").await;
+        }
+    }
 
     let kept: Vec<_> = std::fs::read_dir(&data)
         .unwrap()

@@ -63,7 +63,7 @@ describe("ConnectionPanel", () => {
 
     await waitFor(() =>
       expect(strip(document.body.textContent)).toContain(
-        "Le champ « adresse de la place de marché » n’est pas valide",
+        "Le champ « Adresse de la place de marché » n’est pas valide",
       ),
     );
   });
@@ -94,5 +94,23 @@ describe("ConnectionPanel", () => {
     await user.click(toggle);
     expect(setAutostart).toHaveBeenCalledExactlyOnceWith(true);
     await waitFor(() => expect(toggle.checked).toBe(true));
+  });
+
+  it("shows a start-at-login failure next to the checkbox, also once enrolled", async () => {
+    vi.mocked(connection).mockResolvedValue({
+      status: "ok",
+      data: { marketUrl: "https://souk.example.ma", enrolled: true, cooperative: "Atlas", codeWaiting: false },
+    });
+    vi.mocked(setAutostart).mockResolvedValue({ status: "error", error: { kind: "system", action: "start_at_login" } });
+    const user = userEvent.setup();
+    render(ConnectionPanel, { status: null });
+
+    const toggle = (await screen.findByTestId("autostart-toggle")) as HTMLInputElement;
+    await waitFor(() => expect(screen.getByTestId("connection-panel").dataset.enrolled).toBe("true"));
+    await user.click(toggle);
+    const error = await screen.findByTestId("autostart-error");
+    expect(error.textContent).toBe("The computer refused to change starting at login — try again, or set it in the system's settings");
+    expect(toggle.getAttribute("aria-describedby")).toBe(error.id);
+    expect(toggle.checked).toBe(false);
   });
 });

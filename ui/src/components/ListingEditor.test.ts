@@ -3,10 +3,23 @@ import { render, screen, waitFor } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { setLang } from "../i18n/locale.svelte";
-import { artisanNames, listingDetails, updateListing, type ListingDetails, type ListingView } from "../lib/backend";
+import {
+  artisanNames,
+  listingDetails,
+  onListingsChanged,
+  updateListing,
+  type ListingDetails,
+  type ListingView,
+} from "../lib/backend";
+import { editing } from "../lib/editing.svelte";
 import ListingEditor from "./ListingEditor.svelte";
 
-vi.mock("../lib/backend", () => ({ artisanNames: vi.fn(), listingDetails: vi.fn(), updateListing: vi.fn() }));
+vi.mock("../lib/backend", () => ({
+  artisanNames: vi.fn(),
+  listingDetails: vi.fn(),
+  updateListing: vi.fn(),
+  onListingsChanged: vi.fn(),
+}));
 
 const ID = "0190a1b2-0000-7000-8000-000000000001";
 
@@ -19,7 +32,7 @@ const details: ListingDetails = {
   descriptionEn: "",
   category: "carpets",
   price: "4500",
-  stock: "1",
+  stock: "5",
   unit: "piece",
   dimensions: "",
   weightGrams: "",
@@ -39,68 +52,195 @@ const saved: ListingView = {
   titleLang: "ar",
   priceCentimes: 450000,
   updatedAtMs: 1_790_000_000_000,
+  status: "ready",
   sync: { state: "waiting" },
 };
 
 const strip = (s: string | null) => (s ?? "").replace(/[\u2068\u2069]/g, "");
 
 describe("ListingEditor", () => {
+  let pulled: () => void;
+
   beforeEach(() => {
     vi.mocked(listingDetails).mockReset().mockResolvedValue({ status: "ok", data: { ...details } });
     vi.mocked(artisanNames).mockReset().mockResolvedValue({ status: "ok", data: ["Fatima Ait Lahcen"] });
     vi.mocked(updateListing).mockReset();
+    vi.mocked(onListingsChanged)
+      .mockReset()
+      .mockImplementation(async (cb) => {
+        pulled = cb;
+        return () => {};
+      });
+    editing.id = ID;
+    editing.dirty = false;
+    editing.asking = null;
     setLang("en");
   });
 
-  it("shows the listing, and saves every field as typed", async () => {
+  it("puts focus in the first field, and saves what was loaded and what was typed", async () => {
     vi.mocked(updateListing).mockResolvedValue({ status: "ok", data: saved });
-    const onclose = vi.fn();
     const onsaved = vi.fn();
     const user = userEvent.setup();
-    render(ListingEditor, { id: ID, onclose, onsaved });
+    render(ListingEditor, { id: ID, onsaved });
 
-    expect(await screen.findByTestId("edit-title-fr-input")).toHaveProperty("value", "Tapis Beni Ouarain");
+    const first = await screen.findByTestId("edit-title-ar-input");
+    await waitFor(() => expect(document.activeElement).toBe(first));
     await user.type(screen.getByTestId("edit-artisan-input"), "Fatima Ait Lahcen");
     await user.type(screen.getByTestId("edit-origin-input"), "Azrou");
     await user.selectOptions(screen.getByTestId("edit-category-input"), "pottery");
     await user.type(screen.getByTestId("edit-descriptionFr-input"), "Laine naturelle");
+    expect(editing.dirty).toBe(true);
     await user.click(screen.getByTestId("edit-save"));
 
-    expect(updateListing).toHaveBeenCalledExactlyOnceWith(ID, {
+    expect(updateListing).toHaveBeenCalledExactlyOnceWith(ID, details, {
       ...details,
       artisan: "Fatima Ait Lahcen",
       origin: "Azrou",
       category: "pottery",
       descriptionFr: "Laine naturelle",
     });
-    await waitFor(() => expect(onclose).toHaveBeenCalled());
+    await waitFor(() => expect(editing.id).toBeNull());
     expect(onsaved).toHaveBeenCalledWith(saved);
   });
 
-  it("puts a refused field's reason under that field and stays open", async () => {
+  it("saves with Ctrl+S and closes with Escape when nothing changed", async () => {
+    vi.mocked(updateListing).mockResolvedValue({ status: "ok", data: saved });
+    const user = userEvent.setup();
+    render(ListingEditor, { id: ID });
+    await screen.findByTestId("edit-price-input");
+    await user.keyboard("{Control>}s{/Control}");
+    await waitFor(() => expect(updateListing).toHaveBeenCalledOnce());
+    await waitFor(() => expect(editing.id).toBeNull());
+
+    editing.id = ID;
+    render(ListingEditor, { id: ID });
+    await screen.findAllByTestId("edit-price-input");
+    await user.keyboard("{Escape}");
+    expect(editing.id).toBeNull();
+  });
+
+  it("asks before Escape throws away unsaved changes", async () => {
+    const user = userEvent.setup();
+    render(ListingEditor, { id: ID });
+    await user.type(await screen.findByTestId("edit-price-input"), "0");
+    await user.keyboard("{Escape}");
+
+    const question = await screen.findByTestId("discard");
+    expect(question.getAttribute("role")).toBe("alertdialog");
+    expect(question.textContent).toContain("Discard your unsaved changes to this listing?");
+    expect(editing.id).toBe(ID);
+    // The safe answer has focus; Escape gives it.
+    expect(document.activeElement).toBe(screen.getByTestId("discard-no"));
+    await user.keyboard("{Escape}");
+    expect(screen.queryByTestId("discard")).toBeNull();
+    expect(editing.id).toBe(ID);
+
+    await user.click(screen.getByTestId("edit-cancel"));
+    await user.click(await screen.findByTestId("discard-yes"));
+    expect(editing.id).toBeNull();
+  });
+
+  it("puts a refused field's reason under that field, tied to the input, and stays open", async () => {
     vi.mocked(updateListing).mockResolvedValue({
       status: "error",
       error: { kind: "validation", field: "stock", reason: "not_a_number" },
     });
     setLang("fr");
-    const onclose = vi.fn();
     const user = userEvent.setup();
-    render(ListingEditor, { id: ID, onclose });
+    render(ListingEditor, { id: ID });
 
     const stock = await screen.findByTestId("edit-stock-input");
     await user.clear(stock);
     await user.type(stock, "douze");
     await user.click(screen.getByTestId("edit-save"));
 
-    await waitFor(() =>
-      expect(strip(screen.getByTestId("field-error-edit-stock").textContent)).toContain("« stock »"),
+    const error = await screen.findByTestId("field-error-edit-stock");
+    // Named as its label says ("En stock"), and read with the input.
+    expect(strip(error.textContent)).toBe("Le champ « En stock » doit être un nombre");
+    expect(stock.getAttribute("aria-describedby")).toBe(error.id);
+    expect(stock.getAttribute("aria-invalid")).toBe("true");
+    expect(editing.id).toBe(ID);
+  });
+
+  it("says what a status means for the marketplace", async () => {
+    const user = userEvent.setup();
+    render(ListingEditor, { id: ID });
+    const select = await screen.findByTestId("edit-status-input");
+    const means = screen.getByTestId("status-means");
+    expect(select.getAttribute("aria-describedby")).toBe(means.id);
+    expect(means.textContent?.trim()).toBe("Public on the marketplace once approved");
+    await user.selectOptions(select, "draft");
+    expect(means.textContent?.trim()).toBe("Not on the marketplace — only on this laptop");
+    await user.selectOptions(select, "archived");
+    expect(means.textContent?.trim()).toBe("Taken off the marketplace — kept on this laptop");
+  });
+
+  it("tells which fields another laptop changed while open, taking them where untouched", async () => {
+    const user = userEvent.setup();
+    render(ListingEditor, { id: ID });
+    const price = (await screen.findByTestId("edit-price-input")) as HTMLInputElement;
+    const stock = screen.getByTestId("edit-stock-input") as HTMLInputElement;
+    await user.clear(stock);
+    await user.type(stock, "7");
+
+    vi.mocked(listingDetails).mockResolvedValue({ status: "ok", data: { ...details, price: "3900", stock: "3" } });
+    pulled();
+    const notice = await screen.findByTestId("changed-underneath");
+    expect(notice.dataset.fields).toBe("price stock");
+    expect(strip(notice.textContent)).toContain("Price (MAD) and In stock");
+    expect(price.value).toBe("3900"); // untouched: takes the new price
+    expect(stock.value).toBe("7"); // typed here: kept, saved as +2 on today's count
+
+    vi.mocked(updateListing).mockResolvedValue({ status: "ok", data: saved });
+    await user.click(screen.getByTestId("edit-save"));
+    expect(updateListing).toHaveBeenCalledWith(
+      ID,
+      { ...details, price: "3900" },
+      { ...details, price: "3900", stock: "7" },
     );
-    expect(onclose).not.toHaveBeenCalled();
+  });
+
+  it("on a clash shows both values per field; keeping mine saves it over theirs", async () => {
+    vi.mocked(updateListing).mockResolvedValueOnce({
+      status: "error",
+      error: { kind: "edited_meanwhile", fields: ["price", "category"], current: { ...details, price: "3900", category: "textiles" } },
+    });
+    const user = userEvent.setup();
+    render(ListingEditor, { id: ID });
+    const price = (await screen.findByTestId("edit-price-input")) as HTMLInputElement;
+    await user.clear(price);
+    await user.type(price, "4200");
+    await user.selectOptions(screen.getByTestId("edit-category-input"), "pottery");
+    await user.click(screen.getByTestId("edit-save"));
+
+    const clashes = await screen.findAllByTestId("clash");
+    expect(clashes.map((c) => c.dataset.field)).toEqual(["price", "category"]);
+    expect(clashes[0].querySelector("[data-testid=clash-yours]")?.textContent).toBe("4200");
+    expect(clashes[0].querySelector("[data-testid=clash-theirs]")?.textContent).toBe("3900");
+    expect(clashes[1].querySelector("[data-testid=clash-yours]")?.textContent).toBe("Pottery");
+    expect(clashes[1].querySelector("[data-testid=clash-theirs]")?.textContent).toBe("Textiles");
+    expect(screen.getByTestId("edit-error").textContent).toContain("Another laptop changed this listing");
+    expect(editing.id).toBe(ID);
+
+    // Keep my price, take their category, save again.
+    await user.click(clashes[0].querySelector<HTMLElement>("[data-testid=keep-mine]")!);
+    await user.click(screen.getByTestId("clash").querySelector<HTMLElement>("[data-testid=take-theirs]")!);
+    expect(screen.queryByTestId("conflict")).toBeNull();
+    expect((screen.getByTestId("edit-category-input") as HTMLSelectElement).value).toBe("textiles");
+
+    vi.mocked(updateListing).mockResolvedValueOnce({ status: "ok", data: saved });
+    await user.click(screen.getByTestId("edit-save"));
+    expect(updateListing).toHaveBeenLastCalledWith(
+      ID,
+      { ...details, price: "3900", category: "textiles" },
+      { ...details, price: "4200", category: "textiles" },
+    );
+    await waitFor(() => expect(editing.id).toBeNull());
   });
 
   it("offers the cooperative's artisans and names the categories in Arabic", async () => {
     setLang("ar");
-    render(ListingEditor, { id: ID, onclose: vi.fn() });
+    render(ListingEditor, { id: ID });
     await screen.findByTestId("edit-artisan-input");
     await waitFor(() =>
       expect(document.querySelector("#edit-artisans option")?.getAttribute("value")).toBe("Fatima Ait Lahcen"),

@@ -17,6 +17,7 @@ const created: ListingView = {
   titleLang: "fr",
   priceCentimes: 450050,
   updatedAtMs: 1_790_000_000_000,
+  status: "ready",
   sync: { state: "waiting" },
 };
 
@@ -119,13 +120,15 @@ describe("ListingForm", () => {
     await waitFor(() => expect(button.disabled).toBe(false));
   });
 
-  it("shows a storage failure as an alert", async () => {
-    vi.mocked(createListing).mockResolvedValue({ status: "error", error: { kind: "storage", message: "disk I/O error" } });
+  it("shows a storage failure as an alert, in the user's words", async () => {
+    vi.mocked(createListing).mockResolvedValue({ status: "error", error: { kind: "storage", cause: "disk_full" } });
     const user = userEvent.setup();
     render(ListingForm);
 
     await user.type(screen.getByTestId("title-input"), "Argan{Enter}");
 
-    expect(strip((await screen.findByRole("alert")).textContent)).toContain("disk I/O error");
+    expect(strip((await screen.findByRole("alert")).textContent)).toBe(
+      "This computer's disk is full — free some space, then try again",
+    );
   });
 });

@@ -1,9 +1,18 @@
 // @vitest-environment jsdom
-import { fireEvent, render, screen } from "@testing-library/svelte";
+import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { setLang } from "../i18n/locale.svelte";
-import type { ListingView } from "../lib/backend";
+import { removalPreview, removeListing, type ListingView } from "../lib/backend";
 import ListingList from "./ListingList.svelte";
+
+vi.mock("../lib/backend", () => ({
+  removalPreview: vi.fn(),
+  removeListing: vi.fn(),
+  pickPhotos: vi.fn(),
+  importPhotos: vi.fn(),
+  cancelPhotoImport: vi.fn(),
+}));
 
 function listing(
   id: string,
@@ -11,36 +20,64 @@ function listing(
   updatedAtMs: number,
   sync: ListingView["sync"],
   moderation: ListingView["moderation"] = null,
+  status: ListingView["status"] = "ready",
 ): ListingView {
-  return { id, title, titleLang: "fr", priceCentimes: 120000, updatedAtMs, sync, moderation, photoCount: 0 };
+  return { id, title, titleLang: "fr", priceCentimes: 120000, updatedAtMs, sync, moderation, photoCount: 0, status };
 }
 
 const spaces = (s: string | null) => (s ?? "").replace(/\s/g, " ");
 
 describe("ListingList", () => {
-  beforeEach(() => setLang("en"));
+  beforeEach(() => {
+    setLang("en");
+    vi.mocked(removalPreview).mockReset();
+    vi.mocked(removeListing).mockReset();
+  });
 
   it("shows the empty state once loaded", () => {
     render(ListingList, { listings: [], loaded: true, error: null });
     expect(screen.getByText("No listings yet — add your first product above")).toBeTruthy();
   });
 
-  it("passes what is typed in the search box on, and says when nothing matches", async () => {
-    const onsearch = vi.fn();
-    render(ListingList, { listings: [], loaded: true, error: null, query: "زربيه", onsearch });
+  it("passes what is typed in the search box and the filters on, and says when nothing matches", async () => {
+    const onfilter = vi.fn();
+    const user = userEvent.setup();
+    render(ListingList, {
+      listings: [],
+      loaded: true,
+      error: null,
+      filters: { text: "زربيه", status: null, sync: null },
+      onfilter,
+    });
     expect(screen.getByText("No listing matches this search")).toBeTruthy();
     const input = screen.getByTestId("search-input") as HTMLInputElement;
     expect(input.value).toBe("زربيه");
     await fireEvent.input(input, { target: { value: "tapis az" } });
-    expect(onsearch).toHaveBeenLastCalledWith("tapis az");
+    expect(onfilter).toHaveBeenLastCalledWith({ text: "tapis az", status: null, sync: null });
+    await user.selectOptions(screen.getByTestId("status-filter"), "archived");
+    expect(onfilter).toHaveBeenLastCalledWith({ text: "زربيه", status: "archived", sync: null });
+    await user.selectOptions(screen.getByTestId("sync-filter"), "failed");
+    expect(onfilter).toHaveBeenLastCalledWith({ text: "زربيه", status: null, sync: "failed" });
+    const labels = [...(screen.getByTestId("sync-filter") as HTMLSelectElement).options].map((o) => o.text);
+    expect(labels).toEqual(["All", "Waiting to sync", "Sent to the marketplace", "Refused by the marketplace"]);
   });
 
-  it("lists newest first with price and sync state", () => {
+  it("offers more rows only when the backend says there are more", async () => {
+    const onmore = vi.fn();
+    const rows = [listing("a", "Pot", 1, { state: "live" })];
+    const { rerender } = render(ListingList, { listings: rows, loaded: true, error: null, more: true, onmore });
+    await fireEvent.click(screen.getByTestId("show-more"));
+    expect(onmore).toHaveBeenCalledOnce();
+    await rerender({ listings: rows, loaded: true, error: null, more: false, onmore });
+    expect(screen.queryByTestId("show-more")).toBeNull();
+  });
+
+  it("lists rows in the backend's order with price, status and sync state", () => {
     render(ListingList, {
       listings: [
-        listing("a", "Old pot", 1000, { state: "live" }),
-        listing("b", "New carpet", 3000, { state: "waiting" }),
+        listing("b", "New carpet", 3000, { state: "waiting" }, null, "draft"),
         listing("c", "Argan oil", 2000, { state: "failed", reason: "forbidden" }),
+        listing("a", "Old pot", 1000, { state: "live" }, null, "archived"),
       ],
       loaded: true,
       error: null,
@@ -48,12 +85,69 @@ describe("ListingList", () => {
 
     const rows = screen.getAllByTestId("listing");
     expect(rows.map((row) => row.dataset.sync)).toEqual(["waiting", "failed", "live"]);
+    expect(rows.map((row) => row.dataset.status)).toEqual(["draft", "ready", "archived"]);
+    expect(rows[0].querySelector("[data-testid=status-badge]")?.textContent).toContain(
+      "Not on the marketplace — only on this laptop",
+    );
+    expect(rows[2].querySelector("[data-testid=status-badge]")?.textContent).toContain("Taken off the marketplace");
+    // An archived listing the marketplace has is up to date there, not "live".
+    expect(rows[2].textContent).toContain("Up to date with the marketplace");
     expect(rows[0].textContent).toContain("New carpet");
     expect(spaces(rows[0].textContent)).toContain("MAD 1,200.00");
     expect(rows[0].textContent).toContain("Waiting to sync");
     expect(rows[1].textContent).toContain("the marketplace refused access");
-    expect(rows[2].textContent).toContain("Live on the marketplace");
     expect(rows[0].querySelector('[dir="auto"]')?.textContent).toBe("New carpet");
+  });
+
+  it("names the listing on each button, for screen readers", () => {
+    render(ListingList, {
+      listings: [listing("a", "Tapis Azilal", 1, { state: "live" })],
+      loaded: true,
+      error: null,
+    });
+    const row = screen.getByTestId("listing");
+    const named = (testid: string) => row.querySelector(`[data-testid=${testid}]`)?.getAttribute("aria-label")?.replace(/[\u2068\u2069]/g, "");
+    expect(named("edit-listing")).toBe("Edit: Tapis Azilal");
+    expect(named("remove-listing")).toBe("Delete: Tapis Azilal");
+    expect(named("add-photos")).toBe("Add photos to Tapis Azilal");
+    expect(row.textContent).toContain("Live on the marketplace");
+  });
+
+  it("deletes a listing that never reached the marketplace only once confirmed", async () => {
+    vi.mocked(removalPreview).mockResolvedValue({ status: "ok", data: "deleted" });
+    vi.mocked(removeListing).mockResolvedValue({ status: "ok", data: "deleted" });
+    const onchanged = vi.fn();
+    const user = userEvent.setup();
+    render(ListingList, { listings: [listing("a", "Tapis", 1, { state: "waiting" })], loaded: true, error: null, onchanged });
+
+    await user.click(screen.getByTestId("remove-listing"));
+    const question = await screen.findByTestId("remove-confirm");
+    expect(question.textContent?.replace(/[\u2068\u2069]/g, "")).toContain("Delete “Tapis” for good? It never reached the marketplace");
+    // "Keep it" has focus: Enter or Escape by reflex deletes nothing.
+    expect(document.activeElement).toBe(screen.getByTestId("remove-confirm-no"));
+    await user.keyboard("{Escape}");
+    expect(screen.queryByTestId("remove-confirm")).toBeNull();
+    expect(removeListing).not.toHaveBeenCalled();
+
+    await user.click(screen.getByTestId("remove-listing"));
+    await user.click(await screen.findByTestId("remove-confirm-yes"));
+    expect(removeListing).toHaveBeenCalledExactlyOnceWith("a");
+    await waitFor(() => expect(screen.getByTestId("remove-notice").dataset.removal).toBe("deleted"));
+    expect(onchanged).toHaveBeenCalled();
+  });
+
+  it("says a listing on the marketplace will be archived, not deleted", async () => {
+    vi.mocked(removalPreview).mockResolvedValue({ status: "ok", data: "archived" });
+    vi.mocked(removeListing).mockResolvedValue({ status: "ok", data: "archived" });
+    setLang("fr");
+    const user = userEvent.setup();
+    render(ListingList, { listings: [listing("a", "Tapis", 1, { state: "live" })], loaded: true, error: null });
+    await user.click(screen.getByTestId("remove-listing"));
+    const question = await screen.findByTestId("remove-confirm");
+    expect(question.textContent).toContain("elle sera archivée");
+    expect(screen.getByTestId("remove-confirm-yes").textContent?.trim()).toBe("Archiver");
+    await user.click(screen.getByTestId("remove-confirm-yes"));
+    await waitFor(() => expect(screen.getByTestId("remove-notice").textContent).toContain("a été archivée"));
   });
 
   it("gives a generic message for an unknown failure reason", () => {

@@ -17,9 +17,34 @@ describe("plural selection", () => {
     ];
     for (const [count, category, sentence] of cases) {
       expect(pluralCategory("ar", count)).toBe(category);
-      // Digits follow whatever Intl gives for "ar"; compare with its own output.
-      const digits = new Intl.NumberFormat("ar").format(count);
-      expect(strip(translate("ar", "status.pending", { count }))).toBe(sentence.replace(String(count), digits));
+      // Latin digits: numbers are formatted for ar-MA.
+      expect(strip(translate("ar", "status.pending", { count }))).toBe(sentence);
+    }
+  });
+
+  it("says the photo import's progress as a plural message in Arabic's six forms", () => {
+    const cases: [number, string][] = [
+      [0, "0 من 0 صورة"],
+      [1, "0 من صورة واحدة"],
+      [2, "0 من صورتين"],
+      [3, "0 من 3 صور"],
+      [11, "0 من 11 صورة"],
+      [100, "0 من 100 صورة"],
+    ];
+    for (const [count, sentence] of cases) {
+      expect(strip(translate("ar", "photos.progress", { done: 0, count }))).toBe(sentence);
+    }
+  });
+
+  it("says the photo import's progress without “photo(s)” in French and English", () => {
+    expect(translate("fr", "photos.progress", { done: 1, count: 1 })).toBe("1 sur 1 photo");
+    expect(translate("fr", "photos.progress", { done: 2, count: 5 })).toBe("2 sur 5 photos");
+    expect(translate("en", "photos.progress", { done: 0, count: 1 })).toBe("0 of 1 photo");
+    expect(translate("en", "photos.progress", { done: 3, count: 12 })).toBe("3 of 12 photos");
+    for (const lang of ["ar", "fr", "en"] as const) {
+      for (const count of [1, 2, 5, 11, 1_000_000]) {
+        expect(translate(lang, "photos.progress", { done: 1, count })).not.toMatch(/\(s\)|[{}]/);
+      }
     }
   });
 

@@ -3,6 +3,7 @@
 // argument, so it is tested without any UI.
 
 import { catalogs } from "./catalogs";
+import { intlLocale } from "./intl";
 import type { Lang, Message, MessageKey, PluralMessage } from "./types";
 
 export type Params = Record<string, string | number>;
@@ -18,7 +19,7 @@ const numberFormats = new Map<Lang, Intl.NumberFormat>();
 export function pluralCategory(lang: Lang, count: number): Intl.LDMLPluralRule {
   let rules = pluralRules.get(lang);
   if (!rules) {
-    rules = new Intl.PluralRules(lang);
+    rules = new Intl.PluralRules(intlLocale(lang));
     pluralRules.set(lang, rules);
   }
   return rules.select(count);
@@ -27,7 +28,7 @@ export function pluralCategory(lang: Lang, count: number): Intl.LDMLPluralRule {
 export function formatNumber(lang: Lang, n: number): string {
   let format = numberFormats.get(lang);
   if (!format) {
-    format = new Intl.NumberFormat(lang);
+    format = new Intl.NumberFormat(intlLocale(lang));
     numberFormats.set(lang, format);
   }
   return format.format(n);

@@ -15,12 +15,18 @@ import {
   type ConnectInput,
   type Connection,
   type ConnectionView_Serialize as ConnectionView,
+  type ErrorField,
   type ListingDetails,
+  type ListingPage_Serialize as ListingPage,
+  type ListingQuery_Deserialize as ListingQuery,
+  type ListingStatus,
   type ListingView_Serialize as ListingView,
   type NewListingInput,
   type PhotoImportReport_Serialize as PhotoImportReport,
   type PhotoProgress,
   type RecoveryNotice,
+  type RemovalView,
+  type SyncFilter,
   type SyncStatusView_Serialize as SyncStatusView,
   type SyncView,
   type ModerationView_Serialize as ModerationView,
@@ -31,12 +37,18 @@ export type {
   ConnectInput,
   Connection,
   ConnectionView,
+  ErrorField,
   ListingDetails,
+  ListingPage,
+  ListingQuery,
+  ListingStatus,
   ListingView,
   NewListingInput,
   PhotoImportReport,
   PhotoProgress,
   RecoveryNotice,
+  RemovalView,
+  SyncFilter,
   SyncStatusView,
   SyncView,
   ModerationView,
@@ -49,6 +61,8 @@ export type Unlisten = () => void;
 
 function ipcError(e: unknown): { status: "error"; error: IpcError } {
   const message = e instanceof Error ? e.message : String(e);
+  // Shown translated, without this detail; the console keeps it for support.
+  console.error("Hanout: IPC failed", e);
   return { status: "error", error: { kind: "ipc", message } };
 }
 
@@ -60,8 +74,24 @@ async function guard<T>(call: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
   }
 }
 
-export function listListings(query: string = ""): Promise<Outcome<ListingView[]>> {
-  return guard(() => commands.listListings(query.trim() === "" ? null : query));
+/** One page of the list; empty words mean every listing. */
+export function listListings(query: ListingQuery): Promise<Outcome<ListingPage>> {
+  const text = query.text?.trim() ? query.text : null;
+  return guard(() => commands.listListings({ ...query, text }));
+}
+
+/** These rows as they are now; removed ones are left out. */
+export function listingsById(ids: string[]): Promise<Outcome<ListingView[]>> {
+  return guard(() => commands.listingsById(ids));
+}
+
+/** What removing this listing would do: delete it for good, or archive it. */
+export function removalPreview(id: string): Promise<Outcome<RemovalView>> {
+  return guard(() => commands.removalPreview(id));
+}
+
+export function removeListing(id: string): Promise<Outcome<RemovalView>> {
+  return guard(() => commands.removeListing(id));
 }
 
 export function createListing(input: NewListingInput): Promise<Outcome<ListingView>> {
@@ -72,8 +102,9 @@ export function listingDetails(id: string): Promise<Outcome<ListingDetails>> {
   return guard(() => commands.listingDetails(id));
 }
 
-export function updateListing(id: string, details: ListingDetails): Promise<Outcome<ListingView>> {
-  return guard(() => commands.updateListing(id, details));
+/** Saves what changed between `loaded` (what the editor showed) and `typed`. */
+export function updateListing(id: string, loaded: ListingDetails, typed: ListingDetails): Promise<Outcome<ListingView>> {
+  return guard(() => commands.updateListing(id, loaded, typed));
 }
 
 export function artisanNames(): Promise<Outcome<string[]>> {
@@ -155,6 +186,7 @@ export function importPhotos(
   });
 }
 
-export function cancelPhotoImport(): Promise<Outcome<null>> {
-  return guard(() => commands.cancelPhotoImport());
+/** Stops this listing's photo import; other listings' imports go on. */
+export function cancelPhotoImport(listingId: string): Promise<Outcome<null>> {
+  return guard(() => commands.cancelPhotoImport(listingId));
 }

@@ -1,3 +1,4 @@
+import { intlLocale } from "../i18n/intl";
 import type { Lang } from "../i18n/types";
 
 const formats = new Map<Lang, Intl.NumberFormat>();
@@ -10,7 +11,7 @@ const formats = new Map<Lang, Intl.NumberFormat>();
 export function formatPrice(centimes: number, lang: Lang): string {
   let format = formats.get(lang);
   if (!format) {
-    format = new Intl.NumberFormat(lang, { style: "currency", currency: "MAD" });
+    format = new Intl.NumberFormat(intlLocale(lang), { style: "currency", currency: "MAD" });
     formats.set(lang, format);
   }
   return format.format(centimes / 100);

@@ -1,3 +1,4 @@
+import { intlLocale } from "../i18n/intl";
 import type { Lang } from "../i18n/types";
 
 function sameDay(a: Date, b: Date): boolean {
@@ -14,10 +15,10 @@ export function formatSyncedAt(ms: number, lang: Lang, now: Date = new Date()): 
   const options: Intl.DateTimeFormatOptions = sameDay(at, now)
     ? { timeStyle: "short" }
     : { dateStyle: "medium", timeStyle: "short" };
-  return new Intl.DateTimeFormat(lang, options).format(at);
+  return new Intl.DateTimeFormat(intlLocale(lang), options).format(at);
 }
 
 /** Full date and time, for a tooltip. */
 export function formatFullDate(ms: number, lang: Lang): string {
-  return new Intl.DateTimeFormat(lang, { dateStyle: "full", timeStyle: "medium" }).format(new Date(ms));
+  return new Intl.DateTimeFormat(intlLocale(lang), { dateStyle: "full", timeStyle: "medium" }).format(new Date(ms));
 }

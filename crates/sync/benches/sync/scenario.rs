@@ -344,13 +344,15 @@ async fn measure(
     })
 }
 
-/// Creates the scenario's listings with their photos; returns each
-/// listing's payload bytes (text as JSON + photo files) and photo count.
+/// Per listing: its payload bytes (text as JSON + photo files) and photo count.
+type Sizes = HashMap<uuid::Uuid, (u64, usize)>;
+
+/// Creates the scenario's listings with their photos; returns their sizes.
 fn fill(
     mut store: store::Store,
     spec: &Scenario,
     library: &[Derived],
-) -> Result<(store::Store, HashMap<uuid::Uuid, (u64, usize)>)> {
+) -> Result<(store::Store, Sizes)> {
     let now = 1_700_000_000_000;
     let mut sizes = HashMap::new();
     for i in 0..spec.listings {
