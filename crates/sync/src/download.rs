@@ -47,6 +47,7 @@ enum Failure {
 pub(crate) async fn download_wanted(
     engine: &Engine,
     base: &Url,
+    token: &str,
     report: &mut Report,
 ) -> Result<()> {
     let root = engine.photos_root().await?;
@@ -70,7 +71,7 @@ pub(crate) async fn download_wanted(
             }
             let sha256 = wanted.sha256;
             tried.insert(sha256.clone());
-            let failure = match download_one(engine, base, &root, &sha256).await? {
+            let failure = match download_one(engine, base, token, &root, &sha256).await? {
                 Ok(bytes) => {
                     report.photo_bytes_received += bytes;
                     report.photos_downloaded += usize::from(bytes > 0);
@@ -103,6 +104,7 @@ pub(crate) async fn download_wanted(
 async fn download_one(
     engine: &Engine,
     base: &Url,
+    token: &str,
     root: &Path,
     sha256: &str,
 ) -> Result<Result<u64, Failure>> {
@@ -120,7 +122,7 @@ async fn download_one(
     }
     let partial = temp_path(&path);
     let have = std::fs::metadata(&partial).map_or(0, |m| m.len());
-    let mut received = match fetch_into(engine, base, sha256, &partial, have).await {
+    let mut received = match fetch_into(engine, base, token, sha256, &partial, have).await {
         Ok(received) => received,
         Err(failure) => return Ok(Err(failure)),
     };
@@ -129,7 +131,7 @@ async fn download_one(
         // What an earlier try left was not a prefix of this photo (a kill
         // mid-write, another file): once more, from byte 0.
         let _ = std::fs::remove_file(&partial);
-        received += match fetch_into(engine, base, sha256, &partial, 0).await {
+        received += match fetch_into(engine, base, token, sha256, &partial, 0).await {
             Ok(received) => received,
             Err(failure) => return Ok(Err(failure)),
         };
@@ -173,6 +175,7 @@ async fn verify_and_keep(
 async fn fetch_into(
     engine: &Engine,
     base: &Url,
+    token: &str,
     sha256: &str,
     partial: &Path,
     have: u64,
@@ -185,7 +188,14 @@ async fn fetch_into(
     .map_err(|e| Failure::Blob(e.to_string()))?;
     let stall = engine.config.request_timeout;
     let link = |e: reqwest::Error| Failure::Link(e.to_string());
-    let mut request = engine.client.get(url).timeout(stall * 30);
+    // With the device's token: the marketplace serves the photos of a
+    // listing the public cannot see (a draft, archived, rejected) only to
+    // the cooperative's devices. `url` is on `base`'s origin.
+    let mut request = engine
+        .client
+        .get(url)
+        .bearer_auth(token)
+        .timeout(stall * 30);
     if have > 0 {
         request = request.header(reqwest::header::RANGE, format!("bytes={have}-"));
     }

@@ -199,7 +199,7 @@ pub async fn sync_once(engine: &Engine) -> Result<Report> {
             .extend(photos::upload_missing(engine, &base, &token, &changed, &mut report).await?);
     }
     photos::set_photo_lists(engine, &base, &token, &sets, &failed_photos, &mut report).await?;
-    download::download_wanted(engine, &base, &mut report).await?;
+    download::download_wanted(engine, &base, &token, &mut report).await?;
     Ok(report)
 }
 

@@ -368,3 +368,44 @@ async fn a_photo_list_refused_as_stale_is_merged_not_forced() {
     assert_eq!(local, [records[0].display_sha256.clone()]);
     page_shows_photos(&server, id, &records).await;
 }
+
+/// Found by `cargo xtask torture` (seed 1): the marketplace serves the
+/// photos of a listing the public cannot see (a draft, an archived or a
+/// rejected one) only to the cooperative's devices, with their token; the
+/// other laptop must still get them.
+#[tokio::test]
+async fn photos_of_a_listing_the_public_cannot_see_reach_the_other_laptop() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, a, b) = two_laptops(dir.path(), Config::default()).await;
+    let photos = vec![(photo_bytes(21, 120_000), photo_bytes(22, 9_000))];
+    let (id, records) = listing_with_photos(&a, "Tapis en cours", &photos);
+    {
+        let mut store = a.store.lock().unwrap();
+        let mut input = store.listing(id).unwrap().unwrap().to_input();
+        input.status = store::Status::Draft;
+        store
+            .update_listing(id, store::NewListing::validate(input).unwrap(), 3)
+            .unwrap();
+    }
+    sync_once(&a.engine).await.unwrap();
+
+    let report = sync_once(&b.engine).await.unwrap();
+    assert_eq!(report.photo_downloads_failed, 0, "{report:?}");
+    assert_eq!(report.photos_downloaded, 2, "{report:?}");
+    assert_eq!(
+        files_verified(&root(&b)),
+        {
+            let mut want = vec![
+                records[0].display_sha256.clone(),
+                records[0].thumb_sha256.clone(),
+            ];
+            want.sort();
+            want
+        },
+        "B has the draft's photo and thumbnail"
+    );
+    assert_eq!(
+        b.store.lock().unwrap().photo_downloads_waiting().unwrap(),
+        0
+    );
+}
