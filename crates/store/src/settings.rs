@@ -23,6 +23,10 @@ pub enum SettingKey {
     /// The id of the cooperative the device is enrolled in: enrolling into
     /// another one starts the pull over from the beginning.
     CooperativeId,
+    /// The installation this catalog's device key and token belong to (the
+    /// id in the `installation-id` file beside it, which no backup carries):
+    /// a catalog restored or copied onto another laptop is told apart by it.
+    Installation,
 }
 
 impl SettingKey {
@@ -36,6 +40,7 @@ impl SettingKey {
             SettingKey::DeviceHlc => "device_hlc",
             SettingKey::DeviceKey => "device_key",
             SettingKey::CooperativeId => "cooperative_id",
+            SettingKey::Installation => "installation",
         }
     }
 }

@@ -7,4 +7,5 @@ mod photo_pull;
 mod photos;
 mod proxy;
 mod pull;
+mod restored_copy;
 mod run_loop;
