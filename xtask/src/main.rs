@@ -7,6 +7,7 @@ mod flags;
 mod run;
 mod setup;
 mod test;
+mod torture;
 
 use anyhow::Result;
 use clap::Parser;
@@ -20,6 +21,12 @@ fn main() -> Result<()> {
         flags::Command::Codegen => test::codegen(&sh),
         flags::Command::Run => run::run(&sh),
         flags::Command::Test => test::run(&sh),
+        flags::Command::Torture {
+            trials,
+            seed,
+            max_seconds,
+            dev,
+        } => torture::run(&sh, trials, seed, max_seconds, dev),
         flags::Command::Bench { name, args } => bench::run(&sh, name.as_deref(), &args),
     }
 }
