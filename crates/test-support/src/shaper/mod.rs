@@ -371,8 +371,7 @@ async fn carry(
                     Dir::Down => {
                         let nth = shared.responses.fetch_add(1, Ordering::SeqCst) + 1;
                         let every = shared.truncate_every.load(Ordering::SeqCst);
-                        if truncate_at.is_none() && every > 0 && nth.is_multiple_of(every)
-                        {
+                        if truncate_at.is_none() && every > 0 && nth.is_multiple_of(every) {
                             truncate_at = Some(match head.body {
                                 Body::Length(len) => head.end + len / 2,
                                 Body::Chunked => head.end + 1,
