@@ -9,11 +9,12 @@ use tauri::ipc::Channel;
 use crate::ipc::{
     AppError, ConnectInput, ConnectionView, ErrorField, ErrorReason, ListingDetails, ListingPage,
     ListingQuery, ListingView, NewListingInput, PhotoFailure, PhotoImportReport, PhotoProgress,
-    RecoveryNotice, RemovalView, SyncStatusView, SystemAction,
+    RecoveryNotice, RemovalView, SyncSettingsInput, SyncSettingsView, SyncStatusView, SystemAction,
+    UiLang,
 };
 use crate::photo_imports::PhotoImports;
 use crate::state::AppState;
-use crate::{editor, listing_page};
+use crate::{editor, listing_page, sync_settings};
 
 /// Runs `f` on the store on a blocking thread.
 async fn with_store<T, F>(state: &AppState, f: F) -> Result<T, AppError>
@@ -178,6 +179,44 @@ pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncStatusView, A
 pub async fn sync_now(state: State<'_, AppState>) -> Result<(), AppError> {
     state.wake.notify_one();
     Ok(())
+}
+
+/// Pause, metered link, daily data limit, and what sync used today.
+#[tauri::command]
+#[specta::specta]
+pub async fn sync_settings(state: State<'_, AppState>) -> Result<SyncSettingsView, AppError> {
+    let now = sync::Clock::now_ms(&sync::SystemClock);
+    with_store(&state, move |s| sync_settings::read(s, now)).await
+}
+
+/// Saves the sync settings; the engine is woken so a pause or a resume
+/// shows at once.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_sync_settings(
+    state: State<'_, AppState>,
+    input: SyncSettingsInput,
+) -> Result<SyncSettingsView, AppError> {
+    let prefs = sync_settings::prefs(&input)?;
+    let now = sync::Clock::now_ms(&sync::SystemClock);
+    let view = with_store(&state, move |s| {
+        s.set_sync_prefs(&prefs)?;
+        sync_settings::read(s, now)
+    })
+    .await?;
+    tracing::info!(paused = view.paused, metered = ?view.metered, budget_mb = ?view.daily_budget_mb, "sync settings");
+    state.wake.notify_one();
+    Ok(view)
+}
+
+/// Names the tray menu's items in the window's language.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_tray_language(app: tauri::AppHandle, lang: UiLang) -> Result<(), AppError> {
+    crate::tray::set_language(&app, lang).map_err(|e| {
+        tracing::warn!(error = %e, "tray menu not renamed");
+        AppError::Internal
+    })
 }
 
 /// Whether Hanout starts (in the background) when the user logs in.

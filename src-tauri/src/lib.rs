@@ -10,6 +10,7 @@ pub mod listing_page;
 mod logging;
 mod photo_imports;
 mod state;
+mod sync_settings;
 mod sync_task;
 mod tray;
 

@@ -1,21 +1,56 @@
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Manager, WindowEvent};
+use tauri::{AppHandle, Manager, WindowEvent, Wry};
 
+use crate::ipc::UiLang;
 use crate::state::AppState;
+
+/// The tray menu's items, kept to be renamed when the window's language
+/// changes.
+pub struct TrayItems {
+    open: MenuItem<Wry>,
+    sync_now: MenuItem<Wry>,
+    quit: MenuItem<Wry>,
+}
+
+/// The menu's words: open, sync now, quit. `None`: all three languages,
+/// until the window says which one the manager reads.
+fn labels(lang: Option<UiLang>) -> [&'static str; 3] {
+    match lang {
+        None => [
+            "Hanout — حانوت",
+            "Sync now / Synchroniser / زامن الآن",
+            "Quit / Quitter / خروج",
+        ],
+        Some(UiLang::Ar) => ["افتح حانوت", "زامِن الآن", "خروج"],
+        Some(UiLang::Fr) => ["Ouvrir Hanout", "Synchroniser maintenant", "Quitter"],
+        Some(UiLang::En) => ["Open Hanout", "Sync now", "Quit"],
+    }
+}
+
+/// Renames the tray menu's items in `lang` (nothing to do without a tray).
+pub fn set_language(app: &AppHandle, lang: UiLang) -> tauri::Result<()> {
+    let Some(items) = app.try_state::<TrayItems>() else {
+        return Ok(());
+    };
+    let [open, sync_now, quit] = labels(Some(lang));
+    items.open.set_text(open)?;
+    items.sync_now.set_text(sync_now)?;
+    items.quit.set_text(quit)
+}
 
 /// A tray icon so sync goes on with the window closed: open, sync now, quit.
 pub fn build(app: &AppHandle) -> tauri::Result<()> {
-    let open = MenuItem::with_id(app, "open", "Hanout — حانوت", true, None::<&str>)?;
-    let sync_now = MenuItem::with_id(
-        app,
-        "sync",
-        "Sync now / Synchroniser / زامن الآن",
-        true,
-        None::<&str>,
-    )?;
-    let quit = MenuItem::with_id(app, "quit", "Quit / Quitter / خروج", true, None::<&str>)?;
+    let [open, sync_now, quit] = labels(None);
+    let open = MenuItem::with_id(app, "open", open, true, None::<&str>)?;
+    let sync_now = MenuItem::with_id(app, "sync", sync_now, true, None::<&str>)?;
+    let quit = MenuItem::with_id(app, "quit", quit, true, None::<&str>)?;
     let menu = Menu::with_items(app, &[&open, &sync_now, &quit])?;
+    app.manage(TrayItems {
+        open: open.clone(),
+        sync_now: sync_now.clone(),
+        quit: quit.clone(),
+    });
     let mut tray = TrayIconBuilder::with_id("main")
         .menu(&menu)
         .tooltip("Hanout");
@@ -49,5 +84,31 @@ fn show_main(app: &AppHandle) {
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.show();
         let _ = window.set_focus();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tray_speaks_each_language_and_all_three_before_it_knows() {
+        let all: Vec<[&str; 3]> = [None, Some(UiLang::Ar), Some(UiLang::Fr), Some(UiLang::En)]
+            .into_iter()
+            .map(labels)
+            .collect();
+        for words in &all {
+            assert!(words.iter().all(|w| !w.trim().is_empty()));
+        }
+        for i in 0..3 {
+            let distinct: std::collections::HashSet<_> = all.iter().map(|w| w[i]).collect();
+            assert_eq!(distinct.len(), 4, "item {i} differs per language");
+        }
+        assert!(
+            labels(Some(UiLang::Ar))
+                .iter()
+                .all(|w| w.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)))
+        );
+        assert!(labels(None)[2].contains("Quit") && labels(None)[2].contains("خروج"));
     }
 }

@@ -16,4 +16,6 @@
   }
   document.documentElement.lang = lang;
   document.documentElement.dir = lang === "ar" ? "rtl" : "ltr";
+  // Says it ran (the end-to-end test checks it did, under the app's CSP).
+  document.documentElement.setAttribute("data-first-paint", lang);
 })();

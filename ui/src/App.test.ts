@@ -28,6 +28,9 @@ vi.mock("./lib/backend", () => ({
   connect: vi.fn(),
   autostart: vi.fn(),
   setAutostart: vi.fn(),
+  syncSettings: vi.fn(),
+  setSyncSettings: vi.fn(),
+  setTrayLanguage: vi.fn(),
 }));
 
 const status = (over: Partial<SyncStatusView> = {}): SyncStatusView => ({
@@ -70,8 +73,13 @@ describe("App", () => {
     vi.mocked(backend.artisanNames).mockResolvedValue({ status: "ok", data: [] });
     vi.mocked(backend.syncStatus).mockResolvedValue({ status: "ok", data: status() });
     vi.mocked(backend.syncNow).mockResolvedValue({ status: "ok", data: null });
+    vi.mocked(backend.setTrayLanguage).mockResolvedValue({ status: "ok", data: null });
     vi.mocked(backend.startupNotice).mockResolvedValue({ status: "ok", data: null });
     vi.mocked(backend.autostart).mockResolvedValue({ status: "ok", data: false });
+    vi.mocked(backend.syncSettings).mockResolvedValue({
+      status: "ok",
+      data: { paused: false, metered: null, dailyBudgetMb: null, usedTodayBytes: 0 },
+    });
     vi.mocked(backend.connection).mockResolvedValue({
       status: "ok",
       data: { marketUrl: null, enrolled: false, cooperative: null, codeWaiting: false },
@@ -206,6 +214,20 @@ describe("App", () => {
     expect(document.body.textContent).not.toContain("solar_flare");
   });
 
+  it("says sync is paused as a state, not as an error", async () => {
+    render(App);
+    const bar = screen.getByTestId("sync-status");
+    await waitFor(() => expect(bar.dataset.connection).toBe("offline"));
+    emitStatus(status({ connection: "offline", lastError: "paused" }));
+    expect((await screen.findByTestId("sync-paused")).textContent).toBe(
+      "Sync is paused — nothing goes out or comes in until you resume it",
+    );
+    expect(screen.queryByTestId("sync-error")).toBeNull();
+    expect(screen.getByTestId("sync-announce").textContent).toBe(
+      "Sync is paused — nothing goes out or comes in until you resume it",
+    );
+  });
+
   it("says when the computer's date is wrong", async () => {
     setLang("fr");
     vi.mocked(backend.syncStatus).mockResolvedValue({ status: "ok", data: status({ clockWrong: true, connection: "online" }) });
@@ -277,6 +299,9 @@ describe("App", () => {
 
     await user.click(screen.getByTestId("lang-fr"));
     expect(document.documentElement.dir).toBe("ltr");
+    // The tray menu follows.
+    await waitFor(() => expect(backend.setTrayLanguage).toHaveBeenLastCalledWith("fr"));
+    expect(backend.setTrayLanguage).toHaveBeenCalledWith("ar");
     expect(screen.getByTestId("save-button").textContent?.trim()).toBe("Enregistrer");
   });
 });

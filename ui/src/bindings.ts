@@ -44,6 +44,13 @@ export const commands = {
 	artisanNames: () => typedError<string[], AppError>(__TAURI_INVOKE("artisan_names")),
 	syncStatus: () => typedError<SyncStatusView_Serialize, AppError>(__TAURI_INVOKE("sync_status")),
 	syncNow: () => typedError<null, AppError>(__TAURI_INVOKE("sync_now")),
+	/**  Pause, metered link, daily data limit, and what sync used today. */
+	syncSettings: () => typedError<SyncSettingsView_Serialize, AppError>(__TAURI_INVOKE("sync_settings")),
+	/**
+	 *  Saves the sync settings; the engine is woken so a pause or a resume
+	 *  shows at once.
+	 */
+	setSyncSettings: (input: SyncSettingsInput_Deserialize) => typedError<SyncSettingsView_Serialize, AppError>(__TAURI_INVOKE("set_sync_settings", { input })),
 	/**  Which marketplace this laptop syncs with, and whether it is enrolled. */
 	connection: () => typedError<ConnectionView_Serialize, AppError>(__TAURI_INVOKE("connection")),
 	/**
@@ -57,6 +64,8 @@ export const commands = {
 	autostart: () => typedError<boolean, AppError>(__TAURI_INVOKE("autostart")),
 	/**  Turns starting at login on or off; returns the new setting. */
 	setAutostart: (enabled: boolean) => typedError<boolean, AppError>(__TAURI_INVOKE("set_autostart", { enabled })),
+	/**  Names the tray menu's items in the window's language. */
+	setTrayLanguage: (lang: UiLang) => typedError<null, AppError>(__TAURI_INVOKE("set_tray_language", { lang })),
 	/**  Whether the catalog had to be restored from a backup when the app started. */
 	startupNotice: () => typedError<RecoveryNotice | null, AppError>(__TAURI_INVOKE("startup_notice")),
 	/**
@@ -133,7 +142,9 @@ export type ConnectionView_Serialize = {
 	codeWaiting: boolean,
 };
 
-export type ErrorField = "title" | "description" | "price" | "category" | "stock" | "unit" | "weight" | "status" | "tags" | "artisan" | "name" | "materials" | "origin" | "region" | "dimensions" | "photos" | "market_url" | "enroll_code";
+export type ErrorField = "title" | "description" | "price" | "category" | "stock" | "unit" | "weight" | "status" | "tags" | "artisan" | "name" | "materials" | "origin" | "region" | "dimensions" | "photos" | "market_url" | "enroll_code" | 
+/**  The daily data limit, in the sync settings. */
+"daily_budget";
 
 export type ErrorReason = "required" | "too_long" | "not_a_number" | "too_many_decimals" | "negative" | "too_large" | "unknown" | 
 /**  Not in a shape that can work (a web address without `http://`). */
@@ -351,6 +362,50 @@ export type StorageCause =
 /**  Which sync state the list is filtered to. */
 export type SyncFilter = "waiting" | "live" | "failed";
 
+/**  What the manager set; the budget as typed (empty: no limit). */
+export type SyncSettingsInput = SyncSettingsInput_Serialize | SyncSettingsInput_Deserialize;
+
+/**  What the manager set; the budget as typed (empty: no limit). */
+export type SyncSettingsInput_Deserialize = {
+	paused: boolean,
+	metered?: boolean | null,
+	dailyBudgetMb: string,
+};
+
+/**  What the manager set; the budget as typed (empty: no limit). */
+export type SyncSettingsInput_Serialize = {
+	paused: boolean,
+	metered: boolean | null,
+	dailyBudgetMb: string,
+};
+
+/**  The sync settings as the window shows them. */
+export type SyncSettingsView = SyncSettingsView_Serialize | SyncSettingsView_Deserialize;
+
+/**  The sync settings as the window shows them. */
+export type SyncSettingsView_Deserialize = {
+	/**  Nothing is sent or received until the manager resumes. */
+	paused: boolean,
+	/**  `null`: as the system says; else what the manager said. */
+	metered?: boolean | null,
+	/**  The daily data limit in megabytes (10⁶ bytes); `null`: none. */
+	dailyBudgetMb?: number | null,
+	/**  Bytes sync spent today (UTC day). */
+	usedTodayBytes: number | null,
+};
+
+/**  The sync settings as the window shows them. */
+export type SyncSettingsView_Serialize = {
+	/**  Nothing is sent or received until the manager resumes. */
+	paused: boolean,
+	/**  `null`: as the system says; else what the manager said. */
+	metered: boolean | null,
+	/**  The daily data limit in megabytes (10⁶ bytes); `null`: none. */
+	dailyBudgetMb: number | null,
+	/**  Bytes sync spent today (UTC day). */
+	usedTodayBytes: number | null,
+};
+
 /**  The sync status changed; the payload is the new status. */
 export type SyncStatusChanged = SyncStatusChanged_Serialize | SyncStatusChanged_Deserialize;
 
@@ -408,6 +463,9 @@ export type SystemAction =
 "start_at_login";
 
 export type TitleLang = "ar" | "fr" | "en";
+
+/**  The window's language, for what Rust shows itself (the tray menu). */
+export type UiLang = "ar" | "fr" | "en";
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

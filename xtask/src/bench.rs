@@ -20,13 +20,11 @@ pub fn run(sh: &Shell, which: Option<&str>, args: &[String]) -> Result<()> {
         let out = sh.current_dir().join(format!("target/bench/{name}.json"));
         eprintln!("\n== xtask bench {name}");
         if name == "app" {
-            if !args.is_empty() {
-                bail!("the app benchmark takes no arguments");
-            }
-            // The window's list with 10,000 listings: page vs whole list.
+            // The window's list with 10,000 listings (`--listings N` for
+            // another count): page vs whole list.
             cmd!(
                 sh,
-                "cargo run --release --locked -p hanout-app --example list_bench -- --out {out}"
+                "cargo run --release --locked -p hanout-app --example list_bench -- --out {out} {args...}"
             )
             .run()?;
         } else if name == "market" || name == "sync" {

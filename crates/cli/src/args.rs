@@ -69,6 +69,51 @@ pub enum Command {
     },
     /// What is in the catalog and what is waiting to sync.
     Status,
+    /// Record a sale (the stock goes down; it syncs), or undo the last one.
+    Sale {
+        /// The listing sold (not needed with --undo).
+        #[arg(required_unless_present = "undo")]
+        id: Option<String>,
+        #[arg(long, default_value_t = 1)]
+        qty: u32,
+        /// The price paid per unit when it differs from the listing's, in dirhams.
+        #[arg(long)]
+        price: Option<String>,
+        /// A note about the buyer (optional).
+        #[arg(long)]
+        note: Option<String>,
+        /// Undo the last sale: its units go back to the stock.
+        #[arg(long, conflicts_with_all = ["id", "price", "note"])]
+        undo: bool,
+    },
+    /// Add delivered units to a listing's stock (it syncs).
+    Restock { id: String, qty: u32 },
+    /// The day's sales journal: totals in MAD, count, what sold out.
+    Sales {
+        /// The day, YYYY-MM-DD (default: today, on this computer's clock).
+        #[arg(long)]
+        day: Option<String>,
+        /// Also write the day's sales to this CSV file (opens in Excel).
+        #[arg(long)]
+        csv: Option<PathBuf>,
+    },
+    /// Show or change sync settings: pause/resume, metered link, daily data budget, marketplace address.
+    Config {
+        /// Stop sending and receiving until --resume.
+        #[arg(long, conflicts_with = "resume")]
+        pause: bool,
+        #[arg(long)]
+        resume: bool,
+        /// yes: text and thumbnails only (display photos wait); no; auto: as the system says.
+        #[arg(long, value_parser = ["yes", "no", "auto"])]
+        metered: Option<String>,
+        /// Megabytes sync may spend per day (both directions), or "none".
+        #[arg(long)]
+        budget_mb: Option<String>,
+        /// The marketplace's address (only before this laptop is enrolled; then use `hanout connect`).
+        #[arg(long)]
+        market_url: Option<String>,
+    },
     /// Connect this catalog to a marketplace with the one-time code its operators gave (enrolls now).
     Connect {
         /// The marketplace's address, e.g. souk.example.org (https:// is assumed).

@@ -3,8 +3,11 @@
 //! concurrent photo downloads of 8 MB files").
 //!
 //! The real `hanout-market serve` binary runs on a temporary data directory
-//! (SQLite, photos on disk). One device enrolls, publishes a listing and
-//! uploads an 8 MB photo over tus; then 50 clients download it at once,
+//! (SQLite), photos on disk, then again with photos in an S3 bucket
+//! (s3rver from the tests, on loopback). One device enrolls, publishes a
+//! listing and uploads an 8 MB photo over tus (in the bucket case the last
+//! chunk makes the server stream the chunks into a multipart upload); then
+//! 50 clients download it at once,
 //! each reading its body in slow pieces so that all 50 are in flight
 //! together. The server's resident memory (`VmRSS` in `/proc/PID/status`)
 //! is sampled every 5 ms; its peak, its level before the downloads and the
@@ -39,7 +42,11 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(run())
+    runtime.block_on(run(None))?;
+    let s3 = test_support::services::s3rver(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/s3rver"),
+    );
+    runtime.block_on(run(Some(s3.url_of(&s3.fresh_bucket()))))
 }
 
 /// Resident memory of `pid` in KiB: (`VmRSS`, `VmHWM`).
@@ -60,20 +67,28 @@ fn memory_kib(pid: u32) -> anyhow::Result<(u64, u64)> {
     Ok((field("VmRSS:")?, field("VmHWM:")?))
 }
 
-async fn run() -> anyhow::Result<()> {
+/// One run: photos on disk (`None`) or in the bucket `blobs`.
+async fn run(blobs: Option<String>) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let code = {
         let market = Market::open(dir.path())?;
         admin::ensure_cooperative(&market, "atlas", "Coopérative Atlas")?;
         admin::enrollment_code(&market, "atlas")?
     };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hanout-market"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hanout-market"));
+    command
         .arg("--data")
         .arg(dir.path())
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()?;
+        .stdout(Stdio::piped());
+    if let Some(blobs) = &blobs {
+        command
+            .args(["--blobs", blobs])
+            .env("AWS_ACCESS_KEY_ID", test_support::services::S3rver::KEY)
+            .env("AWS_SECRET_ACCESS_KEY", test_support::services::S3rver::KEY);
+    }
+    let mut child = command.spawn()?;
     let mut line = String::new();
     std::io::BufReader::new(child.stdout.take().context("stdout")?).read_line(&mut line)?;
     let base = line
@@ -82,13 +97,18 @@ async fn run() -> anyhow::Result<()> {
         .with_context(|| format!("unexpected first line {line:?}"))?
         .to_owned();
     let pid = child.id();
-    let result = measure(&base, code, pid).await;
+    let place = if blobs.is_some() {
+        "photos in an S3 bucket"
+    } else {
+        "photos on disk"
+    };
+    let result = measure(&base, code, pid, place).await;
     let _ = child.kill();
     let _ = child.wait();
     result
 }
 
-async fn measure(base: &str, code: String, pid: u32) -> anyhow::Result<()> {
+async fn measure(base: &str, code: String, pid: u32, place: &str) -> anyhow::Result<()> {
     let client = reqwest::Client::new();
     let device: EnrollResponse = client
         .post(format!("{base}/v1/enroll"))
@@ -174,7 +194,7 @@ async fn measure(base: &str, code: String, pid: u32) -> anyhow::Result<()> {
         .error_for_status()?;
 
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let (before_kib, _) = memory_kib(pid)?;
+    let (before_kib, after_upload_hwm_kib) = memory_kib(pid)?;
     let peak = Arc::new(AtomicU64::new(before_kib));
     let done = Arc::new(AtomicBool::new(false));
     let sampler = {
@@ -214,8 +234,12 @@ async fn measure(base: &str, code: String, pid: u32) -> anyhow::Result<()> {
     let (_, hwm_kib) = memory_kib(pid)?;
     let peak_kib = peak.load(Ordering::SeqCst);
     println!(
-        "photo_memory: {DOWNLOADS} concurrent downloads of one {} MB photo",
+        "photo_memory ({place}): {DOWNLOADS} concurrent downloads of one {} MB photo",
         PHOTO_BYTES >> 20
+    );
+    println!(
+        "  server VmHWM after the upload:   {:>6.1} MiB",
+        after_upload_hwm_kib as f64 / 1024.0
     );
     println!(
         "  server RSS before the downloads: {:>6.1} MiB",

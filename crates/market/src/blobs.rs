@@ -175,16 +175,6 @@ impl BlobStore {
             }
         }
     }
-
-    /// Whether the store holds the photo.
-    pub(crate) async fn contains(&self, sha256: &str) -> Result<bool> {
-        match self {
-            BlobStore::Dir(dir) => Ok(dir.join(key_path(sha256)).exists()),
-            BlobStore::Object(store) => {
-                exists(store.as_ref(), &ObjectPath::from(key_path(sha256))).await
-            }
-        }
-    }
 }
 
 async fn exists(store: &dyn ObjectStore, key: &ObjectPath) -> Result<bool> {
@@ -252,19 +242,75 @@ fn key_path(sha256: &str) -> String {
     format!("{}/{sha256}.jpg", &sha256[..2])
 }
 
-/// Records that the store holds the photo, stored by the upload
-/// `upload_id` (whose cooperative's quota counts it, if it is the first).
-pub(crate) fn record(
+/// Whether the store holds the photo, from blocking code inside a write
+/// transaction: checking the bytes under the database's write lock is what
+/// keeps a finishing upload and the clean-up (which deletes bytes under
+/// that lock too) from recording a photo whose bytes are gone. `handle`
+/// drives the bucket's client.
+pub(crate) fn contains_blocking(
+    store: &BlobStore,
+    handle: &tokio::runtime::Handle,
+    sha256: &str,
+) -> Result<bool> {
+    match store {
+        BlobStore::Dir(dir) => Ok(dir.join(key_path(sha256)).exists()),
+        BlobStore::Object(bucket) => {
+            handle.block_on(exists(bucket.as_ref(), &ObjectPath::from(key_path(sha256))))
+        }
+    }
+}
+
+/// Removes the photo's bytes from blocking code inside a write
+/// transaction (see [`contains_blocking`]).
+pub(crate) fn delete_blocking(
+    store: &BlobStore,
+    handle: &tokio::runtime::Handle,
+    sha256: &str,
+) -> Result<()> {
+    match store {
+        BlobStore::Dir(dir) => remove_if_present(&dir.join(key_path(sha256))),
+        BlobStore::Object(bucket) => {
+            match handle.block_on(bucket.delete(&ObjectPath::from(key_path(sha256)))) {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+                Err(err) => Err(err.into()),
+            }
+        }
+    }
+}
+
+/// Records a finished upload's photo if it may be: its bytes are in the
+/// store and no operator purged it (a purged photo's bytes, written again
+/// by an upload that began before the purge, are removed). Run in the
+/// write transaction that completes the upload. `false`: not recorded.
+pub(crate) fn admit(
     tx: &mut Tx<'_>,
+    store: &BlobStore,
+    handle: &tokio::runtime::Handle,
     sha256: &str,
     size: i64,
     upload_id: &str,
     now_ms: i64,
-) -> Result<()> {
+) -> Result<bool> {
+    if !crate::takedown::purged(tx, &[sha256.to_owned()])?.is_empty() {
+        delete_blocking(store, handle, sha256)?;
+        return Ok(false);
+    }
+    if !contains_blocking(store, handle, sha256)? {
+        return Ok(false);
+    }
+    record(tx, sha256, size, upload_id, now_ms)?;
+    Ok(true)
+}
+
+/// Records that the store holds the photo, stored by the upload
+/// `upload_id` (whose cooperative's quota counts it, if it is the first).
+/// A photo uploaded again starts its clean-up grace period over: its
+/// device is about to show it.
+fn record(tx: &mut Tx<'_>, sha256: &str, size: i64, upload_id: &str, now_ms: i64) -> Result<()> {
     tx.execute(
         "INSERT INTO photos (sha256, size, created_at, cooperative_id)
          VALUES (?1, ?2, ?3, (SELECT cooperative_id FROM uploads WHERE id = ?4))
-         ON CONFLICT (sha256) DO NOTHING",
+         ON CONFLICT (sha256) DO UPDATE SET unreferenced_at = NULL",
         args![sha256, size, now_ms, upload_id],
     )?;
     Ok(())

@@ -4,6 +4,7 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use axum::routing::get;
 use protocol::{CatalogPage, PublicListing};
 use uuid::Uuid;
@@ -34,18 +35,40 @@ pub(crate) fn router() -> Router<Market> {
         .route("/listings/{id}", get(listing))
 }
 
-async fn catalog(State(market): State<Market>) -> Result<AppJson<CatalogPage>, AppError> {
-    let listings = market.read(|tx| newest(tx, PAGE_SIZE)).await?;
+async fn catalog(
+    State(market): State<Market>,
+    headers: HeaderMap,
+) -> Result<AppJson<CatalogPage>, AppError> {
+    let base = crate::pages::base_url(&market, &headers);
+    let listings = market
+        .read(move |tx| {
+            let mut listings = newest(tx, PAGE_SIZE)?;
+            with_photos(tx, &mut listings, &base)?;
+            Ok(listings)
+        })
+        .await?;
     Ok(AppJson(CatalogPage { listings }))
 }
 
 async fn listing(
     State(market): State<Market>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<AppJson<PublicListing>, AppError> {
     let not_found = || AppError::NotFound(format!("no published listing has the id `{id}`"));
     let uuid = Uuid::parse_str(&id).map_err(|_| not_found())?;
-    let found = market.read(move |tx| by_id(tx, uuid)).await?;
+    let base = crate::pages::base_url(&market, &headers);
+    let found = market
+        .read(move |tx| {
+            let Some(listing) = by_id(tx, uuid)? else {
+                return Ok(None);
+            };
+            let mut one = [listing];
+            with_photos(tx, &mut one, &base)?;
+            let [listing] = one;
+            Ok(Some(listing))
+        })
+        .await?;
     found.map(AppJson).ok_or_else(not_found)
 }
 
@@ -109,6 +132,33 @@ pub(crate) fn photos(tx: &mut Tx<'_>, listing_id: Uuid) -> Result<Vec<(String, S
     .collect()
 }
 
+/// Every public listing's id and when the server received what the public
+/// sees, newest first (the sitemap).
+pub(crate) fn public_ids(tx: &mut Tx<'_>, limit: usize) -> Result<Vec<(String, i64)>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    tx.query(
+        "SELECT l.id, l.received_at_ms FROM listings l
+         WHERE l.deleted = 0 AND l.published = 1 AND l.moderation = 'approved'
+         ORDER BY l.received_at_ms DESC, l.id DESC LIMIT ?1",
+        args![limit],
+    )?
+    .iter()
+    .map(|row| Ok((row.get(0)?, row.get(1)?)))
+    .collect()
+}
+
+/// The stock of a listing (`None`: not said by its device).
+pub(crate) fn stock(tx: &mut Tx<'_>, id: Uuid) -> Result<Option<i64>> {
+    Ok(tx
+        .query_opt(
+            "SELECT stock FROM listings WHERE id = ?1",
+            args![&id.to_string()],
+        )?
+        .map(|row| row.get::<Option<i64>>(0))
+        .transpose()?
+        .flatten())
+}
+
 pub(crate) fn by_id(tx: &mut Tx<'_>, id: Uuid) -> Result<Option<PublicListing>> {
     let sql = format!("{} AND l.id = ?1", select_public());
     Ok(public(tx.query(&sql, args![&id.to_string()])?)?
@@ -137,5 +187,41 @@ fn from_row(row: &Row) -> Result<PublicListing> {
         region: c.region,
         materials: c.materials,
         dimensions: c.dimensions,
+        photos: Vec::new(),
+        availability: c
+            .stock
+            .map(|s| if s > 0 { "in_stock" } else { "out_of_stock" }.to_owned()),
     })
+}
+
+/// Fills in the listings' photos as absolute URLs under `base`, in one
+/// query per few hundred listings.
+pub(crate) fn with_photos(
+    tx: &mut Tx<'_>,
+    listings: &mut [PublicListing],
+    base: &str,
+) -> Result<()> {
+    for chunk in listings.chunks_mut(300) {
+        let ids: Vec<String> = chunk.iter().map(|l| l.id.to_string()).collect();
+        let placeholders = (1..=ids.len())
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT listing_id, display, thumb FROM listing_photos
+             WHERE listing_id IN ({placeholders}) ORDER BY listing_id, position"
+        );
+        let args: Vec<Arg<'_>> = ids.iter().map(Arg::from).collect();
+        let url = |sha: String| format!("{base}/photos/{sha}.jpg");
+        for row in tx.query(&sql, &args)? {
+            let id: String = row.get(0)?;
+            if let Some(listing) = chunk.iter_mut().find(|l| l.id.to_string() == id) {
+                listing.photos.push(protocol::PublicPhoto {
+                    display: url(row.get(1)?),
+                    thumb: url(row.get(2)?),
+                });
+            }
+        }
+    }
+    Ok(())
 }

@@ -14,7 +14,7 @@
 use std::time::Duration;
 
 use crate::Market;
-use crate::db::{Arg, args};
+use crate::db::args;
 use crate::error::Result;
 
 /// What one pass removed.
@@ -23,6 +23,12 @@ pub struct Report {
     pub expired_uploads: usize,
     pub photos_removed: Vec<String>,
 }
+
+/// Not shown by any listing, and not being uploaded again (on `photos`).
+const UNUSED: &str = "NOT EXISTS (SELECT 1 FROM listing_photos lp
+                        WHERE lp.display = photos.sha256 OR lp.thumb = photos.sha256)
+    AND NOT EXISTS (SELECT 1 FROM uploads u
+                    WHERE u.sha256 = photos.sha256 AND u.completed_at IS NULL)";
 
 /// Photos removed per pass at most (the next pass takes the rest).
 const BATCH: usize = 500;
@@ -60,11 +66,6 @@ async fn pass(market: &Market) -> Result<Report> {
     let grace_ms = i64::try_from(market.config().blob_grace.as_millis()).unwrap_or(i64::MAX);
     let removable = market
         .run(move |tx| {
-            // Not shown by any listing, and not being uploaded again.
-            const UNUSED: &str = "NOT EXISTS (SELECT 1 FROM listing_photos lp
-                                    WHERE lp.display = photos.sha256 OR lp.thumb = photos.sha256)
-                AND NOT EXISTS (SELECT 1 FROM uploads u
-                                WHERE u.sha256 = photos.sha256 AND u.completed_at IS NULL)";
             tx.execute(
                 &format!(
                     "UPDATE photos SET unreferenced_at = NULL
@@ -78,38 +79,50 @@ async fn pass(market: &Market) -> Result<Report> {
             )?;
             let due = now_ms.saturating_sub(grace_ms);
             let limit = i64::try_from(BATCH).unwrap_or(i64::MAX);
-            let gone = tx
-                .query(
-                    "SELECT sha256 FROM photos WHERE unreferenced_at <= ?1
-                     ORDER BY unreferenced_at LIMIT ?2",
-                    args![due, limit],
-                )?
-                .iter()
-                .map(|row| row.get::<String>(0))
-                .collect::<Result<Vec<_>>>()?;
-            for chunk in gone.chunks(100) {
-                let placeholders = (1..=chunk.len())
-                    .map(|n| format!("?{n}"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let values: Vec<Arg<'_>> = chunk.iter().map(Arg::from).collect();
-                tx.execute(
-                    &format!("DELETE FROM photos WHERE sha256 IN ({placeholders})"),
-                    &values,
-                )?;
-            }
-            Ok(gone)
+            tx.query(
+                "SELECT sha256 FROM photos WHERE unreferenced_at <= ?1
+                 ORDER BY unreferenced_at LIMIT ?2",
+                args![due, limit],
+            )?
+            .iter()
+            .map(|row| row.get::<String>(0))
+            .collect::<Result<Vec<_>>>()
+            .map(|due_now| (due_now, due))
         })
         .await?;
-    // After the commit: nothing names them any more. A failed delete
-    // leaves bytes no one can reach, never a listing without its photo.
-    for sha256 in &removable {
-        if let Err(err) = market.blobs().delete(sha256).await {
-            tracing::warn!(%sha256, error = %err, "could not delete an unused photo");
+    let (candidates, due) = removable;
+    // One photo per transaction, its bytes deleted under the write lock:
+    // an upload of the same photo finishing meanwhile checks the bytes
+    // under that lock too (`blobs::admit`), so no photo is ever recorded
+    // without its bytes. A failed delete rolls the row back.
+    let mut removed = Vec::new();
+    for sha256 in candidates {
+        let handle = tokio::runtime::Handle::current();
+        let store = market.blobs().clone();
+        let gone = sha256.clone();
+        let result = market
+            .run(move |tx| {
+                let deleted = tx.execute(
+                    &format!(
+                        "DELETE FROM photos WHERE sha256 = ?1 AND unreferenced_at <= ?2
+                         AND {UNUSED}"
+                    ),
+                    args![&gone, due],
+                )?;
+                if deleted == 1 {
+                    crate::blobs::delete_blocking(&store, &handle, &gone)?;
+                }
+                Ok(deleted == 1)
+            })
+            .await;
+        match result {
+            Ok(true) => removed.push(sha256),
+            Ok(false) => {}
+            Err(err) => tracing::warn!(%sha256, error = %err, "could not delete an unused photo"),
         }
     }
     Ok(Report {
         expired_uploads: expired,
-        photos_removed: removable,
+        photos_removed: removed,
     })
 }

@@ -66,6 +66,10 @@ enum Command {
         /// listing has shown for a week).
         #[arg(long, default_value_t = 600)]
         cleanup_every_s: u64,
+        /// The address buyers use (e.g. https://souk.example.org), for absolute
+        /// links in share previews, structured data and the sitemap.
+        #[arg(long, env = "HANOUT_MARKET_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Manage cooperatives.
     Coop {
@@ -172,9 +176,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         blobs,
         trusted_proxies,
         quota_mb,
+        public_url,
         ..
     } = &cli.command
     {
+        config.public_url = public_url
+            .as_deref()
+            .map(|u| u.trim_end_matches('/').to_owned());
         config.trusted_proxies = trusted_proxies.clone();
         config.storage_quota_bytes = quota_mb.saturating_mul(1024 * 1024);
         config.moderation = match moderation {

@@ -90,6 +90,10 @@ pub struct Config {
     /// `None`: SQLite in `<data>/market.db`. `Some("postgres://…")`: a
     /// PostgreSQL database, which several processes may share.
     pub database: Option<String>,
+    /// The address buyers reach the marketplace at (`https://souk.example.org`),
+    /// for the absolute links in share previews, structured data and the
+    /// sitemap. `None`: from the request's `Host` (plain `http://`).
+    pub public_url: Option<String>,
 }
 
 /// An S3-compatible bucket for the photos.
@@ -136,6 +140,7 @@ impl Default for Config {
             blob_grace: Duration::from_secs(7 * 24 * 60 * 60),
             blobs: None,
             database: None,
+            public_url: None,
         }
     }
 }

@@ -7,6 +7,7 @@ use axum::http::{StatusCode, Uri};
 use axum::middleware::map_response;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use tower_http::compression::CompressionLayer;
 use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -21,7 +22,9 @@ pub fn app(market: Market) -> Router {
     let api = Router::new()
         .merge(enroll::router())
         .merge(push::router())
-        .merge(pull::router())
+        // Pull answers are JSON that shrinks several times: gzip them for
+        // clients that ask (the sync engine does). Photos are JPEG: not.
+        .merge(pull::router().layer(CompressionLayer::new()))
         .merge(photos::router())
         .merge(listing_photos::router())
         .merge(tus::router())

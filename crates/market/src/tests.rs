@@ -409,6 +409,11 @@ fn the_openapi_schemas_declare_every_wire_field() {
         region: full.region.clone(),
         materials: full.materials.clone(),
         dimensions: full.dimensions.clone(),
+        photos: vec![protocol::PublicPhoto {
+            thumb: "https://souk.example.org/photos/b.jpg".into(),
+            display: "https://souk.example.org/photos/a.jpg".into(),
+        }],
+        availability: Some("in_stock".into()),
     };
     check(schemas, "PublicListing", to_json(&public));
 }

@@ -349,6 +349,20 @@ pub struct PublicListing {
     pub materials: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<String>,
+    /// The photos, cover first, as absolute URLs of each size.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<PublicPhoto>,
+    /// `in_stock` or `out_of_stock` (absent: its device never said the stock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability: Option<String>,
+}
+
+/// One photo of a public listing: absolute URLs of its thumbnail (320 px)
+/// and display (up to 1600 px) JPEGs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicPhoto {
+    pub thumb: String,
+    pub display: String,
 }
 
 /// `GET /v1/catalog`.

@@ -97,6 +97,7 @@ impl Store {
             backup.run_to_completion(256, Duration::ZERO, None)?;
         }
         crate::open::migrate(&mut self.conn)?;
+        self.move_secrets_out()?;
         Ok(RestoreReport {
             lost,
             safety_backup,

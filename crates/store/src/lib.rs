@@ -14,6 +14,7 @@ mod edit_save;
 mod edits;
 mod error;
 mod hlc;
+mod ledger;
 mod listing_input;
 mod listings;
 mod lock;
@@ -26,7 +27,9 @@ mod photo_refs;
 mod photo_sync;
 mod pull;
 mod recover;
+mod sales;
 mod search;
+mod secrets;
 mod settings;
 mod text;
 
@@ -38,6 +41,7 @@ pub use csv_import::{ImportPlan, PlannedRow, RowError, plan_import};
 pub use edit_save::Removal;
 pub use edits::changed_fields;
 pub use error::{Error, Field, Reason, Result, ValidationError};
+pub use ledger::{Ledger, LedgerState};
 pub use listings::{Listing, ListingId, ListingInput, Moderation, NewListing, SyncState};
 pub use lock::{WriterLock, lock_writer};
 pub use money::Price;
@@ -49,8 +53,9 @@ pub use photo_refs::PhotoRecord;
 pub use photo_sync::{PhotoSetToSend, PhotoToSend};
 pub use pull::{PullApplied, Pulled, PulledContent};
 pub use recover::{Recovery, open_or_recover};
+pub use sales::{Journal, JournalLine, Sale};
 pub use search::{SearchQuery, Sort};
-pub use settings::SettingKey;
+pub use settings::{SettingKey, SyncPrefs};
 pub use text::{Localized, Titles};
 
 #[cfg(test)]

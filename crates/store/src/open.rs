@@ -18,6 +18,7 @@ pub(crate) const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0008_clocks.sql")),
     M::up(include_str!("migrations/0009_photo_downloads.sql")),
     M::up(include_str!("migrations/0010_frozen_sends.sql")),
+    M::up(include_str!("migrations/0011_sales.sql")),
 ];
 
 /// The local catalog: one SQLite file, one writer (this connection).
@@ -60,6 +61,7 @@ pub fn open(path: &Path) -> Result<Store> {
         conn,
         path: path.to_owned(),
     };
+    store.move_secrets_out()?;
     if let Err(e) = store.daily_backup_if_due() {
         // A failed backup must not keep the manager from working.
         tracing::warn!(error = %e, "daily backup failed");

@@ -188,9 +188,9 @@ async fn fetch_into(
     .map_err(|e| Failure::Blob(e.to_string()))?;
     let stall = engine.config.request_timeout;
     let link = |e: reqwest::Error| Failure::Link(e.to_string());
-    // With the device's token: the marketplace serves the photos of a
-    // listing the public cannot see (a draft, archived, rejected) only to
-    // the cooperative's devices. `url` is on `base`'s origin.
+    // The token (the URL is the marketplace's own, built from `base`): a
+    // photo of a listing not public yet (a draft, one in review) is served
+    // only to its cooperative's devices.
     let mut request = engine
         .client
         .get(url)

@@ -43,7 +43,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             device_name: "Hanout".to_owned(),
-            batch_size: 200,
+            batch_size: protocol::MAX_PUSH_CHANGES,
             retry_min: Duration::from_secs(2),
             retry_max: Duration::from_secs(300),
             idle_interval: Duration::from_secs(60),
@@ -64,6 +64,10 @@ pub struct Engine {
     /// Bytes per PATCH now: shrinks when chunks time out on a slow link,
     /// grows back to `upload_chunk_bytes` when they get through.
     pub(crate) chunk_bytes: Arc<AtomicUsize>,
+    /// The link's measured rate (`pace.rs`) and the photos on their way
+    /// (`photos.rs`), for chunk sizes and for [`Engine::uploading`].
+    pub(crate) pace: Arc<crate::pace::Pace>,
+    pub(crate) uploading: Arc<Mutex<Option<crate::photos::UploadCounts>>>,
 }
 
 impl Engine {
@@ -78,12 +82,25 @@ impl Engine {
             client,
             clock,
             chunk_bytes: Arc::new(AtomicUsize::new(config.upload_chunk_bytes.max(1))),
+            pace: Arc::default(),
+            uploading: Arc::default(),
             config: Arc::new(config),
         })
     }
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The photos on their way up now, with the measured rate and the time
+    /// left at it (`None`: no upload going on).
+    pub fn uploading(&self) -> Option<crate::Uploading> {
+        let counts = self
+            .uploading
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()?;
+        Some(counts.snapshot(&self.pace, tokio::time::Instant::now()))
     }
 
     /// Runs `f` on the store off the async runtime.
@@ -172,6 +189,9 @@ pub struct Report {
 /// they name); then download the photos pulled listings name and this
 /// laptop lacks.
 pub async fn sync_once(engine: &Engine) -> Result<Report> {
+    if engine.with_store(|s| s.sync_prefs()).await?.paused {
+        return Err(Error::Paused);
+    }
     let base = engine.market_url().await?;
     let token = enroll::token(engine, &base).await?;
     let mut report = Report::default();

@@ -20,6 +20,8 @@ pub enum Error {
     TooLarge,
     #[error("this laptop is enrolled with another marketplace; its listings live there")]
     MarketLocked,
+    #[error("sync is paused")]
+    Paused,
     #[error(transparent)]
     Store(#[from] store::Error),
     #[error("a background task failed: {0}")]
@@ -39,6 +41,8 @@ pub enum ErrorKind {
     Server,
     Protocol,
     Storage,
+    /// The manager paused sync: nothing goes out or comes in until resumed.
+    Paused,
     /// The laptop's disk is full: nothing more can be saved until space is
     /// freed (sync tries again every minute, and at once on "sync now").
     DiskFull,
@@ -55,6 +59,7 @@ impl Error {
             Error::Server { .. } => ErrorKind::Server,
             Error::Protocol(_) | Error::TooLarge => ErrorKind::Protocol,
             Error::MarketLocked => ErrorKind::NotConfigured,
+            Error::Paused => ErrorKind::Paused,
             Error::Store(e) if e.is_disk_full() => ErrorKind::DiskFull,
             Error::Store(_) | Error::Task(_) => ErrorKind::Storage,
         }

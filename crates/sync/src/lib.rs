@@ -11,8 +11,10 @@ mod download;
 mod engine;
 mod enroll;
 mod error;
+mod gzip;
 pub mod headless;
 mod market_url;
+mod pace;
 mod photos;
 pub mod pull;
 pub mod push;
@@ -26,7 +28,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use market_url::{MarketUrlError, check_market_url, parse_market_url, same_origin};
 pub use photos::photo_path;
 pub use run::run;
-pub use status::{Connection, Status};
+pub use status::{Connection, ListingPhotos, Status, Uploading};
 
 /// One pass: enroll if needed, upload missing photos, push every pending
 /// change, pull, set photo lists, download the photos other laptops added.

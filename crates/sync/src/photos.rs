@@ -3,7 +3,10 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
 
+use futures_util::TryStreamExt as _;
 use protocol::{
     ListingPhoto, ListingPhotosRequest, MAX_PHOTOS_MISSING, PhotosMissingRequest,
     PhotosMissingResponse,
@@ -15,8 +18,9 @@ use url::Url;
 
 use crate::engine::Report;
 use crate::error::{Error, Result};
+use crate::pace::{Pace, UPLOADS_IN_FLIGHT};
 use crate::push::{endpoint, unexpected};
-use crate::{Engine, upload};
+use crate::{Engine, ListingPhotos, Uploading, upload};
 
 /// Where the JPEG with this SHA-256 lives: the same layout as
 /// `photos::photo_path` (`<root>/photos/ab/abcdef….jpg`). Not a dependency
@@ -28,9 +32,14 @@ pub fn photo_path(root: &Path, sha256: &str) -> PathBuf {
         .join(format!("{sha256}.jpg"))
 }
 
-/// Uploads every photo the server lacks among `sets`. Returns the hashes
-/// that could not be sent for good this pass (file gone from the disk,
-/// refused by the server); their listings' photos wait.
+/// Uploads every photo the server lacks among `sets`, several at once
+/// ([`UPLOADS_IN_FLIGHT`]), listing by listing in `sets`' order (oldest
+/// change first), each listing's thumbnails before its display photos.
+/// As soon as a live listing's photos are all on the server, its photo
+/// list is set: the first listings show their photos while the others
+/// are still on their way. Returns the hashes that could not be sent for
+/// good this pass (file gone from the disk, refused by the server); their
+/// listings' photos wait.
 ///
 /// A network or server failure ends the pass: the run loop retries later
 /// and the upload resumes where the server stands.
@@ -57,37 +66,275 @@ pub(crate) async fn upload_missing(
             }
         }
     }
-    let mut missing = Vec::new();
+    let mut missing = HashSet::new();
     for batch in wanted.chunks(MAX_PHOTOS_MISSING) {
         missing.extend(ask_missing(engine, base, token, batch).await?);
     }
     let root = engine.photos_root().await?;
-    for sha256 in missing {
-        let path = photo_path(&root, &sha256);
-        let bytes = match read_checked(path.clone(), sha256.clone()).await? {
-            Some(bytes) => bytes,
-            None => {
-                tracing::warn!(%sha256, path = %path.display(), "photo file missing or damaged; not sent");
-                failed.insert(sha256);
-                continue;
-            }
-        };
-        match upload::upload(engine, base, token, &sha256, &bytes).await {
-            Ok(done) => {
-                report.photos_uploaded += 1;
-                report.photo_bytes_sent += done.bytes_sent;
-                if done.resumed_from.is_some() {
-                    report.uploads_resumed += 1;
-                }
-            }
-            Err(e @ Error::Protocol(_)) => {
-                tracing::warn!(%sha256, error = %e, "photo refused; its listing's photos wait");
-                failed.insert(sha256);
-            }
-            Err(e) => return Err(e),
+    let jobs = upload_order(sets, &missing);
+    let sizes = file_sizes(&root, &jobs).await?;
+    // Which of each set's blobs are still on their way.
+    let mut waiting: Vec<HashSet<&str>> = sets
+        .iter()
+        .map(|s| s.hashes().filter(|h| missing.contains(*h)).collect())
+        .collect();
+    let state = Mutex::new(Progress {
+        failed,
+        report,
+        ready: Vec::new(),
+    });
+    // Sets whose photos the server has already: their lists go first.
+    for (i, w) in waiting.iter().enumerate() {
+        if w.is_empty() {
+            lock(&state).ready.push(i);
         }
     }
-    Ok(failed)
+    put_ready(engine, base, token, sets, &state).await?;
+    // What `Engine::uploading` shows while this runs; cleared however it ends.
+    let _shown = Shown::start(engine, sets, &waiting, sizes);
+    let waiting = Mutex::new(&mut waiting);
+    let pace = &*engine.pace;
+    futures_util::stream::iter(jobs.into_iter().map(Ok))
+        .try_for_each_concurrent(UPLOADS_IN_FLIGHT, |sha256| {
+            let (root, state, waiting) = (&root, &state, &waiting);
+            async move {
+                let sent = send_one(engine, base, token, root, &sha256, pace).await?;
+                {
+                    let mut progress = lock(state);
+                    match sent {
+                        Some(done) => {
+                            progress.report.photos_uploaded += 1;
+                            progress.report.photo_bytes_sent += done.bytes_sent;
+                            if done.resumed_from.is_some() {
+                                progress.report.uploads_resumed += 1;
+                            }
+                        }
+                        None => {
+                            progress.failed.insert(sha256.clone());
+                        }
+                    }
+                    let mut waiting = waiting.lock().unwrap_or_else(|p| p.into_inner());
+                    let mut shown = engine.uploading.lock().unwrap_or_else(|p| p.into_inner());
+                    for (i, w) in waiting.iter_mut().enumerate() {
+                        if !w.remove(sha256.as_str()) {
+                            continue;
+                        }
+                        if w.is_empty() {
+                            progress.ready.push(i);
+                        }
+                        if let Some(shown) = shown.as_mut() {
+                            shown.update(i, photos_sent(&sets[i], w, &progress.failed));
+                        }
+                    }
+                }
+                put_ready(engine, base, token, sets, state).await
+            }
+        })
+        .await?;
+    let progress = state.into_inner().unwrap_or_else(|p| p.into_inner());
+    Ok(progress.failed)
+}
+
+/// The photos on their way, as [`Engine::uploading`] shows them: bytes
+/// from the pace's count, listings' photos from the blobs still waiting.
+#[derive(Debug, Clone)]
+pub(crate) struct UploadCounts {
+    bytes_total: u64,
+    /// `Pace::moved` when these uploads began.
+    moved_at_start: u64,
+    /// Index in the pass's sets, and the listing's photos so far.
+    listings: Vec<(usize, ListingPhotos)>,
+}
+
+impl UploadCounts {
+    fn update(&mut self, set: usize, sent: u32) {
+        for (i, listing) in &mut self.listings {
+            if *i == set {
+                listing.sent = sent;
+            }
+        }
+    }
+
+    pub(crate) fn snapshot(&self, pace: &Pace, now: tokio::time::Instant) -> Uploading {
+        let sent = pace
+            .moved()
+            .saturating_sub(self.moved_at_start)
+            .min(self.bytes_total);
+        let rate = pace.rate(now).map(|r| r as u64);
+        Uploading {
+            bytes_sent: sent,
+            bytes_total: self.bytes_total,
+            rate_bytes_per_s: rate,
+            seconds_left: Uploading::time_left(self.bytes_total - sent, rate),
+            listings: self
+                .listings
+                .iter()
+                .filter(|(_, l)| l.sent < l.total)
+                .map(|(_, l)| l.clone())
+                .collect(),
+        }
+    }
+}
+
+/// Sets the engine's [`UploadCounts`] for one `upload_missing`, and clears
+/// them when it ends (also on an error or a cancelled pass).
+struct Shown<'e> {
+    engine: &'e Engine,
+}
+
+impl<'e> Shown<'e> {
+    fn start(
+        engine: &'e Engine,
+        sets: &[PhotoSetToSend],
+        waiting: &[HashSet<&str>],
+        bytes_total: u64,
+    ) -> Shown<'e> {
+        let no_failures = HashSet::new();
+        let listings = sets
+            .iter()
+            .zip(waiting)
+            .enumerate()
+            .filter(|(_, (_, w))| !w.is_empty())
+            .map(|(i, (set, w))| {
+                let total = u32::try_from(set.photos.len()).unwrap_or(u32::MAX);
+                let sent = photos_sent(set, w, &no_failures);
+                (
+                    i,
+                    ListingPhotos {
+                        listing_id: set.listing_id,
+                        sent,
+                        total,
+                    },
+                )
+            })
+            .collect();
+        *engine.uploading.lock().unwrap_or_else(|p| p.into_inner()) = Some(UploadCounts {
+            bytes_total,
+            moved_at_start: engine.pace.moved(),
+            listings,
+        });
+        Shown { engine }
+    }
+}
+
+impl Drop for Shown<'_> {
+    fn drop(&mut self) {
+        *self
+            .engine
+            .uploading
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = None;
+    }
+}
+
+/// A listing's photos the server has both files of (none waiting, none
+/// failed). Pure.
+fn photos_sent(set: &PhotoSetToSend, waiting: &HashSet<&str>, failed: &HashSet<String>) -> u32 {
+    let there = |h: &str| !waiting.contains(h) && !failed.contains(h);
+    let sent = set
+        .photos
+        .iter()
+        .filter(|p| there(&p.display) && p.thumb.as_deref().is_some_and(there))
+        .count();
+    u32::try_from(sent).unwrap_or(u32::MAX)
+}
+
+/// The bytes of these photo files (a file gone counts 0: it will not go).
+async fn file_sizes(root: &Path, hashes: &[String]) -> Result<u64> {
+    let paths: Vec<PathBuf> = hashes.iter().map(|h| photo_path(root, h)).collect();
+    Ok(tokio::task::spawn_blocking(move || {
+        paths
+            .iter()
+            .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
+            .sum()
+    })
+    .await?)
+}
+
+/// What the concurrent uploads share.
+struct Progress<'a> {
+    failed: HashSet<String>,
+    report: &'a mut Report,
+    /// Sets whose blobs are all on the server now, lists not yet set.
+    ready: Vec<usize>,
+}
+
+fn lock<'m, 'a>(state: &'m Mutex<Progress<'a>>) -> std::sync::MutexGuard<'m, Progress<'a>> {
+    state.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The order blobs go in: listing by listing, each listing's thumbnails
+/// before its display photos, each blob once. Pure.
+pub(crate) fn upload_order(sets: &[PhotoSetToSend], missing: &HashSet<String>) -> Vec<String> {
+    let mut queued = HashSet::new();
+    let mut order = Vec::new();
+    for set in sets {
+        let thumbs = set.photos.iter().filter_map(|p| p.thumb.as_deref());
+        let displays = set.photos.iter().map(|p| p.display.as_str());
+        for hash in thumbs.chain(displays) {
+            if missing.contains(hash) && queued.insert(hash) {
+                order.push(hash.to_owned());
+            }
+        }
+    }
+    order
+}
+
+/// Reads and uploads one blob. `None`: it cannot be sent for good (file
+/// gone or damaged, refused by the server).
+async fn send_one(
+    engine: &Engine,
+    base: &Url,
+    token: &str,
+    root: &Path,
+    sha256: &str,
+    pace: &Pace,
+) -> Result<Option<upload::Uploaded>> {
+    let path = photo_path(root, sha256);
+    let Some(bytes) = read_checked(path.clone(), sha256.to_owned()).await? else {
+        tracing::warn!(%sha256, path = %path.display(), "photo file missing or damaged; not sent");
+        return Ok(None);
+    };
+    match upload::upload(engine, base, token, sha256, &bytes, pace).await {
+        Ok(done) => Ok(Some(done)),
+        Err(e @ Error::Protocol(_)) => {
+            tracing::warn!(%sha256, error = %e, "photo refused; its listing's photos wait");
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Sets the photo lists of the sets that became ready.
+async fn put_ready(
+    engine: &Engine,
+    base: &Url,
+    token: &str,
+    sets: &[PhotoSetToSend],
+    state: &Mutex<Progress<'_>>,
+) -> Result<()> {
+    loop {
+        let (index, failed) = {
+            let mut progress = lock(state);
+            let Some(index) = progress.ready.pop() else {
+                return Ok(());
+            };
+            let set = &sets[index];
+            let failed = set.hashes().any(|h| progress.failed.contains(h));
+            (index, failed)
+        };
+        let set = &sets[index];
+        if failed || !set.listing_live || set.photos.iter().any(|p| p.thumb.is_none()) {
+            continue;
+        }
+        let put = put_list(engine, base, token, set).await?;
+        let mut progress = lock(state);
+        match put {
+            Put::Set => progress.report.photo_lists_set += 1,
+            Put::Merged => progress.report.photo_lists_merged += 1,
+            Put::Refused => {}
+        }
+    }
 }
 
 /// Sets the photos of each listing the server has, unless one of its
@@ -105,78 +352,113 @@ pub(crate) async fn set_photo_lists(
         {
             continue;
         }
-        let body = ListingPhotosRequest {
-            photos: set
-                .photos
-                .iter()
-                .map(|p| ListingPhoto {
-                    display: p.display.clone(),
-                    thumb: p.thumb.clone().unwrap_or_default(),
-                })
-                .collect(),
-            expected: Some(set.synced.clone()),
-        };
-        let url = endpoint(base, &format!("listings/{}/photos", set.listing_id))?;
-        let response = engine
-            .client
-            .put(url)
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await?;
-        match response.status() {
-            StatusCode::NO_CONTENT | StatusCode::OK => {
-                let (id, key) = (set.listing_id, set.key.clone());
-                engine
-                    .with_store(move |s| s.mark_photos_synced(id, &key))
-                    .await?;
-                report.photo_lists_set += 1;
-            }
-            // Another laptop set this listing's photos since we last knew:
-            // merge its list in; the next pass sends the merged one.
-            StatusCode::PRECONDITION_FAILED => {
-                let current: ListingPhotosRequest = response.json().await?;
-                let hashes_ok = current.photos.iter().all(|p| {
-                    crate::pull::is_sha256(&p.display) && crate::pull::is_sha256(&p.thumb)
-                });
-                if !hashes_ok {
-                    return Err(Error::Protocol(
-                        "the marketplace's photo list names a file that is not a SHA-256"
-                            .to_owned(),
-                    ));
-                }
-                let server: Vec<store::PulledPhoto> = current
-                    .photos
-                    .into_iter()
-                    .map(|p| store::PulledPhoto {
-                        display: p.display,
-                        thumb: p.thumb,
-                    })
-                    .collect();
-                let id = set.listing_id;
-                let now = engine.clock.now_ms();
-                engine
-                    .with_store(move |s| s.take_server_photos(id, &server, now))
-                    .await?;
-                tracing::info!(listing = %id, "photos changed on the marketplace meanwhile; merged");
-                report.photo_lists_merged += 1;
-            }
-            StatusCode::UNAUTHORIZED => {
-                return Err(Error::Unauthorized("device token refused".to_owned()));
-            }
-            status if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS => {
-                return Err(unexpected(status));
-            }
-            // 404 (the server deleted the listing), 403, 413 (too many
-            // photos), 422 (a blob went missing since `photos/missing`):
-            // nothing to retry now; the set stays to send and is logged.
-            status => {
-                let body = response.text().await.unwrap_or_default();
-                tracing::warn!(listing = %set.listing_id, %status, %body, "listing photos refused");
-            }
+        match put_list(engine, base, token, set).await? {
+            Put::Set => report.photo_lists_set += 1,
+            Put::Merged => report.photo_lists_merged += 1,
+            Put::Refused => {}
         }
     }
     Ok(())
+}
+
+/// What setting one listing's photo list came to.
+enum Put {
+    Set,
+    /// Another laptop had changed it: merged here, sent next pass.
+    Merged,
+    /// Refused for now (logged); the set stays to send.
+    Refused,
+}
+
+/// Tries a `PUT` this many times when it fails on the way (a cut link).
+const PUT_ATTEMPTS: u32 = 3;
+
+/// `PUT /v1/listings/{id}/photos`, with the list this laptop last knew the
+/// server to have as `expected`.
+async fn put_list(engine: &Engine, base: &Url, token: &str, set: &PhotoSetToSend) -> Result<Put> {
+    let body = ListingPhotosRequest {
+        photos: set
+            .photos
+            .iter()
+            .map(|p| ListingPhoto {
+                display: p.display.clone(),
+                thumb: p.thumb.clone().unwrap_or_default(),
+            })
+            .collect(),
+        expected: Some(set.synced.clone()),
+    };
+    let url = endpoint(base, &format!("listings/{}/photos", set.listing_id))?;
+    let mut attempt = 0;
+    let response = loop {
+        attempt += 1;
+        match engine
+            .client
+            .put(url.clone())
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+        {
+            Ok(response) => break response,
+            // Sent again as it was: if the first one was applied, the
+            // server's list is now this one, and the answer a 412 with it.
+            Err(e) if attempt < PUT_ATTEMPTS => {
+                tracing::info!(listing = %set.listing_id, error = %e, "photo list not sent; trying again");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    match response.status() {
+        StatusCode::NO_CONTENT | StatusCode::OK => {
+            let (id, key) = (set.listing_id, set.key.clone());
+            engine
+                .with_store(move |s| s.mark_photos_synced(id, &key))
+                .await?;
+            Ok(Put::Set)
+        }
+        // Another laptop set this listing's photos since we last knew:
+        // merge its list in; the next pass sends the merged one.
+        StatusCode::PRECONDITION_FAILED => {
+            let current: ListingPhotosRequest = response.json().await?;
+            let hashes_ok = current
+                .photos
+                .iter()
+                .all(|p| crate::pull::is_sha256(&p.display) && crate::pull::is_sha256(&p.thumb));
+            if !hashes_ok {
+                return Err(Error::Protocol(
+                    "the marketplace's photo list names a file that is not a SHA-256".to_owned(),
+                ));
+            }
+            let server: Vec<store::PulledPhoto> = current
+                .photos
+                .into_iter()
+                .map(|p| store::PulledPhoto {
+                    display: p.display,
+                    thumb: p.thumb,
+                })
+                .collect();
+            let id = set.listing_id;
+            let now = engine.clock.now_ms();
+            engine
+                .with_store(move |s| s.take_server_photos(id, &server, now))
+                .await?;
+            tracing::info!(listing = %id, "photos changed on the marketplace meanwhile; merged");
+            Ok(Put::Merged)
+        }
+        StatusCode::UNAUTHORIZED => Err(Error::Unauthorized("device token refused".to_owned())),
+        status if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS => {
+            Err(unexpected(status))
+        }
+        // 404 (the server deleted the listing), 403, 413 (too many
+        // photos), 422 (a blob went missing since `photos/missing`):
+        // nothing to retry now; the set stays to send and is logged.
+        status => {
+            let body = response.text().await.unwrap_or_default();
+            tracing::warn!(listing = %set.listing_id, %status, %body, "listing photos refused");
+            Ok(Put::Refused)
+        }
+    }
 }
 
 async fn ask_missing(
@@ -212,4 +494,47 @@ async fn read_checked(path: PathBuf, sha256: String) -> Result<Option<Vec<u8>>> 
         (hex::encode(Sha256::digest(&bytes)) == sha256).then_some(bytes)
     })
     .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use store::{PhotoSetToSend, PhotoToSend};
+
+    use super::upload_order;
+
+    fn set(id: u128, photos: &[(&str, &str)]) -> PhotoSetToSend {
+        PhotoSetToSend {
+            listing_id: uuid::Uuid::from_u128(id).to_string().parse().unwrap(),
+            photos: photos
+                .iter()
+                .map(|(d, t)| PhotoToSend {
+                    display: (*d).to_owned(),
+                    thumb: Some((*t).to_owned()),
+                })
+                .collect(),
+            key: String::new(),
+            synced: Vec::new(),
+            listing_live: true,
+        }
+    }
+
+    #[test]
+    fn blobs_go_listing_by_listing_thumbnails_first_each_once() {
+        let sets = [
+            set(1, &[("d1", "t1"), ("d2", "t2")]),
+            // Shares d2 with the first listing; its own d3 is on the server.
+            set(2, &[("d3", "t3"), ("d2", "t2")]),
+            set(3, &[("d4", "t4")]),
+        ];
+        let missing: HashSet<String> = ["d1", "t1", "d2", "t2", "t3", "d4", "t4"]
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(
+            upload_order(&sets, &missing),
+            ["t1", "t2", "d1", "d2", "t3", "t4", "d4"]
+        );
+    }
 }

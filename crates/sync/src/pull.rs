@@ -14,8 +14,9 @@ use crate::engine::Report;
 use crate::error::{Error, Result};
 use crate::push::{endpoint, unexpected};
 
-/// Changes asked for per page.
-const PAGE: usize = 200;
+/// Changes asked for per page: as many as the server gives (a round
+/// trip costs more than a few hundred kilobytes on a slow link).
+const PAGE: usize = protocol::MAX_PULL_LIMIT;
 
 /// Pulls every page since the stored cursor.
 pub(crate) async fn pull_all(

@@ -146,11 +146,7 @@ pub async fn send(
     request: &PushRequest,
 ) -> Result<PushResponse> {
     let url = endpoint(base, "push")?;
-    let response = engine
-        .client
-        .post(url)
-        .bearer_auth(token)
-        .json(request)
+    let response = crate::gzip::json(engine.client.post(url).bearer_auth(token), request)?
         .send()
         .await?;
     match response.status() {

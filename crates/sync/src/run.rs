@@ -35,7 +35,7 @@ pub async fn run(
                 s.connection = Connection::Syncing;
             }
         });
-        let result = sync_once(&engine).await;
+        let result = pass_showing_uploads(&engine, &status).await;
         let delay = match &result {
             Ok(report) => {
                 backoff = new_backoff();
@@ -75,6 +75,35 @@ pub async fn run(
 
 /// How soon a pass that hit a full disk is tried again.
 const DISK_FULL_RETRY: Duration = Duration::from_secs(30);
+
+/// One pass; meanwhile, every second, the photos on their way (bytes,
+/// rate, time left, per listing) go into the status.
+async fn pass_showing_uploads(
+    engine: &Engine,
+    status: &watch::Sender<Status>,
+) -> crate::Result<crate::engine::Report> {
+    let pass = sync_once(engine);
+    tokio::pin!(pass);
+    let mut tick = tokio::time::interval(UPLOAD_STATUS_EVERY);
+    let result = loop {
+        tokio::select! {
+            result = &mut pass => break result,
+            _ = tick.tick() => {
+                let now = engine.uploading();
+                status.send_if_modified(|s| {
+                    let changed = s.uploading != now;
+                    s.uploading = now;
+                    changed
+                });
+            }
+        }
+    };
+    status.send_modify(|s| s.uploading = None);
+    result
+}
+
+/// How often the status shows upload progress during a pass.
+const UPLOAD_STATUS_EVERY: Duration = Duration::from_secs(1);
 
 async fn publish(
     engine: &Engine,

@@ -34,6 +34,46 @@ pub struct Status {
     /// tells the manager the computer's date is wrong (the marketplace
     /// clamps readings from the future).
     pub clock_skew_ms: Option<i64>,
+    /// Photos on their way up in the pass going on (`None` between
+    /// passes, or when none are): numbers to show instead of a spinner.
+    pub uploading: Option<Uploading>,
+}
+
+/// Photo bytes sent of bytes waiting, how fast, how long still, and each
+/// listing's photos so far.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Uploading {
+    /// Photo bytes the marketplace has taken this pass…
+    pub bytes_sent: u64,
+    /// …of the bytes it lacked when the pass began.
+    pub bytes_total: u64,
+    /// What the link carried over the last seconds, in bytes per second;
+    /// `None` until something was measured.
+    pub rate_bytes_per_s: Option<u64>,
+    /// The bytes left at that rate (`None` while the rate is unknown or
+    /// nil: no guess is shown rather than a wrong one).
+    pub seconds_left: Option<u64>,
+    /// The listings whose photos are on their way, in the order they go.
+    pub listings: Vec<ListingPhotos>,
+}
+
+/// One listing's photos: `sent` of `total` on the marketplace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListingPhotos {
+    pub listing_id: store::ListingId,
+    pub sent: u32,
+    pub total: u32,
+}
+
+impl Uploading {
+    /// Seconds to send `left` bytes at `rate` bytes per second, rounded up.
+    /// Pure.
+    pub fn time_left(left: u64, rate: Option<u64>) -> Option<u64> {
+        match rate {
+            Some(rate) if rate > 0 => Some(left.div_ceil(rate)),
+            _ => None,
+        }
+    }
 }
 
 impl Status {
@@ -56,6 +96,7 @@ impl Default for Status {
             cooperative: None,
             pulled_changes: 0,
             clock_skew_ms: None,
+            uploading: None,
         }
     }
 }

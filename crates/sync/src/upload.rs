@@ -1,24 +1,30 @@
-//! A tus 1.0 client for one photo (core + creation + checksum +
-//! expiration + termination; <https://tus.io/protocols/resumable-upload>).
+//! A tus 1.0 client for one photo (core + creation + creation-with-upload +
+//! checksum + expiration + termination; <https://tus.io/protocols/resumable-upload>).
 //!
-//! The upload URL is stored before the first byte goes, so a restart (or
-//! a power cut) resumes the same upload: a `HEAD` says how many bytes the
-//! server counted and the rest follows in chunks, each with its SHA-256.
+//! The first chunk rides in the creating `POST` (creation-with-upload:
+//! one round trip less per photo); the upload URL it answers is stored at
+//! once, so a restart (or a power cut) resumes the same upload: a `HEAD`
+//! says how many bytes the server counted and the rest follows in chunks,
+//! each with its SHA-256. A cut during the `POST` costs that one chunk, as
+//! a cut during any chunk does.
 //! A chunk cut off mid-way is not counted by the server; after any failure
 //! the client asks again with `HEAD` and continues from there. An upload
 //! the server no longer knows (404/410: expired) is created again.
 
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, LOCATION};
 use reqwest::{Response, StatusCode};
 use sha2::{Digest, Sha256};
+use tokio::time::Instant;
 use url::Url;
 
 use crate::Engine;
 use crate::error::{Error, Result};
+use crate::pace::Pace;
 use crate::push::{endpoint, unexpected};
 
 const TUS_RESUMABLE: &str = "Tus-Resumable";
@@ -32,6 +38,8 @@ const OFFSET_OCTET_STREAM: &str = "application/offset+octet-stream";
 const MAX_STALLS: u32 = 3;
 /// Times one pass creates the upload anew after the server dropped it.
 const MAX_CREATIONS: u32 = 3;
+/// Wait before asking again after a request failed on the way.
+const RETRY_PAUSE: Duration = Duration::from_secs(1);
 
 /// What sending one photo took.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -44,13 +52,19 @@ pub struct Uploaded {
 }
 
 /// Sends `bytes` (whose SHA-256 is `sha256`, lowercase hex) to the server,
-/// resuming the upload stored for it if there is one.
+/// resuming the upload stored for it if there is one. Chunks are sized by
+/// `pace` (the link's measured rate), which they feed in turn.
+///
+/// A request that fails on the way (the link cut, a stall past the
+/// timeout) does not end the upload at once: it asks the server where it
+/// stands and goes on, until [`MAX_STALLS`] attempts in a row moved nothing.
 pub(crate) async fn upload(
     engine: &Engine,
     base: &Url,
     token: &str,
     sha256: &str,
     bytes: &[u8],
+    pace: &Pace,
 ) -> Result<Uploaded> {
     let length = bytes.len() as u64;
     let key = sha256.to_owned();
@@ -61,20 +75,29 @@ pub(crate) async fn upload(
         // Never send the token elsewhere (an upload stored before the
         // marketplace moved, say): start a new upload instead.
         .filter(|u| crate::same_origin(u, base));
+    // Bytes a stored upload already has were sent by an earlier pass.
+    let mut from_earlier = stored.is_some();
     let mut location = stored;
     let mut done = Uploaded::default();
     let mut creations = 0;
     let mut stalls = 0;
     loop {
         let (url, offset) = match location.clone() {
-            Some(url) => match head(engine, token, &url).await? {
-                Some(offset) => {
+            Some(url) => match retried(head(engine, token, &url).await, &mut stalls)? {
+                None => {
+                    pause().await;
+                    continue;
+                }
+                Some(Some(offset)) => {
                     if offset > 0 && done.resumed_from.is_none() {
                         done.resumed_from = Some(offset);
                     }
+                    if std::mem::take(&mut from_earlier) {
+                        pace.found(offset);
+                    }
                     (url, offset)
                 }
-                None => {
+                Some(None) => {
                     tracing::info!(%sha256, %url, "upload gone on the server; creating it again");
                     forget(engine, sha256).await?;
                     location = None;
@@ -88,14 +111,32 @@ pub(crate) async fn upload(
                         "the upload of photo {sha256} was dropped {MAX_CREATIONS} times"
                     )));
                 }
-                let url = create(engine, base, token, sha256, length).await?;
+                // creation-with-upload: the first chunk rides in the POST.
+                let cap = engine
+                    .chunk_bytes
+                    .load(Ordering::Relaxed)
+                    .clamp(1, engine.config.upload_chunk_bytes.max(1));
+                let first = &bytes[..pace.chunk(Instant::now(), cap).min(bytes.len())];
+                done.bytes_sent += first.len() as u64;
+                pace.sending(Instant::now());
+                let Some((url, offset)) = retried(
+                    create(engine, base, token, sha256, length, first).await,
+                    &mut stalls,
+                )?
+                else {
+                    creations -= 1;
+                    pause().await;
+                    continue;
+                };
+                pace.acked(Instant::now(), offset);
+                from_earlier = false;
                 let (key, stored_url, now) =
                     (sha256.to_owned(), url.to_string(), engine.clock.now_ms());
                 engine
                     .with_store(move |s| s.set_photo_upload_url(&key, &stored_url, now))
                     .await?;
                 location = Some(url.clone());
-                (url, 0)
+                (url, offset)
             }
         };
         if offset > length {
@@ -104,7 +145,7 @@ pub(crate) async fn upload(
             )));
         }
         let before = done.bytes_sent;
-        match patch_from(engine, token, &url, offset, bytes, &mut done).await? {
+        match patch_from(engine, token, &url, offset, bytes, &mut done, pace).await? {
             Patched::Complete => {
                 forget(engine, sha256).await?;
                 tracing::info!(%sha256, length, sent = done.bytes_sent, resumed_from = ?done.resumed_from, "photo uploaded");
@@ -131,6 +172,28 @@ pub(crate) async fn upload(
     }
 }
 
+/// A `HEAD` or `POST` that failed on the way counts as an attempt that
+/// moved nothing: `Ok(None)` to try again (after a breath), the error once
+/// [`MAX_STALLS`] such attempts came in a row.
+async fn pause() {
+    tokio::time::sleep(RETRY_PAUSE).await;
+}
+
+fn retried<T>(result: Result<T>, stalls: &mut u32) -> Result<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(error @ Error::Network(_)) => {
+            *stalls += 1;
+            if *stalls >= MAX_STALLS {
+                return Err(error);
+            }
+            tracing::info!(error = %error, "upload request failed on the way; trying again");
+            Ok(None)
+        }
+        Err(error) => Err(error),
+    }
+}
+
 async fn forget(engine: &Engine, sha256: &str) -> Result<()> {
     let key = sha256.to_owned();
     engine
@@ -138,16 +201,21 @@ async fn forget(engine: &Engine, sha256: &str) -> Result<()> {
         .await
 }
 
-/// `POST /v1/uploads`: a new upload; its URL.
+/// `POST /v1/uploads` carrying the photo's `first` bytes (tus
+/// creation-with-upload): the new upload's URL and how many bytes the
+/// server took (0 from a server without the extension, which ignores the
+/// body, or one that refused the chunk: the PATCHes start over from 0).
 async fn create(
     engine: &Engine,
     base: &Url,
     token: &str,
     sha256: &str,
     length: u64,
-) -> Result<Url> {
+    first: &[u8],
+) -> Result<(Url, u64)> {
     let url = endpoint(base, "uploads")?;
     let metadata = format!("sha256 {}", BASE64.encode(sha256));
+    let checksum = format!("sha256 {}", BASE64.encode(Sha256::digest(first)));
     let response = engine
         .client
         .post(url.clone())
@@ -155,6 +223,9 @@ async fn create(
         .header(TUS_RESUMABLE, TUS_VERSION)
         .header(UPLOAD_LENGTH, length)
         .header("Upload-Metadata", metadata)
+        .header(CONTENT_TYPE, OFFSET_OCTET_STREAM)
+        .header("Upload-Checksum", checksum)
+        .body(first.to_vec())
         .send()
         .await?;
     match response.status() {
@@ -175,7 +246,14 @@ async fn create(
             "the upload Location `{location}` points away from the marketplace"
         )));
     }
-    Ok(upload)
+    let offset = offset_of(response.headers()).unwrap_or(0);
+    if offset > first.len() as u64 {
+        return Err(Error::Protocol(format!(
+            "sent {} bytes at creation, the server says it has {offset}",
+            first.len()
+        )));
+    }
+    Ok((upload, offset))
 }
 
 /// `HEAD`: the server's offset, or `None` when it no longer knows the upload.
@@ -211,18 +289,22 @@ async fn patch_from(
     mut offset: u64,
     bytes: &[u8],
     done: &mut Uploaded,
+    pace: &Pace,
 ) -> Result<Patched> {
     let length = bytes.len() as u64;
     let max_chunk = engine.config.upload_chunk_bytes.max(1);
     while offset < length {
-        let chunk_size = engine
+        // The measured rate sizes the chunk; timeouts cap it.
+        let cap = engine
             .chunk_bytes
             .load(Ordering::Relaxed)
-            .clamp(1, max_chunk) as u64;
+            .clamp(1, max_chunk);
+        let chunk_size = pace.chunk(Instant::now(), cap) as u64;
         let end = (offset + chunk_size).min(length);
         let chunk = &bytes[offset as usize..end as usize];
         let checksum = format!("sha256 {}", BASE64.encode(Sha256::digest(chunk)));
         done.bytes_sent += chunk.len() as u64;
+        pace.sending(Instant::now());
         let sent = engine
             .client
             .patch(url.clone())
@@ -262,6 +344,7 @@ async fn patch_from(
                         )),
                     });
                 }
+                pace.acked(Instant::now(), next - offset);
                 offset = next;
                 let _ =
                     engine

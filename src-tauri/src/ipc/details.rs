@@ -49,6 +49,30 @@ fn invalid(field: ErrorField, reason: ErrorReason) -> AppError {
     AppError::Validation { field, reason }
 }
 
+/// A whole number as typed (Eastern Arabic digits are digits too, spaces
+/// are ignored); `None` when nothing was typed.
+pub fn typed_number(value: &str) -> Result<Option<u32>, ErrorReason> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let ascii: String = value
+        .chars()
+        .map(|c| match c {
+            '٠'..='٩' => char::from(b'0' + (c as u32 - '٠' as u32) as u8),
+            c => c,
+        })
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if ascii.starts_with('-') {
+        return Err(ErrorReason::Negative);
+    }
+    ascii
+        .parse::<u32>()
+        .map(Some)
+        .map_err(|_| ErrorReason::NotANumber)
+}
+
 impl ListingDetails {
     /// What the editor shows for `listing`, whose artisan is called `artisan`.
     pub fn of(listing: &store::Listing, artisan: Option<&str>) -> ListingDetails {
@@ -91,26 +115,7 @@ impl ListingDetails {
         photos: Vec<String>,
     ) -> Result<store::ListingInput, AppError> {
         let number = |value: &str, field| -> Result<Option<u32>, AppError> {
-            let value = value.trim();
-            if value.is_empty() {
-                return Ok(None);
-            }
-            // Eastern Arabic digits are digits too.
-            let ascii: String = value
-                .chars()
-                .map(|c| match c {
-                    '٠'..='٩' => char::from(b'0' + (c as u32 - '٠' as u32) as u8),
-                    c => c,
-                })
-                .filter(|c| !c.is_whitespace())
-                .collect();
-            if ascii.starts_with('-') {
-                return Err(invalid(field, ErrorReason::Negative));
-            }
-            ascii
-                .parse::<u32>()
-                .map(Some)
-                .map_err(|_| invalid(field, ErrorReason::NotANumber))
+            typed_number(value).map_err(|reason| invalid(field, reason))
         };
         let key = |value: &str, field| -> Result<String, AppError> {
             let value = value.trim();

@@ -80,6 +80,8 @@ pub enum ErrorField {
     Photos,
     MarketUrl,
     EnrollCode,
+    /// The daily data limit, in the sync settings.
+    DailyBudget,
 }
 
 impl ErrorField {
@@ -158,18 +160,13 @@ impl From<store::Error> for AppError {
             store::Error::Corrupt { .. } => StorageCause::Damaged,
             store::Error::TooNew { .. } => StorageCause::TooNew,
             store::Error::Locked => StorageCause::Busy,
-            store::Error::Sqlite(rusqlite_error) if is_busy(rusqlite_error) => StorageCause::Busy,
+            // FIXME: SQLITE_BUSY is `Other` until the store says it
+            // (`Error::is_busy`, like `is_disk_full`).
             _ => StorageCause::Other,
         };
         tracing::error!(error = %e, ?cause, "store error");
         AppError::Storage { cause }
     }
-}
-
-fn is_busy(e: &impl std::fmt::Display) -> bool {
-    // rusqlite is not a dependency of the app: SQLITE_BUSY / LOCKED by text.
-    let text = e.to_string();
-    text.contains("database is locked") || text.contains("database table is locked")
 }
 
 impl From<tauri::Error> for AppError {

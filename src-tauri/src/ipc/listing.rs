@@ -28,6 +28,15 @@ pub struct ListingView {
     pub photo_count: u32,
 }
 
+/// The window's language, for what Rust shows itself (the tray menu).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum UiLang {
+    Ar,
+    Fr,
+    En,
+}
+
 #[derive(Debug, Clone, Copy, Serialize, Type)]
 #[serde(rename_all = "snake_case")]
 pub enum TitleLang {

@@ -6,14 +6,16 @@ mod details;
 mod error;
 mod listing;
 mod photos;
+mod settings;
 mod status;
 
 pub use connection::{ConnectInput, ConnectionView};
-pub use details::ListingDetails;
+pub use details::{ListingDetails, typed_number};
 pub use error::{AppError, ErrorField, ErrorReason, StorageCause, SystemAction};
 pub use listing::{
     ListingPage, ListingQuery, ListingStatus, ListingView, NewListingInput, RemovalView,
-    SyncFilter, SyncView,
+    SyncFilter, SyncView, UiLang,
 };
 pub use photos::{PhotoFailure, PhotoImportReport, PhotoProgress};
+pub use settings::{SyncSettingsInput, SyncSettingsView};
 pub use status::{ListingsChanged, RecoveryNotice, SyncStatusChanged, SyncStatusView};

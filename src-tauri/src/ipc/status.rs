@@ -60,6 +60,7 @@ fn error_key(kind: sync::ErrorKind) -> &'static str {
         sync::ErrorKind::Protocol => "protocol",
         sync::ErrorKind::Storage => "storage",
         sync::ErrorKind::DiskFull => "disk_full",
+        sync::ErrorKind::Paused => "paused",
     }
 }
 

@@ -135,10 +135,19 @@ pub async fn wait_gone(client: &Client, css: &str) {
     }
 }
 
-/// Clicks the element matching `css` once it appears.
+/// Clicks the element matching `css` once it appears. It is scrolled into
+/// view first: WebKitWebDriver does not scroll inside the app's scrolling
+/// panes, and refuses (with an empty message) to click outside the view.
 pub async fn click(client: &Client, css: &str) {
-    wait_for(client, css)
+    let element = wait_for(client, css).await;
+    client
+        .execute(
+            "arguments[0].scrollIntoView({ block: 'center', inline: 'nearest' });",
+            vec![serde_json::to_value(&element).expect("element as JSON")],
+        )
         .await
+        .unwrap_or_else(|e| panic!("could not scroll to {css}: {e}"));
+    element
         .click()
         .await
         .unwrap_or_else(|e| panic!("could not click {css}: {e}"));

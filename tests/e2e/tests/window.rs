@@ -97,6 +97,14 @@ async fn shortcuts_focus_status_filter_and_delete() {
     press_ctrl(&client, 'n').await;
     wait_focus(&client, "[data-testid=title-input]").await;
 
+    // Arabic chosen, the page loads again: lang.js (under the app's CSP)
+    // set right-to-left from the saved choice before the app's code ran.
+    click(&client, "[data-testid=lang-ar]").await;
+    client.refresh().await.unwrap();
+    wait_for(&client, "html[data-first-paint=ar][dir=rtl][lang=ar]").await;
+    click(&client, "[data-testid=lang-en]").await;
+    wait_for(&client, "[data-testid=title-input]").await;
+
     // Never sent anywhere: deleted for good, after saying so.
     click(
         &client,
@@ -309,6 +317,14 @@ async fn an_open_editor_keeps_what_another_laptop_changed_meanwhile() {
         &format!("[data-testid=listing][data-id='{id}'][data-status=archived]"),
     )
     .await;
+
+    // Pausing sync from the window stops it at once, and says so; resuming
+    // brings it back online.
+    click(&client, "[data-testid=sync-paused-toggle]").await;
+    wait_for(&client, "[data-testid=sync-paused]").await;
+    click(&client, "[data-testid=sync-paused-toggle]").await;
+    wait_gone(&client, "[data-testid=sync-paused]").await;
+    wait_for(&client, "[data-testid=sync-status][data-connection=online]").await;
 
     client.close().await.unwrap();
     drop(driver);

@@ -162,6 +162,21 @@ describe("ListingEditor", () => {
     expect(editing.id).toBe(ID);
   });
 
+  it.each(["title", "description", "price", "category", "stock", "unit", "weight", "status", "tags", "artisan", "name", "materials", "origin", "region", "dimensions"] as const)(
+    "shows a refused %s where the manager can see it, tied to its input",
+    async (field) => {
+      vi.mocked(updateListing).mockResolvedValue({ status: "error", error: { kind: "validation", field, reason: "too_long" } });
+      const user = userEvent.setup();
+      render(ListingEditor, { id: ID });
+      await user.click(await screen.findByTestId("edit-save"));
+      await waitFor(() => expect(document.querySelector("[aria-invalid=true]")).not.toBeNull());
+      const input = document.querySelector("[aria-invalid=true]")!;
+      const described = (input.getAttribute("aria-describedby") ?? "").split(" ").map((id) => document.getElementById(id));
+      expect(described.some((el) => el?.textContent?.includes("too long")), field).toBe(true);
+      expect(screen.queryByTestId("edit-error")).toBeNull();
+    },
+  );
+
   it("says what a status means for the marketplace", async () => {
     const user = userEvent.setup();
     render(ListingEditor, { id: ID });

@@ -26,6 +26,7 @@ export const FIELD_LABEL: Record<ErrorField, MessageKey> = {
   photos: "editor.photos",
   market_url: "connection.url",
   enroll_code: "connection.code",
+  daily_budget: "settings.budget",
 };
 
 /** The label of a field the backend names; null for one this build does not know. */

@@ -30,6 +30,7 @@ describe("the first paint", () => {
   it("starts an Arabic window right-to-left from the saved choice", () => {
     localStorage.setItem("hanout.lang", "ar");
     expect(runScript()).toEqual({ lang: "ar", dir: "rtl" });
+    expect(document.documentElement.dataset.firstPaint).toBe("ar");
     localStorage.setItem("hanout.lang", "fr");
     expect(runScript()).toEqual({ lang: "fr", dir: "ltr" });
   });

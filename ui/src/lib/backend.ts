@@ -27,6 +27,8 @@ import {
   type RecoveryNotice,
   type RemovalView,
   type SyncFilter,
+  type SyncSettingsInput_Deserialize as SyncSettingsInput,
+  type SyncSettingsView_Serialize as SyncSettingsView,
   type SyncStatusView_Serialize as SyncStatusView,
   type SyncView,
   type ModerationView_Serialize as ModerationView,
@@ -49,6 +51,8 @@ export type {
   RecoveryNotice,
   RemovalView,
   SyncFilter,
+  SyncSettingsInput,
+  SyncSettingsView,
   SyncStatusView,
   SyncView,
   ModerationView,
@@ -133,6 +137,20 @@ export function autostart(): Promise<Outcome<boolean>> {
 
 export function setAutostart(enabled: boolean): Promise<Outcome<boolean>> {
   return guard(() => commands.setAutostart(enabled));
+}
+
+/** Pause, metered link, daily data limit, and what sync used today. */
+export function syncSettings(): Promise<Outcome<SyncSettingsView>> {
+  return guard(() => commands.syncSettings());
+}
+
+export function setSyncSettings(input: SyncSettingsInput): Promise<Outcome<SyncSettingsView>> {
+  return guard(() => commands.setSyncSettings(input));
+}
+
+/** Names the tray menu's items in the window's language. */
+export function setTrayLanguage(lang: "ar" | "fr" | "en"): Promise<Outcome<null>> {
+  return guard(() => commands.setTrayLanguage(lang));
 }
 
 export function syncNow(): Promise<Outcome<null>> {

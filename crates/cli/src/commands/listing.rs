@@ -79,7 +79,13 @@ pub fn run(data: &DataDir, cmd: &ListingCommand, out: &Output) -> Result<Outcome
             let listing = store
                 .listing(id)?
                 .ok_or_else(|| store::Error::NotFound(id.to_string()))?;
-            show(out, &listing);
+            let ledger = store.ledger(id)?;
+            let market = store.setting(store::SettingKey::MarketUrl)?;
+            let ledger = ledger_json(data, &listing, &ledger, market.as_deref());
+            out.print(
+                || format!("{}\n  {}", line(out, &listing), ledger_line(out, &ledger)),
+                json!({ "listing": listing_json(&listing), "ledger": ledger }),
+            );
         }
         ListingCommand::List(filters) => list(out, &data.read()?, None, filters)?,
         ListingCommand::Search { query, filters } => {
@@ -212,6 +218,86 @@ fn show(out: &Output, listing: &store::Listing) {
         || line(out, listing),
         json!({ "listing": listing_json(listing) }),
     );
+}
+
+/// Where a listing stands with the marketplace (`store::Ledger`), with the
+/// bytes still to send and the public link once live.
+pub fn ledger_json(
+    data: &DataDir,
+    l: &store::Listing,
+    ledger: &store::Ledger,
+    market: Option<&str>,
+) -> Value {
+    let bytes_waiting: u64 = ledger
+        .files_waiting
+        .iter()
+        .filter_map(|sha| std::fs::metadata(sync::photo_path(&data.dir, sha)).ok())
+        .map(|m| m.len())
+        .sum();
+    let reason = match &ledger.state {
+        store::LedgerState::Rejected { reason } => reason.clone(),
+        _ => None,
+    };
+    let public_url = (ledger.state == store::LedgerState::Live)
+        .then(|| market.map(|m| format!("{}/l/{}", m.trim_end_matches('/'), l.id)))
+        .flatten();
+    json!({
+        "state": ledger.state.key(),
+        "reason": reason,
+        "status": l.status.as_str(),
+        "text_waiting": ledger.text_waiting,
+        "photos_total": ledger.photos_total,
+        "photos_on_market": ledger.photos_on_market,
+        "bytes_waiting": bytes_waiting,
+        "public_url": public_url,
+    })
+}
+
+pub fn ledger_line(out: &Output, ledger: &Value) -> String {
+    let n = |k: &str| ledger[k].as_u64().unwrap_or(0);
+    let photos = format!(
+        "{} {} / {}",
+        pick(
+            out.lang,
+            "صور في السوق",
+            "photos sur la marketplace",
+            "photos on the marketplace"
+        ),
+        n("photos_on_market"),
+        n("photos_total")
+    );
+    let state = match ledger["state"].as_str().unwrap_or_default() {
+        "waiting" => format!(
+            "{} ({} KB)",
+            pick(out.lang, "في الانتظار", "en attente", "waiting"),
+            n("bytes_waiting").div_ceil(1024)
+        ),
+        "in_review" => pick(
+            out.lang,
+            "قيد المراجعة",
+            "en cours de vérification",
+            "in review",
+        )
+        .to_owned(),
+        "live" => format!(
+            "{} {}",
+            pick(out.lang, "معروض:", "en ligne :", "live:"),
+            ledger["public_url"].as_str().unwrap_or("")
+        ),
+        "rejected" => format!(
+            "{}: {}",
+            pick(out.lang, "مرفوض", "refusée", "refused"),
+            ledger["reason"].as_str().unwrap_or("-")
+        ),
+        _ => pick(
+            out.lang,
+            "خارج السوق (مسودة أو مؤرشف)",
+            "hors marketplace (brouillon ou archivée)",
+            "off the marketplace (draft or archived)",
+        )
+        .to_owned(),
+    };
+    format!("{state} — {photos}")
 }
 
 fn line(out: &Output, l: &store::Listing) -> String {

@@ -1,7 +1,9 @@
 mod backup;
+mod config;
 mod csv;
-mod listing;
+pub(crate) mod listing;
 mod photos;
+mod sales;
 mod status;
 mod sync;
 
@@ -33,6 +35,45 @@ pub fn run(args: &Args, out: &Output) -> Result<Outcome> {
         Command::Backup { file } => backup::backup(&data, file.as_deref(), out),
         Command::Restore { file, yes } => backup::restore(&data, file, *yes, out),
         Command::Status => status::run(&data, out),
+        Command::Sale {
+            id,
+            qty,
+            price,
+            note,
+            undo,
+        } => sales::sale(
+            &data,
+            id.as_deref(),
+            *qty,
+            price.as_deref(),
+            note.as_deref(),
+            *undo,
+            out,
+        ),
+        Command::Restock { id, qty } => sales::restock(&data, id, *qty, out),
+        Command::Sales { day, csv } => sales::journal(&data, day.as_deref(), csv.as_deref(), out),
+        Command::Config {
+            pause,
+            resume,
+            metered,
+            budget_mb,
+            market_url,
+        } => config::run(
+            &data,
+            config::Changes {
+                paused: if *pause {
+                    Some(true)
+                } else if *resume {
+                    Some(false)
+                } else {
+                    None
+                },
+                metered: metered.as_deref(),
+                budget_mb: budget_mb.as_deref(),
+                market_url: market_url.as_deref(),
+            },
+            out,
+        ),
         Command::Connect { url, code } => sync::connect(&data, url, code, out),
         Command::Sync { watch, interval } => sync::sync(&data, *watch, *interval, out),
     }

@@ -17,9 +17,22 @@ pub fn run(data: &DataDir, out: &Output) -> Result<Outcome> {
     let market = store.setting(store::SettingKey::MarketUrl)?;
     let enrolled = store.setting(store::SettingKey::DeviceToken)?.is_some();
     let backups = store::list_backups(&data.catalog());
+    // Each listing not simply live, with where it stands.
+    let mut ledgers = Vec::new();
+    for l in &listings {
+        let ledger = super::listing::ledger_json(data, l, &store.ledger(l.id)?, market.as_deref());
+        if ledger["state"] != "live" {
+            ledgers.push((l, ledger));
+        }
+    }
+    let lang = match out.lang {
+        crate::args::Lang::Ar => "ar",
+        crate::args::Lang::Fr => "fr",
+        crate::args::Lang::En => "en",
+    };
     out.print(
         || {
-            format!(
+            let mut text = format!(
                 "{}: {}\n{}: {waiting}  {}: {live}  {}: {failed}  {}: {photos_waiting}\n{}: {}{}\n{}: {}",
                 pick(out.lang, "الإعلانات", "annonces", "listings"),
                 listings.len(),
@@ -44,7 +57,16 @@ pub fn run(data: &DataDir, out: &Output) -> Result<Outcome> {
                     .first()
                     .map(|p| p.display().to_string())
                     .unwrap_or_else(|| "-".to_owned()),
-            )
+            );
+            for (l, ledger) in &ledgers {
+                text.push_str(&format!(
+                    "\n  {}  {}: {}",
+                    l.id,
+                    l.titles.display(lang),
+                    super::listing::ledger_line(out, ledger)
+                ));
+            }
+            text
         },
         json!({
             "listings": listings.len(),
@@ -56,6 +78,10 @@ pub fn run(data: &DataDir, out: &Output) -> Result<Outcome> {
             "enrolled": enrolled,
             "data_dir": data.dir,
             "latest_backup": backups.first(),
+            "not_live": ledgers
+                .iter()
+                .map(|(l, ledger)| json!({ "id": l.id.to_string(), "title": l.titles.display(lang), "ledger": ledger }))
+                .collect::<Vec<_>>(),
         }),
     );
     Ok(Outcome::Ok)

@@ -282,6 +282,7 @@ fn kind_key(kind: sync::ErrorKind) -> &'static str {
         sync::ErrorKind::Protocol => "protocol",
         sync::ErrorKind::Storage => "storage",
         sync::ErrorKind::DiskFull => "disk_full",
+        sync::ErrorKind::Paused => "paused",
     }
 }
 
@@ -353,6 +354,12 @@ pub fn sync_error(lang: Lang, e: &sync::Error) -> String {
             "تعذّرت قراءة الكتالوج المحلي — راجع السجل",
             "le catalogue local n'a pas pu être lu — voir le journal",
             "the local catalog could not be read — see the log",
+        ),
+        sync::ErrorKind::Paused => pick(
+            lang,
+            "المزامنة متوقفة مؤقتًا — لاستئنافها: hanout config --resume",
+            "la synchronisation est en pause — pour reprendre : hanout config --resume",
+            "sync is paused — to resume: hanout config --resume",
         ),
         sync::ErrorKind::DiskFull => pick(
             lang,

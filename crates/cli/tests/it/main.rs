@@ -3,6 +3,7 @@
 mod catalog;
 mod photos;
 mod safety;
+mod sales;
 mod sync;
 
 use std::path::Path;

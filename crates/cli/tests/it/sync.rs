@@ -254,3 +254,155 @@ async fn watch_syncs_changes_and_comes_back_with_the_link() {
             .all(|l| l.id != added.id.uuid())
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_pauses_sync_and_keeps_the_budget_and_metered_choice() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (market, code) = atlas(dir.path());
+    let server = TestMarket::start(market).await;
+
+    let shown = run(&data, &["--json", "config"]).await;
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    let shown = shown.json();
+    assert_eq!(shown["paused"], false);
+    assert_eq!(shown["metered"], Value::Null);
+    assert_eq!(shown["daily_budget_bytes"], Value::Null);
+
+    let set = run(
+        &data,
+        &[
+            "--json",
+            "config",
+            "--metered",
+            "yes",
+            "--budget-mb",
+            "20",
+            "--market-url",
+            &server.url(),
+        ],
+    )
+    .await;
+    assert_eq!(set.code, 0, "{}", set.stderr);
+    let set = set.json();
+    assert_eq!(set["metered"], true);
+    assert_eq!(set["daily_budget_bytes"], 20_000_000);
+    assert_eq!(set["market_url"], server.url());
+    let bad = run(&data, &["--json", "config", "--budget-mb", "lots"]).await;
+    assert_eq!(bad.code, 2);
+
+    let connected = run(&data, &["connect", &server.url(), "--code", &code]).await;
+    assert_eq!(connected.code, 0, "{}", connected.stderr);
+    // Enrolled: the address no longer changes through config.
+    let moved = run(
+        &data,
+        &[
+            "--json",
+            "config",
+            "--market-url",
+            "https://autre.example.org",
+        ],
+    )
+    .await;
+    assert_eq!(moved.code, 2);
+
+    run(
+        &data,
+        &["listing", "add", "--title-fr", "Tapis", "--price", "100"],
+    )
+    .await;
+    let paused = run(&data, &["--json", "config", "--pause"]).await;
+    assert_eq!(paused.json()["paused"], true);
+    let refused = run(&data, &["--json", "sync"]).await;
+    assert_eq!(refused.code, 2);
+    assert_eq!(refused.json()["error"]["kind"], "paused");
+    assert!(server.catalog().await.listings.is_empty());
+
+    run(&data, &["config", "--resume"]).await;
+    let synced = run(&data, &["--json", "sync"]).await;
+    assert_eq!(synced.code, 0, "{}", synced.stdout);
+    assert_eq!(server.catalog().await.listings.len(), 1);
+    // The other choices survived pausing and resuming.
+    let shown = run(&data, &["--json", "config"]).await.json();
+    assert_eq!(shown["metered"], true);
+    assert_eq!(shown["daily_budget_bytes"], 20_000_000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_listing_says_where_it_stands_with_the_marketplace() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (market, code) = atlas(dir.path());
+    let server = TestMarket::start(market.clone()).await;
+    let add = |title: &'static str, status: &'static str| {
+        let data = data.clone();
+        async move {
+            let added = run(
+                &data,
+                &[
+                    "--json",
+                    "listing",
+                    "add",
+                    "--title-fr",
+                    title,
+                    "--price",
+                    "100",
+                    "--status",
+                    status,
+                ],
+            )
+            .await;
+            assert_eq!(added.code, 0, "{}", added.stderr);
+            added.json()["listing"]["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let rug = add("Tapis Azilal", "ready").await;
+    let pouf = add("Pouf en cuir", "ready").await;
+    let draft = add("Plateau en cèdre", "draft").await;
+    let ledger = |id: String| {
+        let data = data.clone();
+        async move {
+            let shown = run(&data, &["--json", "listing", "show", &id]).await;
+            assert_eq!(shown.code, 0, "{}", shown.stderr);
+            shown.json()["ledger"].clone()
+        }
+    };
+    let waiting = ledger(rug.clone()).await;
+    assert_eq!(waiting["state"], "waiting");
+    assert_eq!(waiting["text_waiting"], true);
+
+    run(&data, &["connect", &server.url(), "--code", &code]).await;
+    run(&data, &["sync"]).await;
+    let live = ledger(rug.clone()).await;
+    assert_eq!(live["state"], "live", "{live}");
+    assert_eq!(live["public_url"], format!("{}/l/{rug}", server.url()));
+    assert_eq!(ledger(draft.clone()).await["state"], "not_public");
+
+    // A moderator refuses the pouf; the next sync brings the reason.
+    market::admin::reject_listing(&market, pouf.parse().unwrap(), "photo floue").unwrap();
+    run(&data, &["sync"]).await;
+    let refused = ledger(pouf.clone()).await;
+    assert_eq!(refused["state"], "rejected");
+    assert_eq!(refused["reason"], "photo floue");
+
+    // `hanout status` names the listings that are not simply live.
+    let status = run(&data, &["--json", "status"]).await.json();
+    let mut not_live: Vec<(String, String)> = status["not_live"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["id"].as_str().unwrap().to_owned(),
+                x["ledger"]["state"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    not_live.sort();
+    let mut want = vec![
+        (pouf, "rejected".to_owned()),
+        (draft, "not_public".to_owned()),
+    ];
+    want.sort();
+    assert_eq!(not_live, want);
+}

@@ -47,6 +47,7 @@ const MIGRATIONS: &[M<'static>] = &[
         "../migrations/0009_moderation_history_and_takedown.sql"
     )),
     M::up(include_str!("../migrations/0010_quotas_and_cleanup.sql")),
+    M::up(include_str!("../migrations/0011_upload_finishing.sql")),
 ];
 
 /// File name of the database inside the data directory.

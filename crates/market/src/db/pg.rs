@@ -15,6 +15,7 @@ pub(super) const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/pg/0004_status_and_receive_time.sql"),
     include_str!("../migrations/pg/0005_moderation_history_and_takedown.sql"),
     include_str!("../migrations/pg/0006_quotas_and_cleanup.sql"),
+    include_str!("../migrations/pg/0007_upload_finishing.sql"),
 ];
 
 /// Key of the advisory lock every PostgreSQL write transaction holds.

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use uuid::Uuid;
 
-use super::{Chrome, PageQuery, href, html, negotiate, not_found, title};
+use super::{Chrome, PageQuery, href, html, negotiate, not_found, share, title};
 use crate::error::AppError;
 use crate::lang::Lang;
 use crate::price::format_mad;
@@ -29,6 +29,7 @@ struct ListingHtml {
     dimensions: Option<String>,
     description: Option<String>,
     photos: Vec<Photo>,
+    share: share::Share,
 }
 
 /// One photo: the SHA-256 of each size.
@@ -53,17 +54,31 @@ pub(super) async fn page(
                 return Ok(None);
             };
             let photos = catalog::photos(tx, uuid)?;
-            Ok(Some((listing, photos)))
+            let stock = catalog::stock(tx, uuid)?;
+            Ok(Some((listing, photos, stock)))
         })
         .await?;
-    let Some((listing, photos)) = found else {
+    let Some((listing, photos, stock)) = found else {
         return not_found(lang);
     };
+    let base = share::base_url(&market, &headers);
+    let title_text = title(&listing, lang);
+    let description = listing.description.get(lang.code()).map(str::to_owned);
+    let share = share::Share::new(
+        &base,
+        &listing,
+        lang,
+        &title_text,
+        description.as_deref(),
+        &photos,
+        // Unknown stock (a listing from before stock synced) is for sale.
+        stock.is_none_or(|s| s > 0),
+    );
     html(
         StatusCode::OK,
         &ListingHtml {
             chrome: Chrome::new(lang, &format!("/l/{}", listing.id), &[]),
-            title: title(&listing, lang),
+            title: title_text,
             price: format_mad(listing.price_centimes, lang),
             cooperative_href: href(&format!("/c/{}", listing.cooperative.slug), &[], lang),
             cooperative: listing.cooperative.name,
@@ -77,11 +92,12 @@ pub(super) async fn page(
             artisan: listing.artisan,
             materials: listing.materials,
             dimensions: listing.dimensions,
-            description: listing.description.get(lang.code()).map(str::to_owned),
+            description,
             photos: photos
                 .into_iter()
                 .map(|(display, thumb)| Photo { display, thumb })
                 .collect(),
+            share,
         },
     )
 }

@@ -4,6 +4,9 @@
 //! published, undeleted listings appear; anything else is a 404 page.
 
 mod listing;
+mod share;
+
+pub(crate) use share::base_url;
 mod words;
 
 use askama::Template;
@@ -31,6 +34,7 @@ pub(crate) fn router() -> Router<Market> {
         .route("/search", get(search_page))
         .route("/c/{slug}", get(cooperative_page))
         .route("/l/{id}", get(listing::page))
+        .merge(share::router())
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -85,6 +85,9 @@ pub(super) async fn finish(
     sha256: &str,
     length: u64,
 ) -> Result<Result<(), AppError>> {
+    if !claim_finish(market, id).await? {
+        return Ok(Ok(()));
+    }
     let lookup = id.to_owned();
     let known = sha256.to_owned();
     let (chunks, already_stored) = market
@@ -139,9 +142,17 @@ pub(super) async fn finish(
     let now_ms = market.now_ms();
     let size = i64::try_from(length).unwrap_or(i64::MAX);
     let (done, sha256) = (id.to_owned(), sha256.to_owned());
-    market
+    let handle = tokio::runtime::Handle::current();
+    let store = market.blobs().clone();
+    let admitted = market
         .run(move |tx| {
-            blobs::record(tx, &sha256, size, &done, now_ms)?;
+            if !blobs::admit(tx, &store, &handle, &sha256, size, &done, now_ms)? {
+                // Its bytes went (cleaned up as they came) or it was
+                // purged: the device starts again (or is refused).
+                tx.execute("DELETE FROM uploads WHERE id = ?1", args![&done])?;
+                tracing::warn!(upload_id = %done, "upload lost its photo; dropped");
+                return Ok(false);
+            }
             tx.execute(
                 "UPDATE uploads SET completed_at = ?1 WHERE id = ?2",
                 args![now_ms, &done],
@@ -151,11 +162,19 @@ pub(super) async fn finish(
                 args![&done],
             )?;
             tracing::info!(upload_id = %done, %sha256, "photo stored");
-            Ok(())
+            Ok(true)
         })
         .await?;
     forget(bucket, id).await;
-    Ok(Ok(()))
+    if admitted {
+        Ok(Ok(()))
+    } else {
+        Ok(Err(status_error(
+            StatusCode::CONFLICT,
+            ErrorKind::BadRequest,
+            "the photo could not be kept — upload it again".to_owned(),
+        )))
+    }
 }
 
 /// Reads the upload's chunks in order into `upload`, returning the SHA-256

@@ -234,26 +234,30 @@ enum Written {
 /// for an upload whose server stopped half-way through, so every step may
 /// find its work done already.
 async fn finish(market: &Market, id: &str, sha256: &str, length: u64) -> Result<()> {
+    if !claim_finish(market, id).await? {
+        return Ok(());
+    }
     let part = part_path(market.data_dir(), id);
     if part.exists() {
         market.blobs().put_file(sha256, part).await?;
     }
-    let stored = market.blobs().contains(sha256).await?;
     let now_ms = market.now_ms();
     let (id, sha256) = (id.to_owned(), sha256.to_owned());
     let size = i64::try_from(length).unwrap_or(i64::MAX);
+    let handle = tokio::runtime::Handle::current();
+    let store = market.blobs().clone();
     market
         .run(move |tx| {
-            if stored {
-                blobs::record(tx, &sha256, size, &id, now_ms)?;
+            if blobs::admit(tx, &store, &handle, &sha256, size, &id, now_ms)? {
                 tx.execute(
                     "UPDATE uploads SET completed_at = ?1 WHERE id = ?2",
                     args![now_ms, &id],
                 )?;
                 tracing::info!(upload_id = %id, %sha256, "photo stored");
             } else {
-                // Neither the bytes nor the blob: forget the upload, so the
-                // device's next HEAD (404) makes it start again.
+                // The bytes are gone (cleaned up as they came) or the photo
+                // was purged: forget the upload, so the device's next HEAD
+                // (404) makes it start again (or the purge refuses it).
                 tx.execute("DELETE FROM uploads WHERE id = ?1", args![&id])?;
                 tracing::warn!(upload_id = %id, "upload lost its bytes; dropped");
             }

@@ -1,5 +1,8 @@
 //! tus creation: `POST /v1/uploads` with `Upload-Length` and
-//! `Upload-Metadata`.
+//! `Upload-Metadata`; with creation-with-upload, the body (`Content-Type:
+//! application/offset+octet-stream`, an optional `Upload-Checksum`) is the
+//! upload's first chunk, taken like a PATCH at offset 0, and the answer says
+//! `Upload-Offset`. A first chunk refused leaves the upload created at 0.
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
@@ -8,7 +11,19 @@ pub(super) async fn create(
     State(market): State<Market>,
     device: Device,
     headers: HeaderMap,
+    body: Bytes,
 ) -> Result<Response, AppError> {
+    if !body.is_empty()
+        && headers
+            .get(CONTENT_TYPE)
+            .is_none_or(|v| v != OFFSET_OCTET_STREAM)
+    {
+        return Err(status_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorKind::BadRequest,
+            format!("a creation with data carries `Content-Type: {OFFSET_OCTET_STREAM}`"),
+        ));
+    }
     if headers.contains_key(UPLOAD_DEFER_LENGTH) {
         return Err(AppError::BadRequest(
             "this server needs the size up front — send `Upload-Length`".to_owned(),
@@ -96,13 +111,52 @@ pub(super) async fn create(
         }
     }
     tracing::info!(device_id = %device.id, upload_id = %id, length, "upload created");
-    let mut headers = HeaderMap::new();
-    headers.insert(
+    let mut answer = HeaderMap::new();
+    answer.insert(
         LOCATION,
         header_value(format!("{}/uploads/{id}", protocol::API_PREFIX)),
     );
-    headers.insert(UPLOAD_EXPIRES, http_date(expires_at_ms));
-    Ok((StatusCode::CREATED, headers).into_response())
+    answer.insert(UPLOAD_EXPIRES, http_date(expires_at_ms));
+    if !body.is_empty() {
+        let offset = first_chunk(market, device, id, headers, body).await?;
+        answer.insert(UPLOAD_OFFSET, offset.into());
+    }
+    Ok((StatusCode::CREATED, answer).into_response())
+}
+
+/// creation-with-upload: the body appended as a PATCH at 0 would be. The
+/// offset the upload stands at after it (0 when it was refused: the client
+/// sends it again with PATCH).
+async fn first_chunk(
+    market: Market,
+    device: Device,
+    id: Uuid,
+    mut headers: HeaderMap,
+    body: Bytes,
+) -> Result<u64, AppError> {
+    headers.insert(UPLOAD_OFFSET, 0u64.into());
+    match super::core::append(
+        State(market),
+        device,
+        UrlPath(id.to_string()),
+        headers,
+        body,
+    )
+    .await
+    {
+        Ok(response) => Ok(header_u64(response.headers(), &UPLOAD_OFFSET).unwrap_or(0)),
+        Err(AppError::Status {
+            status, message, ..
+        }) if status.is_client_error() => {
+            tracing::info!(upload_id = %id, %status, %message, "first chunk refused at creation");
+            Ok(0)
+        }
+        Err(AppError::BadRequest(message)) => {
+            tracing::info!(upload_id = %id, %message, "first chunk refused at creation");
+            Ok(0)
+        }
+        Err(other) => Err(other),
+    }
 }
 
 fn refused_taken_down() -> AppError {

@@ -63,7 +63,7 @@ use storage::{drop_expired, live_upload, part_path, sha256_file, upload};
 use terminate::terminate;
 
 pub(crate) const TUS_VERSION: &str = "1.0.0";
-const TUS_EXTENSIONS: &str = "creation,checksum,expiration,termination";
+const TUS_EXTENSIONS: &str = "creation,creation-with-upload,checksum,expiration,termination";
 /// Largest photo accepted, in bytes.
 pub(crate) const MAX_UPLOAD_BYTES: u64 = protocol::MAX_PHOTO_BYTES;
 /// An unfinished upload is dropped this long after its creation.
@@ -193,6 +193,29 @@ fn status_error(status: StatusCode, kind: ErrorKind, message: String) -> AppErro
 fn checksum_mismatch(message: String) -> AppError {
     let status = StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST);
     status_error(status, ErrorKind::BadRequest, message)
+}
+
+/// How long one request's claim to finish an upload holds: a HEAD that
+/// comes while the last PATCH is still moving the photo into the blob
+/// store does not do it a second time, unless that request died.
+pub(crate) const FINISH_LEASE_MS: i64 = 5 * 60 * 1000;
+
+/// Claims the finishing of complete upload `id` for this request. `false`:
+/// it is done, or another request claimed it within [`FINISH_LEASE_MS`].
+async fn claim_finish(market: &Market, id: &str) -> Result<bool> {
+    let now_ms = market.now_ms();
+    let id = id.to_owned();
+    market
+        .run(move |tx| {
+            let claimed = tx.execute(
+                "UPDATE uploads SET finishing_at = ?1
+                 WHERE id = ?2 AND completed_at IS NULL
+                   AND (finishing_at IS NULL OR finishing_at <= ?3)",
+                args![now_ms, &id, now_ms.saturating_sub(FINISH_LEASE_MS)],
+            )?;
+            Ok(claimed == 1)
+        })
+        .await
 }
 
 /// Drops uploads past their expiry, with their bytes on disk or in the

@@ -58,6 +58,8 @@ async fn a_listing_is_served_by_id() {
             region: None,
             materials: None,
             dimensions: None,
+            photos: Vec::new(),
+            availability: None,
         }
     );
 

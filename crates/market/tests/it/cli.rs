@@ -186,11 +186,44 @@ async fn manual_moderation_from_the_command_line() {
         page.listings.iter().map(|l| l.id).collect::<Vec<_>>()
     };
     assert!(catalog().await.is_empty());
+    let queue = stdout_of(&hanout_market(dir.path(), &["listing", "pending"]));
+    let queued: Vec<&str> = queue
+        .lines()
+        .map(|line| line.split('\t').next().unwrap())
+        .collect();
+    assert_eq!(queued, [kept.to_string(), refused.to_string()], "{queue:?}");
+    assert!(
+        queue.lines().next().unwrap().ends_with("\tTapis"),
+        "{queue:?}"
+    );
 
     stdout_of(&hanout_market(
         dir.path(),
-        &["listing", "approve", &kept.to_string()],
+        &["listing", "approve", &kept.to_string(), "--by", "Amina"],
     ));
+    let history = stdout_of(&hanout_market(
+        dir.path(),
+        &["listing", "history", &kept.to_string()],
+    ));
+    let lines: Vec<Vec<&str>> = history.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(lines.len(), 2, "{history:?}");
+    assert_eq!(
+        lines[0][1..4],
+        [
+            &*format!("device {}", enrolled.device_id),
+            "submitted",
+            "Pending"
+        ]
+    );
+    assert_eq!(lines[1][1..4], ["Amina", "approved", "Approved"]);
+    let purged = stdout_of(&hanout_market(
+        dir.path(),
+        &["photo", "purge", &"ab".repeat(32), "--reason", "copyright"],
+    ));
+    assert_eq!(
+        purged,
+        format!("purged photo {} from 0 listing(s)\n", "ab".repeat(32))
+    );
     stdout_of(&hanout_market(
         dir.path(),
         &[
@@ -238,4 +271,37 @@ async fn manual_moderation_from_the_command_line() {
         .await
         .unwrap();
     assert_eq!(refused.status(), reqwest::StatusCode::UNAUTHORIZED);
+}
+
+/// `serve --trusted-proxy`: behind that proxy, each client's address comes
+/// from `X-Forwarded-For`, so one client locking itself out of enrollment
+/// does not lock out the others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_believes_forwarded_addresses_from_its_trusted_proxy_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Serving::start(hanout_market_command(&["--data"]).arg(dir.path()).args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--trusted-proxy",
+        "127.0.0.1",
+    ]));
+    let client = reqwest::Client::new();
+    let attempt = |forwarded: &'static str| {
+        client
+            .post(format!("{}/v1/enroll", server.base))
+            .header("x-forwarded-for", forwarded)
+            .json(&EnrollRequest {
+                code: "0000-0000".to_owned(),
+                device_name: "laptop".to_owned(),
+                device_key: None,
+            })
+            .send()
+    };
+    let burst = market::Config::default().enroll_rate.burst;
+    for _ in 0..burst {
+        assert_eq!(attempt("203.0.113.7").await.unwrap().status(), 401);
+    }
+    assert_eq!(attempt("203.0.113.7").await.unwrap().status(), 429);
+    assert_eq!(attempt("203.0.113.8").await.unwrap().status(), 401);
 }

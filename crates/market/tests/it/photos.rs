@@ -132,10 +132,13 @@ async fn options_advertises_the_protocol() {
     assert_eq!(header(&headers, "tus-version"), "1.0.0");
     assert_eq!(
         header(&headers, "tus-extension"),
-        "creation,checksum,expiration,termination"
+        "creation,creation-with-upload,checksum,expiration,termination"
     );
     assert_eq!(header(&headers, "tus-checksum-algorithm"), "sha256");
-    assert!(header(&headers, "tus-max-size").parse::<u64>().unwrap() >= 30 * 1024 * 1024);
+    assert_eq!(
+        header(&headers, "tus-max-size").parse::<u64>().unwrap(),
+        protocol::MAX_PHOTO_BYTES
+    );
 }
 
 #[tokio::test]

@@ -191,6 +191,29 @@ impl TestMarket {
         self.database.as_deref()
     }
 
+    /// Runs `sql` on the market's database behind its back (for states a
+    /// test cannot reach through the API, like a request caught half-way).
+    pub(crate) fn sql(&self, sql: &str) {
+        match &self.database {
+            // The synchronous client runs a runtime of its own: not on
+            // a thread of the test's.
+            Some(url) => std::thread::scope(|scope| {
+                scope.spawn(|| {
+                    let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+                    client.batch_execute(sql).unwrap();
+                });
+            }),
+            None => {
+                #[expect(
+                    clippy::disallowed_methods,
+                    reason = "going around the market on purpose"
+                )]
+                let conn = rusqlite::Connection::open(self.data_dir.join("market.db")).unwrap();
+                conn.execute_batch(sql).unwrap();
+            }
+        }
+    }
+
     /// How long unused photos are kept (`Config::blob_grace`).
     pub(crate) fn market_config_grace(&self) -> std::time::Duration {
         market::Config::default().blob_grace

@@ -283,3 +283,35 @@ fn the_database_refuses_to_rewrite_the_history() {
         assert!(conn.execute_batch("DELETE FROM moderation_events").is_err());
     }
 }
+
+/// An upload that began before its photo was purged does not bring it
+/// back when it ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_under_way_does_not_bring_a_purged_photo_back() {
+    let t = test_market();
+    let device = t.enroll("atlas").await;
+    let bytes = photo(21, 4_000);
+    let sha = sha256_hex(&bytes);
+    let location = crate::photos::create(&t, &device.token, &bytes).await;
+    let (status, _) =
+        crate::photos::send_chunk(&t, &device.token, &location, &bytes, 0, 2_000).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let market = t.market.clone();
+    let purged = sha.clone();
+    tokio::task::spawn_blocking(move || admin::purge_photo(&market, &purged, "Amina", None))
+        .await
+        .unwrap()
+        .unwrap();
+
+    let _ = crate::photos::send_chunk(&t, &device.token, &location, &bytes, 2_000, 4_000).await;
+    assert_eq!(
+        crate::photos::offset(&t, &device.token, &location).await.0,
+        StatusCode::NOT_FOUND,
+        "the upload is forgotten"
+    );
+    assert_eq!(
+        crate::photos::missing(&t, &device.token, &[&sha]).await,
+        [sha.as_str()]
+    );
+    assert!(t.stored_blob(&sha).await.is_none(), "its bytes are gone");
+}

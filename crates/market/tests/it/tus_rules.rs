@@ -148,11 +148,13 @@ async fn creation_needs_a_token_a_length_and_the_photo_hash() {
         assert_eq!(error_kind(&body), ErrorKind::BadRequest, "{case}");
     }
 
-    let (status, body) = t
-        .send(creation(&device.token, 65 * 1024 * 1024, &sha))
-        .await;
+    // One limit for the app and the server: `protocol::MAX_PHOTO_BYTES`.
+    let max = usize::try_from(protocol::MAX_PHOTO_BYTES).unwrap();
+    let (status, body) = t.send(creation(&device.token, max + 1, &sha)).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(error_kind(&body), ErrorKind::PayloadTooLarge);
+    let (status, _) = t.send(creation(&device.token, max, &sha)).await;
+    assert_eq!(status, StatusCode::CREATED);
 }
 
 #[tokio::test]
@@ -285,4 +287,43 @@ async fn another_server_process_resumes_an_upload() {
             .await
             .is_empty()
     );
+}
+
+/// A client that asks (HEAD) while the last PATCH is still moving its
+/// photo into the blob store does not make the server do it twice: the
+/// first request holds a claim on it for a few minutes. (Caught here as if
+/// the first request were still at it: its claim is set behind the
+/// market's back.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_head_while_an_upload_is_being_finished_does_not_finish_it_again() {
+    let t = test_market();
+    let device = t.enroll("atlas").await;
+    let bytes = photo(77, 3_000);
+    let sha = sha256_hex(&bytes);
+    let location = create(&t, &device.token, &bytes).await;
+    let id = location.rsplit('/').next().unwrap().to_owned();
+    let (status, _) = send_chunk(&t, &device.token, &location, &bytes, 0, 2_000).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    t.sql(&format!(
+        "UPDATE uploads SET finishing_at = {} WHERE id = '{id}'",
+        crate::START_MS
+    ));
+
+    let (status, _) = send_chunk(&t, &device.token, &location, &bytes, 2_000, 3_000).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    for _ in 0..2 {
+        assert_eq!(
+            offset(&t, &device.token, &location).await,
+            (StatusCode::OK, Some(3_000))
+        );
+        assert_eq!(missing(&t, &device.token, &[&sha]).await, [sha.as_str()]);
+    }
+    // The claim's holder died: after the lease, a HEAD finishes the upload.
+    t.advance(5 * 60 * 1000);
+    assert_eq!(
+        offset(&t, &device.token, &location).await,
+        (StatusCode::OK, Some(3_000))
+    );
+    assert!(missing(&t, &device.token, &[&sha]).await.is_empty());
+    assert_eq!(t.stored_blob(&sha).await, Some(bytes));
 }

@@ -21,6 +21,8 @@ mod chromium;
 mod cleanup;
 #[path = "../it/clocks.rs"]
 mod clocks;
+#[path = "../it/creation_with_upload.rs"]
+mod creation_with_upload;
 #[path = "../it/devices.rs"]
 mod devices;
 #[path = "../it/enroll.rs"]

@@ -160,3 +160,99 @@ fn scribbled_catalog(path: &std::path::Path, backup: Option<&str>) -> Vec<u8> {
     std::fs::write(path, &bytes).unwrap();
     bytes
 }
+
+#[test]
+fn secrets_stay_out_of_the_catalog_and_its_backups() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("catalog.db");
+    let store = store::open(&catalog).unwrap();
+    store
+        .set_setting(store::SettingKey::DeviceToken, Some("s3cret-token"))
+        .unwrap();
+    store
+        .set_setting(
+            store::SettingKey::MarketUrl,
+            Some("https://souk.example.org"),
+        )
+        .unwrap();
+    let copy = dir.path().join("usb").join("catalog-copy.db");
+    store.backup_to(&copy).unwrap();
+    drop(store);
+
+    // Neither the catalog nor the copy holds the token, in any form.
+    for file in [&catalog, &copy] {
+        let bytes = std::fs::read(file).unwrap();
+        assert!(
+            !bytes.windows(12).any(|w| w == b"s3cret-token"),
+            "{}",
+            file.display()
+        );
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("catalog.secrets"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "only the user reads the secrets file");
+    }
+
+    // The same laptop keeps its token; another laptop given the copy has
+    // the catalog and its settings, but must connect again.
+    let same = store::open(&catalog).unwrap();
+    assert_eq!(
+        same.setting(store::SettingKey::DeviceToken)
+            .unwrap()
+            .as_deref(),
+        Some("s3cret-token")
+    );
+    let other_dir = tempfile::tempdir().unwrap();
+    let mut other = store::open(&other_dir.path().join("catalog.db")).unwrap();
+    other.restore_from(&copy, true).unwrap();
+    assert_eq!(other.setting(store::SettingKey::DeviceToken).unwrap(), None);
+    assert_eq!(
+        other
+            .setting(store::SettingKey::MarketUrl)
+            .unwrap()
+            .as_deref(),
+        Some("https://souk.example.org")
+    );
+}
+
+#[test]
+fn a_token_an_older_version_kept_in_the_catalog_moves_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("catalog.db");
+    drop(store::open(&catalog).unwrap());
+    {
+        // What an older Hanout wrote: the token in the catalog's settings.
+        #[allow(clippy::disallowed_methods)]
+        let conn = rusqlite::Connection::open(&catalog).unwrap();
+        conn.execute(
+            "INSERT INTO settings (key, value) VALUES ('device_token', 'old-token')",
+            [],
+        )
+        .unwrap();
+    }
+    let store = store::open(&catalog).unwrap();
+    assert_eq!(
+        store
+            .setting(store::SettingKey::DeviceToken)
+            .unwrap()
+            .as_deref(),
+        Some("old-token")
+    );
+    let copy = dir.path().join("copy.db");
+    store.backup_to(&copy).unwrap();
+    #[allow(clippy::disallowed_methods)] // reading the copy as it is, raw
+    let conn = rusqlite::Connection::open(&copy).unwrap();
+    let left: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM settings WHERE key = 'device_token'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(left, 0);
+}

@@ -118,3 +118,19 @@ fn status_changes_are_pushed_like_fields() {
         Some(&[ListingField::Status][..])
     );
 }
+
+#[test]
+fn data_used_is_counted_per_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store::open(&dir.path().join("catalog.db")).unwrap();
+    let day = 86_400_000;
+    let noon = 20_000 * day + day / 2;
+    assert_eq!(store.data_used(noon).unwrap(), 0);
+    assert_eq!(store.add_data_used(noon, 1_000).unwrap(), 1_000);
+    assert_eq!(store.add_data_used(noon + 1_000, 500).unwrap(), 1_500);
+    assert_eq!(store.data_used(noon).unwrap(), 1_500);
+    // The next day starts again from zero.
+    assert_eq!(store.data_used(noon + day).unwrap(), 0);
+    assert_eq!(store.add_data_used(noon + day, 7).unwrap(), 7);
+    assert_eq!(store.data_used(noon).unwrap(), 0);
+}

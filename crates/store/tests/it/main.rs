@@ -10,6 +10,7 @@ mod outbox;
 mod photo_pull;
 mod photo_sync;
 mod pull;
+mod sales;
 mod search;
 
 use store::{NewListing, Price, Titles};

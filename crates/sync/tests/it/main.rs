@@ -9,3 +9,4 @@ mod proxy;
 mod pull;
 mod restored_copy;
 mod run_loop;
+mod upload_status;
