@@ -40,6 +40,21 @@ pub enum Command {
     },
     /// Regenerate assets/icons/ from assets/icon.svg (`tauri icon`).
     Icons,
+    /// Kill-and-cut trials: a marketplace and two laptops under a random workload and faults,
+    /// then the invariants checked; figures in target/bench/torture.json.
+    Torture {
+        #[arg(long, default_value_t = 20)]
+        trials: u64,
+        /// The first trial's seed (trial i uses seed + i).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Start no new trial after this many seconds.
+        #[arg(long)]
+        max_seconds: Option<u64>,
+        /// Use the debug build (what `cargo xtask test` already built) instead of a release build.
+        #[arg(long)]
+        dev: bool,
+    },
     /// Benchmarks (release builds): store, photos, market, sync, app; all when none is named.
     Bench {
         name: Option<String>,

@@ -10,6 +10,7 @@ mod flags;
 mod run;
 mod setup;
 mod test;
+mod torture;
 
 use anyhow::Result;
 use clap::Parser;
@@ -47,6 +48,12 @@ fn main() -> Result<()> {
             Ok(())
         }
         flags::Command::Icons => dist::icons(&sh),
+        flags::Command::Torture {
+            trials,
+            seed,
+            max_seconds,
+            dev,
+        } => torture::run(&sh, trials, seed, max_seconds, dev),
         flags::Command::Bench { name, args } => bench::run(&sh, name.as_deref(), &args),
     }
 }

@@ -25,6 +25,10 @@ pub const APT_PACKAGES: &[&str] = &[
     // (`initdb` + `postgres` in a temporary directory; the system cluster
     // is never used).
     "postgresql",
+    // `cargo xtask torture` runs a laptop's processes with the clock an
+    // hour back through libfaketime (LD_PRELOAD; nothing in the app reads
+    // a test clock).
+    "faketime",
 ];
 
 pub fn run(sh: &Shell) -> Result<()> {

@@ -209,6 +209,9 @@ pub struct ListingFields {
     pub category: Option<String>,
     #[arg(long)]
     pub stock: Option<u32>,
+    /// Adds to the stock as it is when the edit is saved (negative: sold), e.g. --stock-add -2.
+    #[arg(long, allow_hyphen_values = true, conflicts_with = "stock")]
+    pub stock_add: Option<i64>,
     /// piece, kg, litre, m2.
     #[arg(long)]
     pub unit: Option<String>,
@@ -224,6 +227,12 @@ pub struct ListingFields {
     /// draft, ready, published, archived.
     #[arg(long)]
     pub status: Option<String>,
+    /// Removes this photo (its SHA-256, from `listing show`) from the listing.
+    #[arg(long)]
+    pub photo_remove: Option<String>,
+    /// Makes this photo (its SHA-256) the listing's cover: first, the others keep their order.
+    #[arg(long)]
+    pub photo_cover: Option<String>,
 }
 
 #[derive(Debug, Default, ClapArgs)]

@@ -13,7 +13,7 @@ pub fn run(data: &DataDir, cmd: &ListingCommand, out: &Output) -> Result<Outcome
             let price = fields.price.as_deref().ok_or_else(|| usage(out, "price"))?;
             let mut input =
                 store::ListingInput::quick(store::Titles::default(), store::Price::parse(price)?);
-            apply(fields, &mut input)?;
+            apply(fields, &mut input, out)?;
             if input.titles.is_empty() {
                 return Err(usage(out, "title"));
             }
@@ -27,7 +27,7 @@ pub fn run(data: &DataDir, cmd: &ListingCommand, out: &Output) -> Result<Outcome
                 .listing(id)?
                 .ok_or_else(|| store::Error::NotFound(id.to_string()))?;
             let mut input = current.to_input();
-            apply(fields, &mut input)?;
+            apply(fields, &mut input, out)?;
             let listing =
                 store.update_listing(id, store::NewListing::validate(input)?, now_ms())?;
             show(out, &listing);
@@ -114,7 +114,7 @@ fn usage(out: &Output, what: &str) -> anyhow::Error {
 }
 
 /// Overwrites `input` with the fields given on the command line.
-fn apply(fields: &ListingFields, input: &mut store::ListingInput) -> Result<()> {
+fn apply(fields: &ListingFields, input: &mut store::ListingInput, out: &Output) -> Result<()> {
     let unknown = |field| store::ValidationError {
         field,
         reason: store::Reason::Unknown,
@@ -142,6 +142,27 @@ fn apply(fields: &ListingFields, input: &mut store::ListingInput) -> Result<()> 
     }
     if let Some(s) = fields.stock {
         input.stock = s;
+    }
+    if let Some(add) = fields.stock_add {
+        let stock = (i64::from(input.stock) + add).clamp(0, i64::from(u32::MAX));
+        input.stock = u32::try_from(stock).unwrap_or(u32::MAX);
+    }
+    for (sha, cover) in [(&fields.photo_remove, false), (&fields.photo_cover, true)] {
+        let Some(sha) = sha else { continue };
+        let sha = sha.trim().to_ascii_lowercase();
+        let Some(at) = input.photos.iter().position(|p| *p == sha) else {
+            let text = pick(
+                out.lang,
+                "ليست صورة من صور هذا الإعلان",
+                "n'est pas une photo de cette annonce",
+                "is not a photo of this listing",
+            );
+            return Err(UsageError(format!("{sha}: {text}")).into());
+        };
+        let photo = input.photos.remove(at);
+        if cover {
+            input.photos.insert(0, photo);
+        }
     }
     if let Some(o) = &fields.origin {
         input.origin = Some(o.clone());

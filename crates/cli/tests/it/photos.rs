@@ -124,3 +124,115 @@ fn imports_a_folder_mixing_good_and_broken_photos() {
         text.stdout
     );
 }
+
+#[test]
+fn a_photo_is_made_the_cover_or_removed_and_the_stock_moves_by_a_sale() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    write_jpeg(&inbox.join("a.jpg"), 900, 600);
+    write_jpeg(&inbox.join("b.jpg"), 600, 900);
+    write_jpeg(&inbox.join("c.jpg"), 700, 700);
+    let added = hanout(
+        &data,
+        &[
+            "--json",
+            "listing",
+            "add",
+            "--title-fr",
+            "Tapis",
+            "--price",
+            "900",
+            "--stock",
+            "5",
+        ],
+    );
+    let id = added.json()["listing"]["id"].as_str().unwrap().to_owned();
+    let files: Vec<String> = ["a.jpg", "b.jpg", "c.jpg"]
+        .iter()
+        .map(|f| inbox.join(f).to_string_lossy().into_owned())
+        .collect();
+    let mut args = vec!["--json", "photos", "import", "--listing", &id];
+    args.extend(files.iter().map(String::as_str));
+    assert_eq!(hanout(&data, &args).code, 0);
+    let photos = |data: &Path| -> Vec<String> {
+        hanout(data, &["--json", "listing", "show", &id]).json()["listing"]["photos"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let before = photos(&data);
+    assert_eq!(before.len(), 3);
+
+    let cover = hanout(
+        &data,
+        &[
+            "--json",
+            "listing",
+            "edit",
+            &id,
+            "--photo-cover",
+            &before[2],
+        ],
+    );
+    assert_eq!(cover.code, 0, "{}", cover.stderr);
+    assert_eq!(
+        photos(&data),
+        vec![before[2].clone(), before[0].clone(), before[1].clone()]
+    );
+
+    let removed = hanout(
+        &data,
+        &[
+            "--json",
+            "listing",
+            "edit",
+            &id,
+            "--photo-remove",
+            &before[0],
+        ],
+    );
+    assert_eq!(removed.code, 0, "{}", removed.stderr);
+    assert_eq!(photos(&data), vec![before[2].clone(), before[1].clone()]);
+
+    // A photo the listing does not have: refused, in the user's language.
+    let stranger = hanout(
+        &data,
+        &[
+            "--json",
+            "--lang",
+            "fr",
+            "listing",
+            "edit",
+            &id,
+            "--photo-remove",
+            &before[0],
+        ],
+    );
+    assert_eq!(stranger.code, 2);
+    assert_eq!(stranger.json()["error"]["kind"], "usage");
+    assert!(
+        stranger.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("n'est pas une photo de cette annonce"),
+        "{}",
+        stranger.stdout
+    );
+
+    // Sales and deliveries move the stock from where it stands.
+    let sold = hanout(
+        &data,
+        &["--json", "listing", "edit", &id, "--stock-add", "-2"],
+    );
+    assert_eq!(sold.code, 0, "{}", sold.stderr);
+    assert_eq!(sold.json()["listing"]["stock"], 3);
+    let delivered = hanout(
+        &data,
+        &["--json", "listing", "edit", &id, "--stock-add", "4"],
+    );
+    assert_eq!(delivered.json()["listing"]["stock"], 7);
+}

@@ -7,5 +7,6 @@ mod photo_pull;
 mod photos;
 mod proxy;
 mod pull;
+mod restored_copy;
 mod run_loop;
 mod upload_status;

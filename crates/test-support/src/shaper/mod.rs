@@ -113,6 +113,8 @@ struct Shared {
     responses: AtomicU64,
     connections: AtomicU64,
     truncated: AtomicU64,
+    /// `spec.truncate_every`, changeable while running (0: never).
+    truncate_every: AtomicU64,
 }
 
 /// A running shaper; stops (and resets what it carries) on drop.
@@ -157,6 +159,7 @@ impl Shaper {
             responses: AtomicU64::new(0),
             connections: AtomicU64::new(0),
             truncated: AtomicU64::new(0),
+            truncate_every: AtomicU64::new(spec.truncate_every.unwrap_or(0)),
             spec,
         });
         let mut tasks = vec![tokio::spawn(accept(listener, upstream, shared.clone()))];
@@ -215,6 +218,13 @@ impl Shaper {
     /// Silences the link from now for `length`.
     pub fn stall_now(&self, length: Duration) {
         self.shared.silences.add(Instant::now(), length);
+    }
+
+    /// From now on cut every `N`th response short (`None`: stop cutting).
+    pub fn set_truncate_every(&self, every: Option<u64>) {
+        self.shared
+            .truncate_every
+            .store(every.unwrap_or(0), Ordering::SeqCst);
     }
 
     /// Time the link has been silent since it started.
@@ -360,11 +370,8 @@ async fn carry(
                     }
                     Dir::Down => {
                         let nth = shared.responses.fetch_add(1, Ordering::SeqCst) + 1;
-                        if truncate_at.is_none()
-                            && let Some(every) = shared.spec.truncate_every
-                            && every > 0
-                            && nth.is_multiple_of(every)
-                        {
+                        let every = shared.truncate_every.load(Ordering::SeqCst);
+                        if truncate_at.is_none() && every > 0 && nth.is_multiple_of(every) {
                             truncate_at = Some(match head.body {
                                 Body::Length(len) => head.end + len / 2,
                                 Body::Chunked => head.end + 1,

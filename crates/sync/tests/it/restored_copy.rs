@@ -1,0 +1,132 @@
+//! A new laptop started from a restored backup of another one (a common
+//! way to "copy the shop"): the two must stay two devices to the
+//! marketplace. Found by `cargo xtask torture` (seed 2): the copy carried
+//! the first laptop's device key and token, and enrolling it revoked the
+//! first laptop, which never synced again (fixed on main by keeping them in
+//! `<catalog>.secrets`, which no backup carries).
+
+use std::sync::{Arc, Mutex};
+
+use store::{NewListing, Price, SettingKey, Titles};
+use sync::{Config, Engine, SystemClock, sync_once};
+
+use crate::photos::{device, market_with_code};
+
+#[tokio::test]
+async fn a_laptop_restored_from_anothers_backup_is_a_device_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, code_a) = market_with_code(dir.path()).await;
+    let a = device(dir.path(), "a", &server.url(), &code_a, Config::default());
+    let first = a
+        .store
+        .lock()
+        .unwrap()
+        .create_listing(
+            NewListing::new(
+                Titles::from_single("Tapis Azilal"),
+                Price::parse("3200").unwrap(),
+            )
+            .unwrap(),
+            1,
+        )
+        .unwrap();
+    sync_once(&a.engine).await.unwrap();
+
+    // Laptop B: A's backup restored into a data directory of its own, then
+    // enrolled with a code of its own.
+    let backup = dir.path().join("a-backup.db");
+    a.store.lock().unwrap().backup_to(&backup).unwrap();
+    let b_path = dir.path().join("b").join("catalog.db");
+    std::fs::create_dir_all(b_path.parent().unwrap()).unwrap();
+    let mut b_store = store::open(&b_path).unwrap();
+    b_store.restore_from(&backup, true).unwrap();
+    let copied_key = a
+        .store
+        .lock()
+        .unwrap()
+        .setting(SettingKey::DeviceKey)
+        .unwrap();
+    assert!(copied_key.is_some(), "A enrolled with a device key");
+    assert_eq!(
+        b_store.setting(SettingKey::DeviceKey).unwrap(),
+        None,
+        "the backup does not carry A's device key"
+    );
+    let code_b = market::admin::enrollment_code(&server.market, "atlas").unwrap();
+    b_store.set_setting(SettingKey::DeviceToken, None).unwrap();
+    b_store
+        .set_setting(SettingKey::EnrollCode, Some(&code_b))
+        .unwrap();
+    let b_store = Arc::new(Mutex::new(b_store));
+    let b = Engine::new(b_store.clone(), Arc::new(SystemClock), Config::default()).unwrap();
+    sync_once(&b).await.unwrap();
+
+    assert_ne!(
+        b_store
+            .lock()
+            .unwrap()
+            .setting(SettingKey::DeviceKey)
+            .unwrap(),
+        copied_key,
+        "B enrolled with a device key of its own"
+    );
+    let devices = market::admin::list_devices(&server.market, Some("atlas")).unwrap();
+    assert_eq!(devices.len(), 2, "{devices:?}");
+    assert!(
+        devices.iter().all(|d| d.revoked_at_ms.is_none()),
+        "enrolling B revoked no one: {devices:?}"
+    );
+
+    // A still syncs: its edit reaches the marketplace and B.
+    {
+        let mut store = a.store.lock().unwrap();
+        let mut input = store.listing(first.id).unwrap().unwrap().to_input();
+        input.stock = 7;
+        store
+            .update_listing(first.id, NewListing::validate(input).unwrap(), 2)
+            .unwrap();
+    }
+    let report = sync_once(&a.engine).await.unwrap();
+    assert_eq!(report.accepted, 1, "{report:?}");
+    sync_once(&b).await.unwrap();
+    assert_eq!(
+        b_store
+            .lock()
+            .unwrap()
+            .listing(first.id)
+            .unwrap()
+            .unwrap()
+            .stock,
+        7
+    );
+}
+
+#[tokio::test]
+async fn a_copied_catalog_does_not_sync_with_the_other_laptops_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, code_a) = market_with_code(dir.path()).await;
+    let a = device(dir.path(), "a", &server.url(), &code_a, Config::default());
+    sync_once(&a.engine).await.unwrap();
+    let backup = dir.path().join("a-backup.db");
+    a.store.lock().unwrap().backup_to(&backup).unwrap();
+
+    let b_path = dir.path().join("b").join("catalog.db");
+    std::fs::create_dir_all(b_path.parent().unwrap()).unwrap();
+    let mut b_store = store::open(&b_path).unwrap();
+    b_store.restore_from(&backup, true).unwrap();
+    let b_store = Arc::new(Mutex::new(b_store));
+    let b = Engine::new(b_store.clone(), Arc::new(SystemClock), Config::default()).unwrap();
+    let err = sync_once(&b).await.unwrap_err();
+    assert_eq!(err.kind(), sync::ErrorKind::NotEnrolled, "{err}");
+    assert_eq!(
+        b_store
+            .lock()
+            .unwrap()
+            .setting(SettingKey::DeviceToken)
+            .unwrap(),
+        None,
+        "A's token is forgotten"
+    );
+    // A is untouched.
+    sync_once(&a.engine).await.unwrap();
+}
