@@ -48,6 +48,25 @@ pub enum ErrorKind {
     DiskFull,
 }
 
+impl ErrorKind {
+    /// The stable key the window and the CLI translate (`network`,
+    /// `disk_full`…), the same as its serde name.
+    pub fn key(self) -> &'static str {
+        match self {
+            ErrorKind::NotConfigured => "not_configured",
+            ErrorKind::Insecure => "insecure",
+            ErrorKind::NotEnrolled => "not_enrolled",
+            ErrorKind::Unauthorized => "unauthorized",
+            ErrorKind::Network => "network",
+            ErrorKind::Server => "server",
+            ErrorKind::Protocol => "protocol",
+            ErrorKind::Storage => "storage",
+            ErrorKind::DiskFull => "disk_full",
+            ErrorKind::Paused => "paused",
+        }
+    }
+}
+
 impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
@@ -71,5 +90,29 @@ impl Error {
             self,
             Error::Network(_) | Error::Server { .. } | Error::Protocol(_) | Error::TooLarge
         ) || self.kind() == ErrorKind::DiskFull
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorKind;
+
+    #[test]
+    fn keys_are_the_serde_names() {
+        for kind in [
+            ErrorKind::NotConfigured,
+            ErrorKind::Insecure,
+            ErrorKind::NotEnrolled,
+            ErrorKind::Unauthorized,
+            ErrorKind::Network,
+            ErrorKind::Server,
+            ErrorKind::Protocol,
+            ErrorKind::Storage,
+            ErrorKind::DiskFull,
+            ErrorKind::Paused,
+        ] {
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.key()));
+        }
     }
 }

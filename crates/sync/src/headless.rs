@@ -14,8 +14,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use backon::{BackoffBuilder, ExponentialBuilder};
-
 use crate::error::{Error, ErrorKind, Result};
 use crate::{Clock, Config, Engine, Report, sync_once};
 
@@ -166,14 +164,7 @@ pub async fn watch(
     mut on_event: impl FnMut(WatchEvent),
     shutdown: impl std::future::Future<Output = ()>,
 ) {
-    let new_backoff = || {
-        ExponentialBuilder::default()
-            .with_min_delay(config.retry_min)
-            .with_max_delay(config.retry_max)
-            .with_jitter()
-            .without_max_times()
-            .build()
-    };
+    let new_backoff = || crate::run::retry_backoff(&config);
     let mut backoff = new_backoff();
     tokio::pin!(shutdown);
     loop {

@@ -18,14 +18,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) {
     let config = engine.config().clone();
-    let new_backoff = || {
-        ExponentialBuilder::default()
-            .with_min_delay(config.retry_min)
-            .with_max_delay(config.retry_max)
-            .with_jitter()
-            .without_max_times()
-            .build()
-    };
+    let new_backoff = || retry_backoff(&config);
     let mut backoff = new_backoff();
     tokio::pin!(shutdown);
 
@@ -71,6 +64,17 @@ pub async fn run(
             _ = &mut shutdown => return,
         }
     }
+}
+
+/// Waits between failed passes: exponential from `retry_min` to
+/// `retry_max`, with jitter, for ever.
+pub(crate) fn retry_backoff(config: &crate::Config) -> backon::ExponentialBackoff {
+    ExponentialBuilder::default()
+        .with_min_delay(config.retry_min)
+        .with_max_delay(config.retry_max)
+        .with_jitter()
+        .without_max_times()
+        .build()
 }
 
 /// How soon a pass that hit a full disk is tried again.

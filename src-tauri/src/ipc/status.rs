@@ -41,26 +41,11 @@ impl From<&sync::Status> for SyncStatusView {
                 sync::Connection::Syncing => Connection::Syncing,
                 sync::Connection::Online => Connection::Online,
             },
-            last_error: s.last_error.map(|k| error_key(k).to_owned()),
+            last_error: s.last_error.map(|k| k.key().to_owned()),
             last_synced_at_ms: s.last_synced_at_ms.map(|ms| ms as f64),
             cooperative: s.cooperative.clone(),
             clock_wrong: s.clock_is_wrong(),
         }
-    }
-}
-
-fn error_key(kind: sync::ErrorKind) -> &'static str {
-    match kind {
-        sync::ErrorKind::NotConfigured => "not_configured",
-        sync::ErrorKind::Insecure => "insecure",
-        sync::ErrorKind::NotEnrolled => "not_enrolled",
-        sync::ErrorKind::Unauthorized => "unauthorized",
-        sync::ErrorKind::Network => "network",
-        sync::ErrorKind::Server => "server",
-        sync::ErrorKind::Protocol => "protocol",
-        sync::ErrorKind::Storage => "storage",
-        sync::ErrorKind::DiskFull => "disk_full",
-        sync::ErrorKind::Paused => "paused",
     }
 }
 

@@ -72,7 +72,7 @@ pub fn connect(data: &DataDir, url: &str, code: &str, out: &Output) -> Result<Ou
         Err(e) => Err(SyncFailed {
             kind: match &e {
                 sync::Error::Store(store::Error::Locked) => "locked",
-                e => kind_key(e.kind()),
+                e => e.kind().key(),
             },
             message: sync_error(out.lang, &e),
         }
@@ -124,7 +124,7 @@ pub fn sync(data: &DataDir, watch: bool, interval: u64, out: &Output) -> Result<
             })
         }
         Err(e) => Err(SyncFailed {
-            kind: kind_key(e.kind()),
+            kind: e.kind().key(),
             message: sync_error(out.lang, &e),
         }
         .into()),
@@ -167,7 +167,7 @@ fn print_event(out: &Output, event: &WatchEvent) {
                         pick(out.lang, "محاولة جديدة خلال", "nouvel essai dans", "trying again within")
                     )
                 },
-                json!({ "error": { "kind": kind_key(error.kind()), "message": sync_error(out.lang, error) }, "retry_in_s": secs }),
+                json!({ "error": { "kind": error.kind().key(), "message": sync_error(out.lang, error) }, "retry_in_s": secs }),
             );
         }
     }
@@ -270,21 +270,6 @@ fn reject_reason(lang: Lang, key: &str) -> String {
         )
         .to_owned(),
         other => other.to_owned(),
-    }
-}
-
-fn kind_key(kind: sync::ErrorKind) -> &'static str {
-    match kind {
-        sync::ErrorKind::NotConfigured => "not_configured",
-        sync::ErrorKind::Insecure => "insecure",
-        sync::ErrorKind::NotEnrolled => "not_enrolled",
-        sync::ErrorKind::Unauthorized => "unauthorized",
-        sync::ErrorKind::Network => "network",
-        sync::ErrorKind::Server => "server",
-        sync::ErrorKind::Protocol => "protocol",
-        sync::ErrorKind::Storage => "storage",
-        sync::ErrorKind::DiskFull => "disk_full",
-        sync::ErrorKind::Paused => "paused",
     }
 }
 

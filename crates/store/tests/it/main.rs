@@ -29,3 +29,14 @@ pub(crate) fn demo_store(dir: &std::path::Path) -> store::Store {
     assert_eq!(store.apply_import(&plan, 1_000).unwrap(), 32);
     store
 }
+
+/// Acknowledges every pending change, as a marketplace that took them all.
+pub(crate) fn send_all(store: &mut store::Store) {
+    let acks: Vec<_> = store
+        .pending_changes(100)
+        .unwrap()
+        .iter()
+        .map(|p| (p.listing_id, p.seq, store::PushAck::Accepted))
+        .collect();
+    store.record_acks(&acks, 1).unwrap();
+}

@@ -1,9 +1,9 @@
 use store::{
     ListingId, ListingInput, Moderation, PhotoRecord, Price, Pulled, PulledContent, PulledPhoto,
-    PushAck, Titles, merge_photos,
+    Titles, merge_photos,
 };
 
-use crate::new_listing;
+use crate::{new_listing, send_all};
 
 fn h(c: &str) -> String {
     c.repeat(64 / c.len())
@@ -31,16 +31,6 @@ fn pulled(id: ListingId, version: i64, photos: Vec<PulledPhoto>) -> Pulled {
         photos: Some(photos),
         hlc: None,
     }
-}
-
-fn send_all(store: &mut store::Store) {
-    let acks: Vec<_> = store
-        .pending_changes(100)
-        .unwrap()
-        .iter()
-        .map(|p| (p.listing_id, p.seq, PushAck::Accepted))
-        .collect();
-    store.record_acks(&acks, 1).unwrap();
 }
 
 fn wanted(store: &store::Store) -> Vec<String> {

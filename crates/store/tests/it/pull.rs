@@ -1,9 +1,9 @@
 use store::{
-    ListingId, ListingInput, Moderation, NewListing, Price, Pulled, PulledContent, PushAck,
-    SettingKey, SyncState, Titles,
+    ListingId, ListingInput, Moderation, NewListing, Price, Pulled, PulledContent, SettingKey,
+    SyncState, Titles,
 };
 
-use crate::new_listing;
+use crate::{new_listing, send_all};
 
 fn content(title: &str, price: &str, updated_at_ms: i64) -> PulledContent {
     PulledContent {
@@ -24,16 +24,6 @@ fn pulled(id: ListingId, version: i64, content: Option<PulledContent>) -> Pulled
         photos: None,
         hlc: None,
     }
-}
-
-fn send_all(store: &mut store::Store) {
-    let acks: Vec<_> = store
-        .pending_changes(100)
-        .unwrap()
-        .iter()
-        .map(|p| (p.listing_id, p.seq, PushAck::Accepted))
-        .collect();
-    store.record_acks(&acks, 1).unwrap();
 }
 
 #[test]

@@ -2,7 +2,9 @@
 //! and its CSV.
 
 use protocol::ListingField;
-use store::{NewListing, Price, PushAck, Titles};
+use store::{NewListing, Price, Titles};
+
+use crate::send_all;
 
 fn listing_with_stock(
     store: &mut store::Store,
@@ -17,16 +19,6 @@ fn listing_with_stock(
         .create_listing(NewListing::validate(new).unwrap(), 1)
         .unwrap()
         .id
-}
-
-fn send_all(store: &mut store::Store) {
-    let acks: Vec<_> = store
-        .pending_changes(100)
-        .unwrap()
-        .iter()
-        .map(|p| (p.listing_id, p.seq, PushAck::Accepted))
-        .collect();
-    store.record_acks(&acks, 1).unwrap();
 }
 
 #[test]
