@@ -6,7 +6,12 @@ use sync::sync_once;
 
 use crate::pull::{Laptop, atlas, edit_price, laptop};
 
-fn edit(laptop: &Laptop, id: store::ListingId, now_ms: i64, f: impl FnOnce(&mut ListingInput)) {
+pub(crate) fn edit(
+    laptop: &Laptop,
+    id: store::ListingId,
+    now_ms: i64,
+    f: impl FnOnce(&mut ListingInput),
+) {
     let mut store = laptop.store.lock().unwrap();
     let mut input = store.listing(id).unwrap().unwrap().to_input();
     f(&mut input);
@@ -15,7 +20,7 @@ fn edit(laptop: &Laptop, id: store::ListingId, now_ms: i64, f: impl FnOnce(&mut 
         .unwrap();
 }
 
-fn listing(laptop: &Laptop, id: store::ListingId) -> store::Listing {
+pub(crate) fn listing(laptop: &Laptop, id: store::ListingId) -> store::Listing {
     laptop.store.lock().unwrap().listing(id).unwrap().unwrap()
 }
 

@@ -10,6 +10,7 @@ use store::{ListingInput, NewListing, Price, SettingKey, Titles};
 use sync::{Config, Engine, SystemClock, sync_once};
 use test_support::TestMarket;
 
+use crate::merge::{edit, listing};
 use crate::proxy::Proxy;
 use crate::pull::{Laptop, atlas, laptop};
 
@@ -24,19 +25,6 @@ fn laptop_at(dir: &Path, name: &str, server: &TestMarket, url: &str, config: Con
     let store = Arc::new(Mutex::new(store));
     let engine = Engine::new(store.clone(), Arc::new(SystemClock), config).unwrap();
     Laptop { store, engine }
-}
-
-fn edit(laptop: &Laptop, id: store::ListingId, now_ms: i64, f: impl FnOnce(&mut ListingInput)) {
-    let mut store = laptop.store.lock().unwrap();
-    let mut input = store.listing(id).unwrap().unwrap().to_input();
-    f(&mut input);
-    store
-        .update_listing(id, NewListing::validate(input).unwrap(), now_ms)
-        .unwrap();
-}
-
-fn listing(laptop: &Laptop, id: store::ListingId) -> store::Listing {
-    laptop.store.lock().unwrap().listing(id).unwrap().unwrap()
 }
 
 fn create(laptop: &Laptop, title: &str, stock: u32, now_ms: i64) -> store::ListingId {
