@@ -194,34 +194,25 @@ fn from_row(row: &Row) -> Result<PublicListing> {
     })
 }
 
-/// Fills in the listings' photos as absolute URLs under `base`, in one
-/// query per few hundred listings.
+/// Fills in the listings' photos as absolute URLs under `base` (one query
+/// per page, the pull's).
 pub(crate) fn with_photos(
     tx: &mut Tx<'_>,
     listings: &mut [PublicListing],
     base: &str,
 ) -> Result<()> {
-    for chunk in listings.chunks_mut(300) {
-        let ids: Vec<String> = chunk.iter().map(|l| l.id.to_string()).collect();
-        let placeholders = (1..=ids.len())
-            .map(|i| format!("?{i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "SELECT listing_id, display, thumb FROM listing_photos
-             WHERE listing_id IN ({placeholders}) ORDER BY listing_id, position"
-        );
-        let args: Vec<Arg<'_>> = ids.iter().map(Arg::from).collect();
-        let url = |sha: String| format!("{base}/photos/{sha}.jpg");
-        for row in tx.query(&sql, &args)? {
-            let id: String = row.get(0)?;
-            if let Some(listing) = chunk.iter_mut().find(|l| l.id.to_string() == id) {
-                listing.photos.push(protocol::PublicPhoto {
-                    display: url(row.get(1)?),
-                    thumb: url(row.get(2)?),
-                });
-            }
-        }
+    let mut photos = crate::pull::photos_of(tx, listings.iter().map(|l| l.id))?;
+    let url = |sha: &str| format!("{base}/photos/{sha}.jpg");
+    for listing in listings {
+        listing.photos = photos
+            .remove(&listing.id)
+            .unwrap_or_default()
+            .iter()
+            .map(|p| protocol::PublicPhoto {
+                display: url(&p.display),
+                thumb: url(&p.thumb),
+            })
+            .collect();
     }
     Ok(())
 }

@@ -93,7 +93,7 @@ pub(crate) fn changes_since(
     let more = rows.len() > limit;
     rows.truncate(limit);
     let cursor = rows.last().map_or(since, |l| l.version);
-    let mut photos = photos_of(tx, &rows)?;
+    let mut photos = photos_of(tx, rows.iter().map(|l| l.id))?;
     Ok(PullResponse {
         changes: rows
             .into_iter()
@@ -107,13 +107,17 @@ pub(crate) fn changes_since(
     })
 }
 
-/// The photos of `listings`, in order, in one query.
-fn photos_of(tx: &mut Tx<'_>, listings: &[Stored]) -> Result<HashMap<Uuid, Vec<ListingPhoto>>> {
+/// The photos of the listings `ids`, each in order, in one query (the pull
+/// page and the public catalog's JSON).
+pub(crate) fn photos_of(
+    tx: &mut Tx<'_>,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, Vec<ListingPhoto>>> {
     let mut photos: HashMap<Uuid, Vec<ListingPhoto>> = HashMap::new();
-    if listings.is_empty() {
+    let ids: Vec<String> = ids.into_iter().map(|id| id.to_string()).collect();
+    if ids.is_empty() {
         return Ok(photos);
     }
-    let ids: Vec<String> = listings.iter().map(|l| l.id.to_string()).collect();
     let placeholders = (1..=ids.len())
         .map(|n| format!("?{n}"))
         .collect::<Vec<_>>()
