@@ -191,6 +191,20 @@ pub enum ListingCommand {
     Archive { id: String },
     /// Remove a listing: deleted for good if it never reached the marketplace, archived otherwise.
     Remove { id: String },
+    /// Take back your value of fields where another laptop's later edit won (see `listing show`).
+    TakeBack {
+        id: String,
+        /// Only this field (title, price, status…); repeat for several. Default: every lost field.
+        #[arg(long = "field")]
+        fields: Vec<String>,
+    },
+    /// Keep the other laptop's value of fields where your edit lost, and stop showing the conflict.
+    KeepTheirs {
+        id: String,
+        /// Only this field; repeat for several. Default: every lost field.
+        #[arg(long = "field")]
+        fields: Vec<String>,
+    },
 }
 
 #[derive(Debug, Default, ClapArgs)]

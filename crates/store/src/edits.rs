@@ -38,7 +38,8 @@ pub fn changed_fields(old: &Listing, new: &ListingInput) -> Vec<ListingField> {
     fields
 }
 
-pub(crate) fn field_name(field: ListingField) -> &'static str {
+/// A listing field's wire name: `title`, `price`, `weight_grams`…
+pub fn field_name(field: ListingField) -> &'static str {
     match field {
         ListingField::Title => "title",
         ListingField::Price => "price",
@@ -57,7 +58,8 @@ pub(crate) fn field_name(field: ListingField) -> &'static str {
     }
 }
 
-pub(crate) fn parse_field(name: &str) -> Option<ListingField> {
+/// The field with wire name `name`.
+pub fn parse_field(name: &str) -> Option<ListingField> {
     ListingField::ALL
         .into_iter()
         .find(|&f| field_name(f) == name)

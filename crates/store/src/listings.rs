@@ -249,6 +249,7 @@ impl Store {
             "DELETE FROM listings_fts WHERE rowid = (SELECT rowid FROM listings WHERE id = ?1)",
             [id.to_string()],
         )?;
+        crate::conflicts::clear(&tx, id, None)?;
         enqueue(&tx, id, "delete", now_ms, &Edit::whole())?;
         tx.commit()?;
         Ok(())
@@ -282,7 +283,11 @@ pub(crate) fn replace(
 ) -> Result<()> {
     let old = listing_in(tx, id)?.ok_or_else(|| Error::NotFound(id.to_string()))?;
     write_replace(tx, id, new, now_ms)?;
-    enqueue(tx, id, "upsert", now_ms, &Edit::between(&old, new.input()))
+    let edit = Edit::between(&old, new.input());
+    // A field edited here again is the manager's choice now: its lost edit
+    // (if any) is no longer a question.
+    crate::conflicts::clear(tx, id, edit.fields.as_deref())?;
+    enqueue(tx, id, "upsert", now_ms, &edit)
 }
 
 /// Overwrites listing `id` with `new` and its search entry; no outbox row

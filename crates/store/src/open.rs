@@ -19,6 +19,7 @@ pub(crate) const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0009_photo_downloads.sql")),
     M::up(include_str!("migrations/0010_frozen_sends.sql")),
     M::up(include_str!("migrations/0011_sales.sql")),
+    M::up(include_str!("migrations/0012_conflicts.sql")),
 ];
 
 /// The local catalog: one SQLite file, one writer (this connection).

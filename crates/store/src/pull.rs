@@ -3,7 +3,7 @@
 //! versions. Nothing pulled ever becomes an outbox row, so it cannot bounce
 //! back as a push.
 
-use protocol::Hlc;
+use protocol::{Hlc, ListingField};
 use rusqlite::Transaction;
 
 use crate::error::Result;
@@ -94,17 +94,32 @@ impl Store {
     }
 
     /// Takes in the listing a push answered `conflict` with (the server kept
-    /// another laptop's later values for some fields), unless the listing
-    /// was edited again here since: that edit is pushed and merged next.
-    /// Whether the listing changed.
+    /// another laptop's later values for the `lost` fields), unless the
+    /// listing was edited again here since: that edit is pushed and merged
+    /// next. The lost values are kept as [`crate::Conflict`]s for the
+    /// manager to see and take back. Whether the listing changed.
     pub fn take_merged(
         &mut self,
         id: ListingId,
         content: PulledContent,
+        lost: &[ListingField],
         version: Option<i64>,
         now_ms: i64,
     ) -> Result<bool> {
         let tx = self.conn.transaction()?;
+        if let Some(local) = listing_in(&tx, id)?
+            && !local.deleted
+            && local.sync != SyncState::Waiting
+        {
+            let mut merged = content.input.clone();
+            if content.status_unknown {
+                merged.status = local.status;
+            }
+            if content.stock_unknown {
+                merged.stock = local.stock;
+            }
+            crate::conflicts::record(&tx, id, &local.to_input(), &merged, lost, now_ms)?;
+        }
         let pulled = Pulled {
             id,
             version,

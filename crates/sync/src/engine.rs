@@ -288,7 +288,9 @@ async fn push_all(engine: &Engine, base: &Url, token: &str, report: &mut Report)
             .collect();
         let merged: Vec<_> = push::conflicts(&pending, &response)
             .into_iter()
-            .filter_map(|(id, listing, version)| Some((id, pull::content(&listing)?, version)))
+            .filter_map(|(id, listing, lost, version)| {
+                Some((id, pull::content(&listing)?, lost, version))
+            })
             .collect();
         report.conflicts += merged.len();
         engine
@@ -296,8 +298,8 @@ async fn push_all(engine: &Engine, base: &Url, token: &str, report: &mut Report)
                 s.record_acks(&acks, now)?;
                 s.record_versions(&versions)?;
                 // After the acks: a listing edited again since keeps its edit.
-                for (id, content, version) in merged {
-                    s.take_merged(id, content, version, now)?;
+                for (id, content, lost, version) in merged {
+                    s.take_merged(id, content, &lost, version, now)?;
                 }
                 Ok(())
             })

@@ -1,8 +1,8 @@
 //! Building a push from the outbox and reading the marketplace's answer.
 
 use protocol::{
-    Change, ChangeOp, ListingPayload, LocalizedText, Outcome, PushRequest, PushResponse,
-    RejectReason,
+    Change, ChangeOp, ListingField, ListingPayload, LocalizedText, Outcome, PushRequest,
+    PushResponse, RejectReason,
 };
 use reqwest::StatusCode;
 use store::{Listing, ListingId, PendingChange, PendingOp, PushAck};
@@ -78,15 +78,15 @@ pub fn payload(listing: &Listing, artisan: Option<String>) -> ListingPayload {
 pub fn conflicts(
     pending: &[PendingChange],
     response: &PushResponse,
-) -> Vec<(ListingId, ListingPayload, Option<i64>)> {
+) -> Vec<(ListingId, ListingPayload, Vec<ListingField>, Option<i64>)> {
     pending
         .iter()
         .zip(&response.results)
         .filter_map(|(p, r)| match &r.outcome {
             // A delete that lost to a later edit comes back too: the
             // listing lives on the server, so it lives here again.
-            Outcome::Conflict { listing, .. } => {
-                Some((p.listing_id, (**listing).clone(), r.version))
+            Outcome::Conflict { listing, fields } => {
+                Some((p.listing_id, (**listing).clone(), fields.clone(), r.version))
             }
             _ => None,
         })

@@ -224,7 +224,7 @@ fn conflicts_carry_the_merged_listing_and_version() {
     };
     assert_eq!(
         conflicts(&[a.clone(), b.clone()], &response),
-        vec![(a.listing_id, merged, Some(7))]
+        vec![(a.listing_id, merged, vec![ListingField::Title], Some(7))]
     );
     let got = acks(&[a, b], &response).unwrap();
     assert!(got.iter().all(|(_, _, ack)| *ack == PushAck::Accepted));

@@ -82,9 +82,87 @@ pub fn run(data: &DataDir, cmd: &ListingCommand, out: &Output) -> Result<Outcome
             let ledger = store.ledger(id)?;
             let market = store.setting(store::SettingKey::MarketUrl)?;
             let ledger = ledger_json(data, &listing, &ledger, market.as_deref());
+            let conflicts = store.conflicts(id)?;
             out.print(
-                || format!("{}\n  {}", line(out, &listing), ledger_line(out, &ledger)),
-                json!({ "listing": listing_json(&listing), "ledger": ledger }),
+                || {
+                    let mut text =
+                        format!("{}\n  {}", line(out, &listing), ledger_line(out, &ledger));
+                    if !conflicts.is_empty() {
+                        text = format!("{text}\n{}", super::conflicts::lines(out, id, &conflicts));
+                    }
+                    text
+                },
+                json!({
+                    "listing": listing_json(&listing),
+                    "ledger": ledger,
+                    "conflicts": super::conflicts::json(&conflicts),
+                }),
+            );
+        }
+        ListingCommand::TakeBack { id, fields } | ListingCommand::KeepTheirs { id, fields } => {
+            let take_back = matches!(cmd, ListingCommand::TakeBack { .. });
+            let (_lock, mut store) = data.write()?;
+            let id: store::ListingId = id.parse()?;
+            let wanted = super::conflicts::fields(fields, out)?;
+            let open = store.conflicts(id)?;
+            let chosen: Vec<_> = open
+                .iter()
+                .filter(|c| wanted.as_ref().is_none_or(|w| w.contains(&c.field)))
+                .map(|c| c.field)
+                .collect();
+            if chosen.is_empty() {
+                let text = pick(
+                    out.lang,
+                    "لا يوجد تعديل مفقود لهذا الإعلان",
+                    "aucune modification perdue sur cette annonce",
+                    "no lost edit on this listing",
+                );
+                return Err(UsageError(format!("{id}: {text}")).into());
+            }
+            for &field in &chosen {
+                if take_back {
+                    store.take_back(id, field, now_ms())?;
+                } else {
+                    store.keep_theirs(id, field)?;
+                }
+            }
+            let listing = store
+                .listing(id)?
+                .ok_or_else(|| store::Error::NotFound(id.to_string()))?;
+            let names: Vec<&str> = chosen.iter().map(|&f| store::field_name(f)).collect();
+            let done = if take_back {
+                pick(
+                    out.lang,
+                    "استُرجعت قيمتك، وستُرسل في المزامنة القادمة",
+                    "votre valeur est reprise et partira à la prochaine synchronisation",
+                    "your value is back and goes out at the next sync",
+                )
+            } else {
+                pick(
+                    out.lang,
+                    "احتُفظ بقيمة الحاسوب الآخر",
+                    "la valeur de l'autre ordinateur est gardée",
+                    "the other laptop's value is kept",
+                )
+            };
+            out.print(
+                || {
+                    let fields: Vec<&str> = chosen
+                        .iter()
+                        .map(|&f| super::conflicts::field(out.lang, f))
+                        .collect();
+                    format!(
+                        "{} ({}): {done}\n{}",
+                        id,
+                        fields.join(", "),
+                        line(out, &listing)
+                    )
+                },
+                json!({
+                    "listing": listing_json(&listing),
+                    "fields": names,
+                    "taken_back": take_back,
+                }),
             );
         }
         ListingCommand::List(filters) => list(out, &data.read()?, None, filters)?,

@@ -1,5 +1,6 @@
 mod backup;
 mod config;
+mod conflicts;
 mod csv;
 pub(crate) mod listing;
 mod photos;

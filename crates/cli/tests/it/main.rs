@@ -1,6 +1,7 @@
 //! The real `hanout` binary on a temporary data directory.
 
 mod catalog;
+mod conflicts;
 mod photos;
 mod safety;
 mod sales;

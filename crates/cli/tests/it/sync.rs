@@ -12,7 +12,7 @@ use test_support::{TestMarket, free_addr};
 
 use crate::hanout;
 
-fn atlas(dir: &Path) -> (market::Market, String) {
+pub(crate) fn atlas(dir: &Path) -> (market::Market, String) {
     let market = market::Market::open(&dir.join("market")).unwrap();
     market::admin::add_cooperative(&market, "atlas", "Coopérative Atlas").unwrap();
     let code = market::admin::enrollment_code(&market, "atlas").unwrap();
@@ -20,7 +20,7 @@ fn atlas(dir: &Path) -> (market::Market, String) {
 }
 
 /// `hanout` run off the async runtime, so the in-process server keeps serving.
-async fn run(data: &Path, args: &[&str]) -> crate::Run {
+pub(crate) async fn run(data: &Path, args: &[&str]) -> crate::Run {
     let data = data.to_owned();
     let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
     tokio::task::spawn_blocking(move || {

@@ -185,7 +185,13 @@ fn a_merged_answer_is_taken_unless_edited_again() {
     };
     assert!(
         store
-            .take_merged(a.id, merged("Tapis ancien"), Some(9), 6)
+            .take_merged(
+                a.id,
+                merged("Tapis ancien"),
+                &[ListingField::Title],
+                Some(9),
+                6
+            )
             .unwrap()
     );
     let taken = store.listing(a.id).unwrap().unwrap();
@@ -199,7 +205,13 @@ fn a_merged_answer_is_taken_unless_edited_again() {
     });
     assert!(
         !store
-            .take_merged(b.id, merged("Tajine ancien"), Some(10), 8)
+            .take_merged(
+                b.id,
+                merged("Tajine ancien"),
+                &[ListingField::Title],
+                Some(10),
+                8
+            )
             .unwrap()
     );
     assert_eq!(
@@ -226,7 +238,7 @@ fn a_delete_that_lost_to_a_later_edit_brings_the_listing_back() {
     };
     assert!(
         store
-            .take_merged(a.id, edited_elsewhere, Some(5), 4)
+            .take_merged(a.id, edited_elsewhere, &[], Some(5), 4)
             .unwrap()
     );
     let back = store.listing(a.id).unwrap().unwrap();

@@ -2,6 +2,7 @@
 
 mod backup;
 mod clocks;
+mod conflicts;
 mod csv;
 mod durability;
 mod edit_save;

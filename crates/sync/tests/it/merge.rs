@@ -121,6 +121,52 @@ async fn the_later_edit_of_one_field_wins_and_the_earlier_laptop_takes_it() {
     assert_eq!(server.catalog().await.listings[0].price_centimes, 19_000);
 }
 
+/// The laptop whose edit lost sees it with both values, and taking its
+/// value back is a later edit that wins everywhere, without a new conflict.
+#[tokio::test]
+async fn a_lost_edit_shows_and_taking_it_back_wins_on_every_laptop() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = atlas(dir.path()).await;
+    let (a, b) = (
+        laptop(dir.path(), "a", &server),
+        laptop(dir.path(), "b", &server),
+    );
+    let id = shared_listing(&a, &b, 100).await;
+
+    edit_price(&a, id, "170", 1_000);
+    edit_price(&b, id, "190", 2_000);
+    sync_once(&b.engine).await.unwrap();
+    sync_once(&a.engine).await.unwrap();
+    let conflicts = a.store.lock().unwrap().conflicts(id).unwrap();
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert_eq!(conflicts[0].field, protocol::ListingField::Price);
+    assert_eq!(conflicts[0].mine, serde_json::json!(17_000));
+    assert_eq!(conflicts[0].theirs, serde_json::json!(19_000));
+    assert!(b.store.lock().unwrap().all_conflicts().unwrap().is_empty());
+
+    a.store
+        .lock()
+        .unwrap()
+        .take_back(id, protocol::ListingField::Price, 3_000)
+        .unwrap();
+    let report = sync_once(&a.engine).await.unwrap();
+    assert_eq!((report.accepted, report.conflicts), (1, 0), "{report:?}");
+    sync_once(&b.engine).await.unwrap();
+    for laptop in [&a, &b] {
+        assert_eq!(listing(laptop, id).price, Price::parse("170").unwrap());
+        assert!(
+            laptop
+                .store
+                .lock()
+                .unwrap()
+                .all_conflicts()
+                .unwrap()
+                .is_empty()
+        );
+    }
+    assert_eq!(server.catalog().await.listings[0].price_centimes, 17_000);
+}
+
 /// A delete older (by clock) than another laptop's edit loses, whatever
 /// arrives first: the server answers `conflict` with the listing, and the
 /// laptop that deleted it takes it back.
