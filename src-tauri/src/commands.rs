@@ -8,9 +8,9 @@ use tauri::ipc::Channel;
 
 use crate::ipc::{
     AppError, ConnectInput, ConnectionView, ErrorField, ErrorReason, ListingDetails, ListingPage,
-    ListingQuery, ListingView, NewListingInput, PhotoFailure, PhotoImportReport, PhotoProgress,
-    RecoveryNotice, RemovalView, SyncSettingsInput, SyncSettingsView, SyncStatusView, SystemAction,
-    UiLang,
+    ListingQuery, ListingView, LostEdits, NewListingInput, PhotoFailure, PhotoImportReport,
+    PhotoProgress, RecoveryNotice, RemovalView, SyncSettingsInput, SyncSettingsView,
+    SyncStatusView, SystemAction, UiLang,
 };
 use crate::photo_imports::PhotoImports;
 use crate::state::AppState;
@@ -111,6 +111,40 @@ pub async fn update_listing(
     Ok(ListingView::from(&listing))
 }
 
+/// The fields where this laptop's edit of listing `id` lost to another
+/// laptop's later one, with both values (`None`: none).
+#[tauri::command]
+#[specta::specta]
+pub async fn lost_edits(
+    state: State<'_, AppState>,
+    id: String,
+) -> Result<Option<LostEdits>, AppError> {
+    let id: store::ListingId = id.parse()?;
+    with_store(&state, move |s| editor::lost_edits(s, id)).await
+}
+
+/// Takes this laptop's value of `field` back (`take_back`), sent at the
+/// next sync, or keeps the other laptop's.
+#[tauri::command]
+#[specta::specta]
+pub async fn settle_lost_edit(
+    state: State<'_, AppState>,
+    id: String,
+    field: ErrorField,
+    take_back: bool,
+) -> Result<(), AppError> {
+    let id: store::ListingId = id.parse()?;
+    let now = sync::Clock::now_ms(&sync::SystemClock);
+    with_store(&state, move |s| {
+        editor::settle(s, id, field, take_back, now)
+    })
+    .await?;
+    if take_back {
+        local_change(&state);
+    }
+    Ok(())
+}
+
 /// What removing this listing would do: delete it for good (it never
 /// reached the marketplace) or archive it. For the confirmation question.
 #[tauri::command]
@@ -177,6 +211,70 @@ pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncStatusView, A
 #[tauri::command]
 #[specta::specta]
 pub async fn sync_now(state: State<'_, AppState>) -> Result<(), AppError> {
+    state.wake.notify_one();
+    Ok(())
+}
+
+/// Opens a listing's public page on the marketplace in the browser, in the
+/// window's language.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_public_page(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    id: String,
+    lang: UiLang,
+) -> Result<(), AppError> {
+    use tauri_plugin_opener::OpenerExt as _;
+    let id: store::ListingId = id.parse()?;
+    let base = with_store(&state, |s| s.setting(store::SettingKey::MarketUrl)).await?;
+    let base = base
+        .and_then(|u| url::Url::parse(&u).ok())
+        .ok_or(AppError::NotFound { id: id.to_string() })?;
+    let lang = match lang {
+        UiLang::Ar => "ar",
+        UiLang::Fr => "fr",
+        UiLang::En => "en",
+    };
+    let page = sync::public_page_url(&base, id.uuid(), lang);
+    app.opener()
+        .open_url(page.as_str(), None::<&str>)
+        .map_err(|e| {
+            tracing::warn!(error = %e, %page, "the browser did not open");
+            AppError::System {
+                action: SystemAction::OpenPage,
+            }
+        })
+}
+
+/// Opens the folder of the log files (Help → "Open log folder").
+#[tauri::command]
+#[specta::specta]
+pub async fn open_log_folder(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+) -> Result<(), AppError> {
+    use tauri_plugin_opener::OpenerExt as _;
+    let logs = state.data_dir.join("logs");
+    let _ = std::fs::create_dir_all(&logs);
+    app.opener()
+        .open_path(logs.to_string_lossy(), None::<&str>)
+        .map_err(|e| {
+            tracing::warn!(error = %e, logs = %logs.display(), "the log folder did not open");
+            AppError::System {
+                action: SystemAction::OpenFolder,
+            }
+        })
+}
+
+/// "Send photos now": display-size photos go even on a metered link, until
+/// all that wait are sent.
+#[tauri::command]
+#[specta::specta]
+pub async fn send_photos_now(state: State<'_, AppState>) -> Result<(), AppError> {
+    if let Some(engine) = state.engine.get() {
+        engine.send_photos_now();
+    }
     state.wake.notify_one();
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! own changes are written (`Store::save_edit`): a price or a stock count
 //! pulled from another laptop meanwhile survives.
 
-use crate::ipc::{AppError, ErrorField, ListingDetails};
+use crate::ipc::{AppError, ErrorField, ListingDetails, LostEdits};
 
 /// The editor's view of listing `id` now.
 pub fn details(s: &store::Store, id: store::ListingId) -> store::Result<ListingDetails> {
@@ -70,6 +70,45 @@ pub fn save(
         }),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The fields of listing `id` where this laptop's edit lost, with both
+/// values; `None` when there are none.
+pub fn lost_edits(s: &store::Store, id: store::ListingId) -> store::Result<Option<LostEdits>> {
+    let conflicts = s.conflicts(id)?;
+    if conflicts.is_empty() {
+        return Ok(None);
+    }
+    let current = details(s, id)?;
+    let mine = ListingDetails::of_input(&s.mine_of(id)?, Some(current.artisan.as_str()));
+    Ok(Some(LostEdits {
+        fields: conflicts
+            .iter()
+            .map(|c| ErrorField::of_listing_field(c.field))
+            .collect(),
+        mine,
+        current,
+    }))
+}
+
+/// Takes this laptop's value of `field` back (a new edit that wins at the
+/// next sync), or keeps the other laptop's.
+pub fn settle(
+    s: &mut store::Store,
+    id: store::ListingId,
+    field: ErrorField,
+    take_back: bool,
+    now_ms: i64,
+) -> store::Result<()> {
+    let field = field
+        .listing_field()
+        .ok_or_else(|| store::Error::NotFound(format!("{id} {field:?}")))?;
+    if take_back {
+        s.take_back(id, field, now_ms)?;
+    } else {
+        s.keep_theirs(id, field)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ pub fn run() {
 
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         // Started at login with `--background`: sync runs, the window stays
         // in the tray until asked for.
         .plugin(tauri_plugin_autostart::init(

@@ -21,6 +21,8 @@ pub struct AppState {
     pub photo_imports: Arc<PhotoImports>,
     /// Set when the catalog had to be restored from a backup at start-up.
     pub recovery: Option<store::Recovery>,
+    /// The sync engine, once started (`sync_task::spawn`).
+    pub engine: std::sync::OnceLock<sync::Engine>,
 }
 
 impl AppState {
@@ -58,6 +60,7 @@ impl AppState {
             recovery,
             data_dir: config.data_dir.clone(),
             photo_imports: Arc::default(),
+            engine: std::sync::OnceLock::new(),
         })
     }
 }

@@ -29,6 +29,7 @@ pub fn spawn(app: &AppHandle, state: &AppState, config: &Config) {
             return;
         }
     };
+    let _ = state.engine.set(engine.clone());
     tauri::async_runtime::spawn(sync::run(
         engine,
         state.wake.clone(),

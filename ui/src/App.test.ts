@@ -11,6 +11,8 @@ vi.mock("./lib/backend", () => ({
   listListings: vi.fn(),
   listingsById: vi.fn(),
   listingDetails: vi.fn(),
+  lostEdits: vi.fn(async () => ({ status: "ok", data: null })),
+  settleLostEdit: vi.fn(),
   artisanNames: vi.fn(),
   updateListing: vi.fn(),
   removalPreview: vi.fn(),
@@ -42,6 +44,10 @@ const status = (over: Partial<SyncStatusView> = {}): SyncStatusView => ({
   lastSyncedAtMs: null,
   cooperative: null,
   clockWrong: false,
+  budgetReached: false,
+  photosHeld: 0,
+  photoMbWaiting: 0,
+  uploading: null,
   ...over,
 });
 

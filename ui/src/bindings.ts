@@ -30,6 +30,16 @@ export const commands = {
 	 */
 	updateListing: (id: string, loaded: ListingDetails, typed: ListingDetails) => typedError<ListingView_Serialize, AppError>(__TAURI_INVOKE("update_listing", { id, loaded, typed })),
 	/**
+	 *  The fields where this laptop's edit of listing `id` lost to another
+	 *  laptop's later one, with both values (`None`: none).
+	 */
+	lostEdits: (id: string) => typedError<LostEdits | null, AppError>(__TAURI_INVOKE("lost_edits", { id })),
+	/**
+	 *  Takes this laptop's value of `field` back (`take_back`), sent at the
+	 *  next sync, or keeps the other laptop's.
+	 */
+	settleLostEdit: (id: string, field: ErrorField, takeBack: boolean) => typedError<null, AppError>(__TAURI_INVOKE("settle_lost_edit", { id, field, takeBack })),
+	/**
 	 *  What removing this listing would do: delete it for good (it never
 	 *  reached the marketplace) or archive it. For the confirmation question.
 	 */
@@ -44,6 +54,18 @@ export const commands = {
 	artisanNames: () => typedError<string[], AppError>(__TAURI_INVOKE("artisan_names")),
 	syncStatus: () => typedError<SyncStatusView_Serialize, AppError>(__TAURI_INVOKE("sync_status")),
 	syncNow: () => typedError<null, AppError>(__TAURI_INVOKE("sync_now")),
+	/**
+	 *  "Send photos now": display-size photos go even on a metered link, until
+	 *  all that wait are sent.
+	 */
+	sendPhotosNow: () => typedError<null, AppError>(__TAURI_INVOKE("send_photos_now")),
+	/**
+	 *  Opens a listing's public page on the marketplace in the browser, in the
+	 *  window's language.
+	 */
+	openPublicPage: (id: string, lang: UiLang) => typedError<null, AppError>(__TAURI_INVOKE("open_public_page", { id, lang })),
+	/**  Opens the folder of the log files (Help → "Open log folder"). */
+	openLogFolder: () => typedError<null, AppError>(__TAURI_INVOKE("open_log_folder")),
 	/**  Pause, metered link, daily data limit, and what sync used today. */
 	syncSettings: () => typedError<SyncSettingsView_Serialize, AppError>(__TAURI_INVOKE("sync_settings")),
 	/**
@@ -277,6 +299,17 @@ export type ListingView_Serialize = {
  */
 export type ListingsChanged = null;
 
+/**
+ *  Fields of a listing where this laptop's edit lost to another laptop's
+ *  later one (`store::Conflict`): the listing with this laptop's values
+ *  (`mine`) beside the listing as it is (`current`).
+ */
+export type LostEdits = {
+	fields: ErrorField[],
+	mine: ListingDetails,
+	current: ListingDetails,
+};
+
 export type ModerationView = ModerationView_Serialize | ModerationView_Deserialize;
 
 export type ModerationView_Deserialize = { state: "pending" } | { state: "approved" } | 
@@ -434,6 +467,14 @@ export type SyncStatusView_Deserialize = {
 	 *  accepts: the window asks the manager to set the date right.
 	 */
 	clockWrong: boolean,
+	/**  The last pass stopped at the day's data budget. */
+	budgetReached: boolean,
+	/**  Display-size photos held back on a metered link ("send photos now"). */
+	photosHeld: number,
+	/**  With the budget spent or photos held: megabytes of photos still to go. */
+	photoMbWaiting: number | null,
+	/**  Photos on their way up now: bytes, rate, time left. */
+	uploading?: UploadingView_Deserialize | null,
 };
 
 export type SyncStatusView_Serialize = {
@@ -453,6 +494,14 @@ export type SyncStatusView_Serialize = {
 	 *  accepts: the window asks the manager to set the date right.
 	 */
 	clockWrong: boolean,
+	/**  The last pass stopped at the day's data budget. */
+	budgetReached: boolean,
+	/**  Display-size photos held back on a metered link ("send photos now"). */
+	photosHeld: number,
+	/**  With the budget spent or photos held: megabytes of photos still to go. */
+	photoMbWaiting: number | null,
+	/**  Photos on their way up now: bytes, rate, time left. */
+	uploading: UploadingView_Serialize | null,
 };
 
 export type SyncView = { state: "waiting" } | { state: "live" } | { state: "failed"; reason: string };
@@ -460,12 +509,36 @@ export type SyncView = { state: "waiting" } | { state: "live" } | { state: "fail
 /**  What the operating system was asked to do. */
 export type SystemAction = 
 /**  Turn starting at login on or off, or read it. */
-"start_at_login";
+"start_at_login" | 
+/**  Open a page in the browser. */
+"open_page" | 
+/**  Open a folder in the file manager. */
+"open_folder";
 
 export type TitleLang = "ar" | "fr" | "en";
 
 /**  The window's language, for what Rust shows itself (the tray menu). */
 export type UiLang = "ar" | "fr" | "en";
+
+export type UploadingView = UploadingView_Serialize | UploadingView_Deserialize;
+
+export type UploadingView_Deserialize = {
+	bytesSent: number | null,
+	bytesTotal: number | null,
+	/**  Bytes per second over the last seconds (`None`: not measured yet). */
+	rateBytesPerS?: number | null,
+	/**  At that rate (`None`: no honest guess yet). */
+	secondsLeft?: number | null,
+};
+
+export type UploadingView_Serialize = {
+	bytesSent: number | null,
+	bytesTotal: number | null,
+	/**  Bytes per second over the last seconds (`None`: not measured yet). */
+	rateBytesPerS: number | null,
+	/**  At that rate (`None`: no honest guess yet). */
+	secondsLeft: number | null,
+};
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

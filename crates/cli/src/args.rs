@@ -164,6 +164,9 @@ pub enum Command {
         /// With --watch: seconds between passes when nothing happens.
         #[arg(long, default_value_t = 300)]
         interval: u64,
+        /// Send display-size photos even on a metered connection.
+        #[arg(long)]
+        send_photos: bool,
     },
 }
 

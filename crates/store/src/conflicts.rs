@@ -90,6 +90,24 @@ impl Store {
         Ok(out)
     }
 
+    /// Listing `id` as it is now, with each field where this laptop's edit
+    /// lost set back to this laptop's value: what "take mine back" on
+    /// every field would make of it, for showing both side by side.
+    pub fn mine_of(&self, id: ListingId) -> Result<ListingInput> {
+        let current = self
+            .listing(id)?
+            .filter(|l| !l.deleted)
+            .ok_or_else(|| Error::NotFound(id.to_string()))?;
+        let mut input = current.to_input();
+        for conflict in self.conflicts(id)? {
+            set_value(&mut input, conflict.field, &conflict).map_err(|detail| Error::Corrupt {
+                detail,
+                backups: Vec::new(),
+            })?;
+        }
+        Ok(input)
+    }
+
     /// Takes this laptop's value of `field` back: a new edit of the listing
     /// as it is now, with only that field set to the value that lost. It
     /// is stamped later than the edit that won, so it wins at the next sync.

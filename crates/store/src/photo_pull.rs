@@ -105,6 +105,8 @@ pub struct PhotoDownload {
     pub sha256: String,
     /// Failed tries so far.
     pub attempts: u32,
+    /// A thumbnail (else a display-size photo).
+    pub thumb: bool,
 }
 
 impl Store {
@@ -113,10 +115,10 @@ impl Store {
     /// kilobytes, what a list shows) before displays, then the oldest.
     pub fn photo_downloads(&self, limit: usize) -> Result<Vec<PhotoDownload>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT d.sha256, d.attempts FROM photo_downloads d
-             ORDER BY d.attempts,
-                      NOT EXISTS (SELECT 1 FROM photo_derivatives p WHERE p.thumb_sha256 = d.sha256),
-                      d.wanted_at_ms, d.sha256
+            "SELECT d.sha256, d.attempts,
+                    EXISTS (SELECT 1 FROM photo_derivatives p WHERE p.thumb_sha256 = d.sha256) AS thumb
+             FROM photo_downloads d
+             ORDER BY d.attempts, NOT thumb, d.wanted_at_ms, d.sha256
              LIMIT ?1",
         )?;
         let rows = stmt
@@ -124,6 +126,7 @@ impl Store {
                 Ok(PhotoDownload {
                     sha256: row.get(0)?,
                     attempts: row.get(1)?,
+                    thumb: row.get(2)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -37,6 +37,8 @@ enum Failure {
     Link(String),
     /// This blob is not to be had now (404, wrong bytes): go on with the others.
     Blob(String),
+    /// The day's data budget ran out (part of the blob may have come).
+    Budget,
 }
 
 /// Downloads wanted blobs until none is left, the link fails, or the pass
@@ -64,7 +66,15 @@ pub(crate) async fn download_wanted(
         if batch.is_empty() {
             return Ok(());
         }
+        let holding = engine
+            .holding_photos
+            .load(std::sync::atomic::Ordering::Relaxed);
         for wanted in batch {
+            if holding && !wanted.thumb {
+                // A metered link: display-size photos wait (thumbnails come).
+                tried.insert(wanted.sha256);
+                continue;
+            }
             if report.photo_bytes_received >= budget {
                 report.photo_downloads_more = true;
                 return Ok(());
@@ -87,6 +97,11 @@ pub(crate) async fn download_wanted(
             let (message, stop) = match failure {
                 Failure::Link(m) => (m, true),
                 Failure::Blob(m) => (m, false),
+                // What came stays in the partial file, for tomorrow.
+                Failure::Budget => {
+                    report.photo_downloads_failed -= 1;
+                    return Err(crate::Error::BudgetReached);
+                }
             };
             tracing::warn!(%sha256, error = %message, "photo download failed; tried again next pass");
             let failed = sha256.clone();
@@ -195,11 +210,34 @@ async fn fetch_into(
         .client
         .get(url)
         .bearer_auth(token)
+        // The bytes as they are: counted as they come, hashed as they are.
+        .header(reqwest::header::ACCEPT_ENCODING, "identity")
         .timeout(stall * 30);
-    if have > 0 {
-        request = request.header(reqwest::header::RANGE, format!("bytes={have}-"));
+    // With a daily budget, only the bytes it still allows.
+    let allowed = match engine.meter.left() {
+        None => None,
+        Some(left) => match left.checked_sub(RANGE_OVERHEAD) {
+            Some(n) if n >= MIN_RANGE => Some(n),
+            _ => return Err(Failure::Budget),
+        },
+    };
+    match allowed {
+        Some(n) => {
+            let last = have + n - 1;
+            request = request.header(reqwest::header::RANGE, format!("bytes={have}-{last}"));
+        }
+        None if have > 0 => {
+            request = request.header(reqwest::header::RANGE, format!("bytes={have}-"));
+        }
+        None => {}
     }
-    let mut response = request.send().await.map_err(link)?;
+    let mut response = match engine.send(request, crate::meter::ANSWER_HEAD).await {
+        Ok(response) => response,
+        Err(crate::Error::BudgetReached) => return Err(Failure::Budget),
+        Err(e) => return Err(Failure::Link(e.to_string())),
+    };
+    let chunked = crate::meter::is_chunked(&response);
+    let total = content_range_total(response.headers());
     let append = match response.status() {
         StatusCode::PARTIAL_CONTENT => true,
         StatusCode::OK => false,
@@ -229,8 +267,23 @@ async fn fetch_into(
             .map_err(|_| Failure::Link(format!("no byte for {stall:?}")))?
             .map_err(link)?;
         let Some(chunk) = chunk else {
+            if chunked {
+                engine.meter.received(5);
+            }
+            if total.is_some_and(|t| size < t) {
+                // Cut at the budget's end: the rest waits in the partial file.
+                return Err(Failure::Budget);
+            }
             return Ok(received);
         };
+        engine.meter.received(
+            chunk.len() as u64
+                + if chunked {
+                    crate::meter::chunk_framing(chunk.len())
+                } else {
+                    0
+                },
+        );
         size += chunk.len() as u64;
         if size > MAX_BYTES as u64 {
             return Err(Failure::Blob(format!("larger than {MAX_BYTES} bytes")));
@@ -238,6 +291,25 @@ async fn fetch_into(
         file.write_all(&chunk).map_err(io)?;
         received += chunk.len() as u64;
     }
+}
+
+/// Bytes a ranged download costs beyond the photo's: its request and its
+/// answer's head.
+const RANGE_OVERHEAD: u64 = 512 + crate::meter::ANSWER_HEAD;
+
+/// Fewest photo bytes worth asking for at the end of a day's budget.
+const MIN_RANGE: u64 = 4 * 1024;
+
+/// The whole blob's size from a `Content-Range: bytes a-b/total` answer.
+fn content_range_total(headers: &reqwest::header::HeaderMap) -> Option<u64> {
+    headers
+        .get(reqwest::header::CONTENT_RANGE)?
+        .to_str()
+        .ok()?
+        .rsplit_once('/')?
+        .1
+        .parse()
+        .ok()
 }
 
 /// Whether the file at `path` is there and hashes to `sha256`.

@@ -1,6 +1,6 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -37,6 +37,11 @@ pub struct Config {
     /// Where the photo files are (`<dir>/photos/ab/….jpg`); `None`: next
     /// to the catalog file, where the app and the CLI put them.
     pub photos_dir: Option<PathBuf>,
+    /// Ask the system whether the link is metered when the manager has not
+    /// said (NetworkManager on Linux); tests turn it off.
+    pub detect_metered: bool,
+    /// Start with "send photos now" on (`hanout sync --send-photos`).
+    pub send_photos_now: bool,
 }
 
 impl Default for Config {
@@ -51,6 +56,8 @@ impl Default for Config {
             upload_chunk_bytes: 256 * 1024,
             download_bytes_per_pass: 2 * 1024 * 1024,
             photos_dir: None,
+            detect_metered: true,
+            send_photos_now: false,
         }
     }
 }
@@ -68,12 +75,31 @@ pub struct Engine {
     /// (`photos.rs`), for chunk sizes and for [`Engine::uploading`].
     pub(crate) pace: Arc<crate::pace::Pace>,
     pub(crate) uploading: Arc<Mutex<Option<crate::photos::UploadCounts>>>,
+    /// Bytes on the wire and the day's budget (`meter.rs`).
+    pub(crate) meter: Arc<crate::meter::Meter>,
+    /// Headers the client adds to every request (counted by the meter).
+    pub(crate) default_headers: Arc<reqwest::header::HeaderMap>,
+    /// Display-size photos go on a metered link this once ("send photos
+    /// now"), until a pass has sent them all.
+    pub(crate) photos_now: Arc<std::sync::atomic::AtomicBool>,
+    /// Whether this pass holds back display-size photos (metered link).
+    pub(crate) holding_photos: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Engine {
     pub fn new(store: SharedStore, clock: Arc<dyn Clock>, config: Config) -> Result<Engine> {
+        use reqwest::header::{ACCEPT_ENCODING, HeaderMap, HeaderValue, USER_AGENT};
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            USER_AGENT,
+            HeaderValue::from_static(concat!("hanout/", env!("CARGO_PKG_VERSION"))),
+        );
+        // Answers are un-gzipped by `Engine::body`, after the meter counted
+        // them as they travelled.
+        headers.insert(ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
         let client = reqwest::Client::builder()
-            .user_agent(concat!("hanout/", env!("CARGO_PKG_VERSION")))
+            .default_headers(headers.clone())
+            .gzip(false)
             .connect_timeout(Duration::from_secs(15))
             .timeout(config.request_timeout)
             .build()?;
@@ -81,6 +107,10 @@ impl Engine {
             store,
             client,
             clock,
+            meter: Arc::default(),
+            default_headers: Arc::new(headers),
+            photos_now: Arc::new(std::sync::atomic::AtomicBool::new(config.send_photos_now)),
+            holding_photos: Arc::default(),
             chunk_bytes: Arc::new(AtomicUsize::new(config.upload_chunk_bytes.max(1))),
             pace: Arc::default(),
             uploading: Arc::default(),
@@ -90,6 +120,12 @@ impl Engine {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// "Send photos now": the next passes send display-size photos even on
+    /// a metered link, until all that wait are sent.
+    pub fn send_photos_now(&self) {
+        self.photos_now.store(true, Ordering::Relaxed);
     }
 
     /// The photos on their way up now, with the measured rate and the time
@@ -179,6 +215,21 @@ pub struct Report {
     /// This device's clock minus the marketplace's, as of the last push
     /// answer (`None`: no push answered this pass).
     pub clock_skew_ms: Option<i64>,
+    /// Display-size photos held back on a metered link (their thumbnails
+    /// went), and the bytes they wait with.
+    pub photos_held: usize,
+    pub photo_bytes_held: u64,
+    /// Photos that could not be sent this pass for another reason.
+    pub photos_upload_failed: usize,
+    /// The day's data budget ran out: the pass stopped at a clean point.
+    pub budget_reached: bool,
+    /// With the budget spent or photos held: the bytes of the photo files
+    /// still to go (at most: some may be on the server already).
+    pub photo_bytes_waiting: u64,
+    /// Bytes this pass put on the wire and took off it (HTTP messages:
+    /// what the daily budget counts).
+    pub bytes_up: u64,
+    pub bytes_down: u64,
 }
 
 /// One pass: enroll if needed; upload the photos the server lacks for the
@@ -189,20 +240,57 @@ pub struct Report {
 /// they name); then download the photos pulled listings name and this
 /// laptop lacks.
 pub async fn sync_once(engine: &Engine) -> Result<Report> {
-    if engine.with_store(|s| s.sync_prefs()).await?.paused {
+    let prefs = engine.with_store(|s| s.sync_prefs()).await?;
+    if prefs.paused {
         return Err(Error::Paused);
     }
+    let now = engine.clock.now_ms();
+    let used = engine.with_store(move |s| s.data_used(now)).await?;
+    engine.meter.start_pass(prefs.daily_budget_bytes, used);
+    let metered = match prefs.metered {
+        Some(said) => said,
+        None if engine.config.detect_metered => {
+            crate::metered::system_metered().await.unwrap_or(false)
+        }
+        None => false,
+    };
+    let photos_now = engine.photos_now.load(Ordering::Relaxed);
+    engine
+        .holding_photos
+        .store(metered && !photos_now, Ordering::Relaxed);
+    let mut report = Report::default();
+    let (up, down) = engine.meter.totals();
+    let result = pass(engine, &mut report).await;
+    let (up_after, down_after) = engine.meter.totals();
+    (report.bytes_up, report.bytes_down) = (up_after - up, down_after - down);
+    // Whatever happened, what went over the wire counts.
+    let flushed = engine.flush_meter().await;
+    match result {
+        Ok(()) => {}
+        // Stopped at a clean point: what is left waits for tomorrow.
+        Err(Error::BudgetReached) => report.budget_reached = true,
+        Err(e) => return Err(e),
+    }
+    flushed?;
+    if report.budget_reached || report.photos_held > 0 {
+        report.photo_bytes_waiting = photos::bytes_waiting(engine).await?;
+    }
+    if photos_now && report.photos_held == 0 && report.photos_upload_failed == 0 {
+        engine.photos_now.store(false, Ordering::Relaxed);
+    }
+    Ok(report)
+}
+
+async fn pass(engine: &Engine, report: &mut Report) -> Result<()> {
     let base = engine.market_url().await?;
     let token = enroll::token(engine, &base).await?;
-    let mut report = Report::default();
     // Listings first: a few kilobytes that must never wait behind a photo
     // crawling over a 2G link. Their photos follow; the server shows a
     // listing's photos only once they are all there (`PUT` below).
-    push_all(engine, &base, &token, &mut report).await?;
+    push_all(engine, &base, &token, report).await?;
     let sets = engine.with_store(|s| s.photo_sets_to_send()).await?;
-    let mut failed_photos =
-        photos::upload_missing(engine, &base, &token, &sets, &mut report).await?;
-    pull::pull_all(engine, &base, &token, &mut report).await?;
+    let mut failed_photos = photos::upload_missing(engine, &base, &token, &sets, report).await?;
+    pull::pull_all(engine, &base, &token, report).await?;
     // Read again: a set merged by the pull, or changed while this pass
     // ran, may name photos not asked about above: ask (and upload) for
     // those sets now.
@@ -216,11 +304,12 @@ pub async fn sync_once(engine: &Engine) -> Result<Report> {
         .collect();
     if !changed.is_empty() {
         failed_photos
-            .extend(photos::upload_missing(engine, &base, &token, &changed, &mut report).await?);
+            .extend(photos::upload_missing(engine, &base, &token, &changed, report).await?);
     }
-    photos::set_photo_lists(engine, &base, &token, &sets, &failed_photos, &mut report).await?;
-    download::download_wanted(engine, &base, &token, &mut report).await?;
-    Ok(report)
+    report.photos_upload_failed = failed_photos.len().saturating_sub(report.photos_held);
+    photos::set_photo_lists(engine, &base, &token, &sets, &failed_photos, report).await?;
+    download::download_wanted(engine, &base, &token, report).await?;
+    Ok(())
 }
 
 /// Pushes every pending change, in batches of up to `batch_size`. Each

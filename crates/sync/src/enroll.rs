@@ -40,7 +40,12 @@ pub(crate) async fn token(engine: &Engine, base: &Url) -> Result<String> {
         device_name: engine.config.device_name.clone(),
         device_key: Some(device_key),
     };
-    let response = engine.client.post(url).json(&body).send().await?;
+    let response = engine
+        .send(
+            engine.client.post(url).json(&body),
+            crate::meter::ANSWER_HEAD + 4096,
+        )
+        .await?;
     match response.status() {
         StatusCode::OK => {}
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
@@ -61,7 +66,7 @@ pub(crate) async fn token(engine: &Engine, base: &Url) -> Result<String> {
         }
         status => return Err(push::unexpected(status)),
     }
-    let enrolled: EnrollResponse = response.json().await?;
+    let enrolled: EnrollResponse = engine.json(response).await?;
     tracing::info!(cooperative = %enrolled.cooperative.slug, device = %enrolled.device_id, "enrolled");
     let token = enrolled.token.clone();
     engine

@@ -22,6 +22,8 @@ pub enum Error {
     MarketLocked,
     #[error("sync is paused")]
     Paused,
+    #[error("today's data budget is spent; the rest waits for tomorrow")]
+    BudgetReached,
     #[error(transparent)]
     Store(#[from] store::Error),
     #[error("a background task failed: {0}")]
@@ -46,6 +48,9 @@ pub enum ErrorKind {
     /// The laptop's disk is full: nothing more can be saved until space is
     /// freed (sync tries again every minute, and at once on "sync now").
     DiskFull,
+    /// The day's data budget is spent: what is left waits for tomorrow
+    /// (or a larger budget).
+    BudgetReached,
 }
 
 impl ErrorKind {
@@ -63,6 +68,7 @@ impl ErrorKind {
             ErrorKind::Storage => "storage",
             ErrorKind::DiskFull => "disk_full",
             ErrorKind::Paused => "paused",
+            ErrorKind::BudgetReached => "budget_reached",
         }
     }
 }
@@ -79,6 +85,7 @@ impl Error {
             Error::Protocol(_) | Error::TooLarge => ErrorKind::Protocol,
             Error::MarketLocked => ErrorKind::NotConfigured,
             Error::Paused => ErrorKind::Paused,
+            Error::BudgetReached => ErrorKind::BudgetReached,
             Error::Store(e) if e.is_disk_full() => ErrorKind::DiskFull,
             Error::Store(_) | Error::Task(_) => ErrorKind::Storage,
         }
@@ -110,6 +117,7 @@ mod tests {
             ErrorKind::Storage,
             ErrorKind::DiskFull,
             ErrorKind::Paused,
+            ErrorKind::BudgetReached,
         ] {
             let json = serde_json::to_string(&kind).unwrap();
             assert_eq!(json, format!("\"{}\"", kind.key()));

@@ -173,15 +173,16 @@ pub async fn watch(
         let (delay, offline) = match &result {
             Ok(Pass::Ran(summary)) => {
                 backoff = new_backoff();
-                let more = summary.report.photo_downloads_more;
-                (
-                    if more {
-                        Duration::ZERO
-                    } else {
-                        config.idle_interval
-                    },
-                    false,
-                )
+                let delay = if summary.report.budget_reached {
+                    // Tomorrow, or sooner when the settings (a larger
+                    // budget) or the catalog change.
+                    crate::run::until_tomorrow(clock.now_ms())
+                } else if summary.report.photo_downloads_more {
+                    Duration::ZERO
+                } else {
+                    config.idle_interval
+                };
+                (delay, false)
             }
             Ok(Pass::AppSyncing) => (config.idle_interval.min(Duration::from_secs(30)), false),
             Err(e) if e.kind() == ErrorKind::DiskFull => (Duration::from_secs(30), false),

@@ -14,6 +14,8 @@ mod error;
 mod gzip;
 pub mod headless;
 mod market_url;
+mod meter;
+mod metered;
 mod pace;
 mod photos;
 mod progress_file;
@@ -26,7 +28,9 @@ mod upload;
 pub use clock::{Clock, SystemClock};
 pub use engine::{Config, Engine, Report, SharedStore};
 pub use error::{Error, ErrorKind, Result};
-pub use market_url::{MarketUrlError, check_market_url, parse_market_url, same_origin};
+pub use market_url::{
+    MarketUrlError, check_market_url, parse_market_url, public_page_url, same_origin,
+};
 pub use photos::photo_path;
 pub use progress_file::{
     FRESH_MS as PROGRESS_FRESH_MS, progress_path, read_progress, write as write_progress,

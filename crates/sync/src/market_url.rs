@@ -37,6 +37,17 @@ pub fn parse_market_url(text: &str) -> Result<Url, MarketUrlError> {
     Ok(url)
 }
 
+/// A listing's public page on the marketplace at `base` (kept under
+/// `base`'s path, like the API), in the manager's language. Pure.
+pub fn public_page_url(base: &Url, listing: uuid::Uuid, lang: &str) -> Url {
+    let mut url = base.clone();
+    let path = format!("{}/l/{listing}", base.path().trim_end_matches('/'));
+    url.set_path(&path);
+    url.set_query(None);
+    url.query_pairs_mut().append_pair("lang", lang);
+    url
+}
+
 /// `https://` anywhere; `http://` only to loopback and private addresses.
 pub fn check_market_url(url: &Url) -> Result<(), MarketUrlError> {
     match url.scheme() {
@@ -86,6 +97,20 @@ pub fn same_origin(url: &Url, market: &Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_public_page_is_under_the_marketplace_address_in_the_managers_language() {
+        let id = uuid::Uuid::parse_str("0190a1b2-0000-7000-8000-000000000001").unwrap();
+        let at = |base: &str| public_page_url(&Url::parse(base).unwrap(), id, "ar").to_string();
+        assert_eq!(
+            at("https://souk.example.org"),
+            "https://souk.example.org/l/0190a1b2-0000-7000-8000-000000000001?lang=ar"
+        );
+        assert_eq!(
+            at("https://example.org/hanout/"),
+            "https://example.org/hanout/l/0190a1b2-0000-7000-8000-000000000001?lang=ar"
+        );
+    }
 
     #[test]
     fn https_anywhere_http_only_at_home() {

@@ -18,6 +18,7 @@ use url::Url;
 
 use crate::engine::Report;
 use crate::error::{Error, Result};
+use crate::meter::ANSWER_HEAD;
 use crate::pace::{Pace, UPLOADS_IN_FLIGHT};
 use crate::push::{endpoint, unexpected};
 use crate::{Engine, ListingPhotos, Uploading, upload};
@@ -71,7 +72,20 @@ pub(crate) async fn upload_missing(
         missing.extend(ask_missing(engine, base, token, batch).await?);
     }
     let root = engine.photos_root().await?;
-    let jobs = upload_order(sets, &missing);
+    let mut jobs = upload_order(sets, &missing);
+    if engine
+        .holding_photos
+        .load(std::sync::atomic::Ordering::Relaxed)
+    {
+        // A metered link: thumbnails go, display-size photos wait (for an
+        // unmetered link, or "send photos now"); so do their listings'
+        // photo lists.
+        let held;
+        (jobs, held) = thumbnails_only(sets, jobs);
+        report.photos_held += held.len();
+        report.photo_bytes_held += file_sizes(&root, &held).await?;
+        failed.extend(held);
+    }
     let sizes = file_sizes(&root, &jobs).await?;
     // Which of each set's blobs are still on their way.
     let mut waiting: Vec<HashSet<&str>> = sets
@@ -239,6 +253,20 @@ fn photos_sent(set: &PhotoSetToSend, waiting: &HashSet<&str>, failed: &HashSet<S
     u32::try_from(sent).unwrap_or(u32::MAX)
 }
 
+/// The bytes of the photo files of every photo set still to send (each
+/// file once; some may be on the server already).
+pub(crate) async fn bytes_waiting(engine: &Engine) -> Result<u64> {
+    let sets = engine.with_store(|s| s.photo_sets_to_send()).await?;
+    let mut seen = HashSet::new();
+    let hashes: Vec<String> = sets
+        .iter()
+        .flat_map(|s| s.hashes())
+        .filter(|h| seen.insert(h.to_owned()))
+        .map(str::to_owned)
+        .collect();
+    file_sizes(&engine.photos_root().await?, &hashes).await
+}
+
 /// The bytes of these photo files (a file gone counts 0: it will not go).
 async fn file_sizes(root: &Path, hashes: &[String]) -> Result<u64> {
     let paths: Vec<PathBuf> = hashes.iter().map(|h| photo_path(root, h)).collect();
@@ -278,6 +306,19 @@ pub(crate) fn upload_order(sets: &[PhotoSetToSend], missing: &HashSet<String>) -
         }
     }
     order
+}
+
+/// `jobs` split into the thumbnails and the rest (display-size photos),
+/// each in order. Pure.
+pub(crate) fn thumbnails_only(
+    sets: &[PhotoSetToSend],
+    jobs: Vec<String>,
+) -> (Vec<String>, Vec<String>) {
+    let thumbs: HashSet<&str> = sets
+        .iter()
+        .flat_map(|s| s.photos.iter().filter_map(|p| p.thumb.as_deref()))
+        .collect();
+    jobs.into_iter().partition(|h| thumbs.contains(h.as_str()))
 }
 
 /// Reads and uploads one blob. `None`: it cannot be sent for good (file
@@ -370,6 +411,9 @@ enum Put {
     Refused,
 }
 
+/// What a photo list's answer may cost: a 412 carries the server's list.
+const LIST_ANSWER: u64 = ANSWER_HEAD + 16 * 1024;
+
 /// Tries a `PUT` this many times when it fails on the way (a cut link).
 const PUT_ATTEMPTS: u32 = 3;
 
@@ -391,22 +435,20 @@ async fn put_list(engine: &Engine, base: &Url, token: &str, set: &PhotoSetToSend
     let mut attempt = 0;
     let response = loop {
         attempt += 1;
-        match engine
+        let request = engine
             .client
             .put(url.clone())
             .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-        {
+            .json(&body);
+        match engine.send(request, LIST_ANSWER).await {
             Ok(response) => break response,
             // Sent again as it was: if the first one was applied, the
             // server's list is now this one, and the answer a 412 with it.
-            Err(e) if attempt < PUT_ATTEMPTS => {
+            Err(e @ Error::Network(_)) if attempt < PUT_ATTEMPTS => {
                 tracing::info!(listing = %set.listing_id, error = %e, "photo list not sent; trying again");
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         }
     };
     match response.status() {
@@ -420,7 +462,7 @@ async fn put_list(engine: &Engine, base: &Url, token: &str, set: &PhotoSetToSend
         // Another laptop set this listing's photos since we last knew:
         // merge its list in; the next pass sends the merged one.
         StatusCode::PRECONDITION_FAILED => {
-            let current: ListingPhotosRequest = response.json().await?;
+            let current: ListingPhotosRequest = engine.json(response).await?;
             let hashes_ok = current
                 .photos
                 .iter()
@@ -454,7 +496,7 @@ async fn put_list(engine: &Engine, base: &Url, token: &str, set: &PhotoSetToSend
         // photos), 422 (a blob went missing since `photos/missing`):
         // nothing to retry now; the set stays to send and is logged.
         status => {
-            let body = response.text().await.unwrap_or_default();
+            let body = engine.text(response).await;
             tracing::warn!(listing = %set.listing_id, %status, %body, "listing photos refused");
             Ok(Put::Refused)
         }
@@ -471,15 +513,19 @@ async fn ask_missing(
     let body = PhotosMissingRequest {
         hashes: hashes.to_vec(),
     };
+    // The answer names at most the hashes asked about (65 bytes each).
+    let answer = ANSWER_HEAD + 70 * hashes.len() as u64;
     let response = engine
-        .client
-        .post(url)
-        .bearer_auth(token)
-        .json(&body)
-        .send()
+        .send(
+            engine.client.post(url).bearer_auth(token).json(&body),
+            answer,
+        )
         .await?;
     match response.status() {
-        StatusCode::OK => Ok(response.json::<PhotosMissingResponse>().await?.missing),
+        StatusCode::OK => Ok(engine
+            .json::<PhotosMissingResponse>(response)
+            .await?
+            .missing),
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
             Err(Error::Unauthorized("device token refused".to_owned()))
         }

@@ -12,6 +12,7 @@ use url::Url;
 use crate::Engine;
 use crate::engine::Report;
 use crate::error::{Error, Result};
+use crate::meter::{PULL_RESERVE, PULLED_LISTING_BYTES};
 use crate::push::{endpoint, unexpected};
 
 /// Changes asked for per page: as many as the server gives (a round
@@ -50,6 +51,15 @@ pub(crate) async fn pull_all(
     }
 }
 
+/// Listings asked for per page: all the server gives, or with a daily
+/// budget, what fits in its reserve. Pure.
+fn page_for(left: Option<u64>) -> usize {
+    match left {
+        None => PAGE,
+        Some(_) => ((PULL_RESERVE / PULLED_LISTING_BYTES) as usize).clamp(1, PAGE),
+    }
+}
+
 async fn fetch(
     engine: &Engine,
     base: &Url,
@@ -59,10 +69,12 @@ async fn fetch(
     let mut url = endpoint(base, "pull")?;
     url.query_pairs_mut()
         .append_pair("since", since.unwrap_or(""))
-        .append_pair("limit", &PAGE.to_string());
-    let response = engine.client.get(url).bearer_auth(token).send().await?;
+        .append_pair("limit", &page_for(engine.meter.left()).to_string());
+    let response = engine
+        .send(engine.client.get(url).bearer_auth(token), PULL_RESERVE)
+        .await?;
     match response.status() {
-        StatusCode::OK => Ok(response.json().await?),
+        StatusCode::OK => Ok(engine.json(response).await?),
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
             Err(Error::Unauthorized("device token refused".to_owned()))
         }

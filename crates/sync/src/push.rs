@@ -146,11 +146,18 @@ pub async fn send(
     request: &PushRequest,
 ) -> Result<PushResponse> {
     let url = endpoint(base, "push")?;
-    let response = crate::gzip::json(engine.client.post(url).bearer_auth(token), request)?
-        .send()
+    // An answer names each change with its version (and, for a conflict,
+    // the merged listing).
+    let answer = crate::meter::ANSWER_HEAD
+        + crate::meter::PULLED_LISTING_BYTES * request.changes.len() as u64;
+    let response = engine
+        .send(
+            crate::gzip::json(engine.client.post(url).bearer_auth(token), request)?,
+            answer,
+        )
         .await?;
     match response.status() {
-        StatusCode::OK => Ok(response.json().await?),
+        StatusCode::OK => Ok(engine.json(response).await?),
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
             Err(Error::Unauthorized("device token refused".to_owned()))
         }

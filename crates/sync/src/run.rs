@@ -33,7 +33,12 @@ pub async fn run(
             Ok(report) => {
                 backoff = new_backoff();
                 tracing::debug!(?report, "sync pass done");
-                if report.photo_downloads_more {
+                if report.budget_reached {
+                    // Until the day turns (UTC, as the count), or the
+                    // manager raises the budget (a settings change wakes).
+                    tracing::info!("daily data budget spent; sync waits for tomorrow");
+                    until_tomorrow(engine.clock.now_ms())
+                } else if report.photo_downloads_more {
                     // Photos still to fetch: go on at once.
                     Duration::ZERO
                 } else {
@@ -75,6 +80,13 @@ pub(crate) fn retry_backoff(config: &crate::Config) -> backon::ExponentialBackof
         .with_jitter()
         .without_max_times()
         .build()
+}
+
+/// The wait until the next budget day (a minute into it). Pure.
+pub(crate) fn until_tomorrow(now_ms: i64) -> Duration {
+    const DAY_MS: i64 = 86_400_000;
+    let left = DAY_MS - now_ms.rem_euclid(DAY_MS) + 60_000;
+    Duration::from_millis(u64::try_from(left).unwrap_or(0))
 }
 
 /// How soon a pass that hit a full disk is tried again.
@@ -165,6 +177,9 @@ async fn publish(
                 if report.clock_skew_ms.is_some() {
                     s.clock_skew_ms = report.clock_skew_ms;
                 }
+                s.budget_reached = report.budget_reached;
+                s.photos_held = report.photos_held as u64;
+                s.photo_bytes_waiting = report.photo_bytes_waiting;
                 s.connection = Connection::Online;
                 s.last_error = None;
                 s.last_synced_at_ms = Some(now);

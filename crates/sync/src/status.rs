@@ -37,6 +37,13 @@ pub struct Status {
     /// Photos on their way up in the pass going on (`None` between
     /// passes, or when none are): numbers to show instead of a spinner.
     pub uploading: Option<Uploading>,
+    /// The last pass stopped at the day's data budget.
+    pub budget_reached: bool,
+    /// Display-size photos the last pass held back on a metered link.
+    pub photos_held: u64,
+    /// With the budget spent or photos held: the bytes of the photo files
+    /// still to go (at most).
+    pub photo_bytes_waiting: u64,
 }
 
 /// Photo bytes sent of bytes waiting, how fast, how long still, and each
@@ -97,6 +104,9 @@ impl Default for Status {
             pulled_changes: 0,
             clock_skew_ms: None,
             uploading: None,
+            budget_reached: false,
+            photos_held: 0,
+            photo_bytes_waiting: 0,
         }
     }
 }

@@ -24,6 +24,7 @@ use url::Url;
 
 use crate::Engine;
 use crate::error::{Error, Result};
+use crate::meter::ANSWER_HEAD;
 use crate::pace::Pace;
 use crate::push::{endpoint, unexpected};
 
@@ -116,7 +117,8 @@ pub(crate) async fn upload(
                     .chunk_bytes
                     .load(Ordering::Relaxed)
                     .clamp(1, engine.config.upload_chunk_bytes.max(1));
-                let first = &bytes[..pace.chunk(Instant::now(), cap).min(bytes.len())];
+                let want = pace.chunk(Instant::now(), cap).min(bytes.len());
+                let first = &bytes[..affordable(engine, want)?];
                 done.bytes_sent += first.len() as u64;
                 pace.sending(Instant::now());
                 let Some((url, offset)) = retried(
@@ -216,7 +218,7 @@ async fn create(
     let url = endpoint(base, "uploads")?;
     let metadata = format!("sha256 {}", BASE64.encode(sha256));
     let checksum = format!("sha256 {}", BASE64.encode(Sha256::digest(first)));
-    let response = engine
+    let request = engine
         .client
         .post(url.clone())
         .bearer_auth(token)
@@ -225,12 +227,11 @@ async fn create(
         .header("Upload-Metadata", metadata)
         .header(CONTENT_TYPE, OFFSET_OCTET_STREAM)
         .header("Upload-Checksum", checksum)
-        .body(first.to_vec())
-        .send()
-        .await?;
+        .body(first.to_vec());
+    let response = engine.send(request, ANSWER_HEAD).await?;
     match response.status() {
         StatusCode::CREATED => {}
-        status => return Err(refused(status, response).await),
+        status => return Err(refused(engine, status, response).await),
     }
     let location = response
         .headers()
@@ -258,17 +259,16 @@ async fn create(
 
 /// `HEAD`: the server's offset, or `None` when it no longer knows the upload.
 async fn head(engine: &Engine, token: &str, url: &Url) -> Result<Option<u64>> {
-    let response = engine
+    let request = engine
         .client
         .head(url.clone())
         .bearer_auth(token)
-        .header(TUS_RESUMABLE, TUS_VERSION)
-        .send()
-        .await?;
+        .header(TUS_RESUMABLE, TUS_VERSION);
+    let response = engine.send(request, ANSWER_HEAD).await?;
     match response.status() {
         StatusCode::OK | StatusCode::NO_CONTENT => offset_of(response.headers()).map(Some),
         StatusCode::NOT_FOUND | StatusCode::GONE => Ok(None),
-        status => Err(refused(status, response).await),
+        status => Err(refused(engine, status, response).await),
     }
 }
 
@@ -299,13 +299,13 @@ async fn patch_from(
             .chunk_bytes
             .load(Ordering::Relaxed)
             .clamp(1, max_chunk);
-        let chunk_size = pace.chunk(Instant::now(), cap) as u64;
+        let chunk_size = affordable(engine, pace.chunk(Instant::now(), cap))? as u64;
         let end = (offset + chunk_size).min(length);
         let chunk = &bytes[offset as usize..end as usize];
         let checksum = format!("sha256 {}", BASE64.encode(Sha256::digest(chunk)));
         done.bytes_sent += chunk.len() as u64;
         pace.sending(Instant::now());
-        let sent = engine
+        let request = engine
             .client
             .patch(url.clone())
             .bearer_auth(token)
@@ -313,12 +313,10 @@ async fn patch_from(
             .header(UPLOAD_OFFSET, offset)
             .header(CONTENT_TYPE, OFFSET_OCTET_STREAM)
             .header("Upload-Checksum", checksum)
-            .body(chunk.to_vec())
-            .send()
-            .await;
-        let response = match sent {
+            .body(chunk.to_vec());
+        let response = match engine.send(request, ANSWER_HEAD).await {
             Ok(response) => response,
-            Err(e) => {
+            Err(Error::Network(e)) => {
                 if e.is_timeout() {
                     let smaller = adapt_chunk(chunk_size as usize, max_chunk, Chunk::TimedOut);
                     engine.chunk_bytes.store(smaller, Ordering::Relaxed);
@@ -332,6 +330,8 @@ async fn patch_from(
                     error: e.into(),
                 });
             }
+            // The day's budget, or a request that could not be built.
+            Err(e) => return Err(e),
         };
         match response.status() {
             StatusCode::NO_CONTENT | StatusCode::OK => {
@@ -363,12 +363,32 @@ async fn patch_from(
             status => {
                 return Ok(Patched::Interrupted {
                     at: offset,
-                    error: refused(status, response).await,
+                    error: refused(engine, status, response).await,
                 });
             }
         }
     }
     Ok(Patched::Complete)
+}
+
+/// A request's line and headers, and its answer's: what a chunk costs
+/// beyond its bytes (a tus `PATCH` with its checksum is about 450 bytes).
+const CHUNK_OVERHEAD: u64 = 1024 + ANSWER_HEAD;
+
+/// Smallest chunk worth sending at the end of a day's budget.
+const LAST_CHUNK_MIN: usize = 4 * 1024;
+
+/// `want` bytes, or fewer to stay within the day's budget;
+/// [`Error::BudgetReached`] when not even a small chunk fits.
+fn affordable(engine: &Engine, want: usize) -> Result<usize> {
+    let Some(left) = engine.meter.left() else {
+        return Ok(want);
+    };
+    let fits = usize::try_from(left.saturating_sub(CHUNK_OVERHEAD)).unwrap_or(usize::MAX);
+    if fits < want.min(LAST_CHUNK_MIN) {
+        return Err(Error::BudgetReached);
+    }
+    Ok(want.min(fits))
 }
 
 /// Smallest chunk sent, however slow the link.
@@ -403,8 +423,8 @@ fn offset_of(headers: &HeaderMap) -> Result<u64> {
 
 /// The error for an answer that was not the expected one, with the server's
 /// message in the log.
-async fn refused(status: StatusCode, response: Response) -> Error {
-    let body = response.text().await.unwrap_or_default();
+async fn refused(engine: &Engine, status: StatusCode, response: Response) -> Error {
+    let body = engine.text(response).await;
     tracing::warn!(%status, body = %body.chars().take(300).collect::<String>(), "upload refused");
     match status {
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {

@@ -144,3 +144,65 @@ fn a_typo_is_refused_by_field_before_anything_is_written() {
     ));
     assert!(s.artisan_by_name("Nouvelle Artisane").unwrap().is_none());
 }
+
+/// This laptop's price edit (4000) was pushed and lost to another laptop's
+/// later 5000: the merged answer is taken in, the lost value kept.
+fn lost_price(s: &mut store::Store, id: store::ListingId) {
+    let mut input = s.listing(id).unwrap().unwrap().to_input();
+    input.price = store::Price::parse("4000").unwrap();
+    s.update_listing(
+        id,
+        store::NewListing::validate(input.clone()).unwrap(),
+        1_100,
+    )
+    .unwrap();
+    let acks: Vec<_> = s
+        .pending_changes(10)
+        .unwrap()
+        .iter()
+        .map(|p| (p.listing_id, p.seq, store::PushAck::Accepted))
+        .collect();
+    s.record_acks(&acks, 1_101).unwrap();
+    input.price = store::Price::parse("5000").unwrap();
+    let merged = store::PulledContent {
+        input,
+        updated_at_ms: 1_200,
+        stock_unknown: false,
+        status_unknown: false,
+    };
+    s.take_merged(id, merged, &[protocol::ListingField::Price], Some(9), 1_300)
+        .unwrap();
+}
+
+#[test]
+fn lost_edits_show_both_values_and_taking_mine_back_queues_it() {
+    let (_dir, mut s, id, _) = opened();
+    assert_eq!(lost_edits(&s, id).unwrap(), None);
+    lost_price(&mut s, id);
+    let lost = lost_edits(&s, id).unwrap().expect("a lost edit");
+    assert_eq!(lost.fields, vec![ErrorField::Price]);
+    assert_eq!(
+        (lost.mine.price.as_str(), lost.current.price.as_str()),
+        ("4000", "5000")
+    );
+    assert_eq!(
+        lost.mine.title_fr, lost.current.title_fr,
+        "only the lost field differs"
+    );
+
+    settle(&mut s, id, ErrorField::Price, true, 1_400).unwrap();
+    assert_eq!(lost_edits(&s, id).unwrap(), None);
+    assert_eq!(details(&s, id).unwrap().price, "4000");
+    assert_eq!(s.pending_count().unwrap(), 1, "goes out at the next sync");
+}
+
+#[test]
+fn keeping_theirs_settles_without_sending_anything() {
+    let (_dir, mut s, id, _) = opened();
+    lost_price(&mut s, id);
+    settle(&mut s, id, ErrorField::Price, false, 1_400).unwrap();
+    assert_eq!(lost_edits(&s, id).unwrap(), None);
+    assert_eq!(details(&s, id).unwrap().price, "5000");
+    assert_eq!(s.pending_count().unwrap(), 0);
+    assert!(settle(&mut s, id, ErrorField::Price, false, 1_500).is_err());
+}

@@ -76,6 +76,11 @@ pub fn typed_number(value: &str) -> Result<Option<u32>, ErrorReason> {
 impl ListingDetails {
     /// What the editor shows for `listing`, whose artisan is called `artisan`.
     pub fn of(listing: &store::Listing, artisan: Option<&str>) -> ListingDetails {
+        ListingDetails::of_input(&listing.to_input(), artisan)
+    }
+
+    /// What the editor shows for a listing holding `listing`.
+    pub fn of_input(listing: &store::ListingInput, artisan: Option<&str>) -> ListingDetails {
         let cents = listing.price.centimes();
         ListingDetails {
             title_ar: text(&listing.titles.ar),
@@ -217,4 +222,15 @@ mod tests {
             (ErrorField::Price, ErrorReason::NotANumber)
         ));
     }
+}
+
+/// Fields of a listing where this laptop's edit lost to another laptop's
+/// later one (`store::Conflict`): the listing with this laptop's values
+/// (`mine`) beside the listing as it is (`current`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LostEdits {
+    pub fields: Vec<ErrorField>,
+    pub mine: ListingDetails,
+    pub current: ListingDetails,
 }

@@ -1,4 +1,4 @@
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use specta::Type;
 
 use super::ListingDetails;
@@ -57,9 +57,13 @@ pub enum StorageCause {
 pub enum SystemAction {
     /// Turn starting at login on or off, or read it.
     StartAtLogin,
+    /// Open a page in the browser.
+    OpenPage,
+    /// Open a folder in the file manager.
+    OpenFolder,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorField {
     Title,
@@ -85,6 +89,49 @@ pub enum ErrorField {
 }
 
 impl ErrorField {
+    /// The listing field on the wire this field stands for, if any.
+    pub fn listing_field(self) -> Option<protocol::ListingField> {
+        use protocol::ListingField as L;
+        Some(match self {
+            ErrorField::Title => L::Title,
+            ErrorField::Description => L::Description,
+            ErrorField::Price => L::Price,
+            ErrorField::Category => L::Category,
+            ErrorField::Stock => L::Stock,
+            ErrorField::Unit => L::Unit,
+            ErrorField::Weight => L::WeightGrams,
+            ErrorField::Status => L::Status,
+            ErrorField::Tags => L::Tags,
+            ErrorField::Artisan => L::Artisan,
+            ErrorField::Materials => L::Materials,
+            ErrorField::Origin => L::Origin,
+            ErrorField::Region => L::Region,
+            ErrorField::Dimensions => L::Dimensions,
+            _ => return None,
+        })
+    }
+
+    /// The field standing for `field` on the wire.
+    pub fn of_listing_field(field: protocol::ListingField) -> ErrorField {
+        use protocol::ListingField as L;
+        match field {
+            L::Title => ErrorField::Title,
+            L::Description => ErrorField::Description,
+            L::Price => ErrorField::Price,
+            L::Category => ErrorField::Category,
+            L::Stock => ErrorField::Stock,
+            L::Unit => ErrorField::Unit,
+            L::WeightGrams => ErrorField::Weight,
+            L::Status => ErrorField::Status,
+            L::Tags => ErrorField::Tags,
+            L::Artisan => ErrorField::Artisan,
+            L::Materials => ErrorField::Materials,
+            L::Origin => ErrorField::Origin,
+            L::Region => ErrorField::Region,
+            L::Dimensions => ErrorField::Dimensions,
+        }
+    }
+
     /// The field the store names `name` (`title`, `weight`…), as in its
     /// validation errors and `EditedMeanwhile`.
     pub fn from_store_name(name: &str) -> Option<ErrorField> {

@@ -10,7 +10,7 @@ mod settings;
 mod status;
 
 pub use connection::{ConnectInput, ConnectionView};
-pub use details::{ListingDetails, typed_number};
+pub use details::{ListingDetails, LostEdits, typed_number};
 pub use error::{AppError, ErrorField, ErrorReason, StorageCause, SystemAction};
 pub use listing::{
     ListingPage, ListingQuery, ListingStatus, ListingView, NewListingInput, RemovalView,

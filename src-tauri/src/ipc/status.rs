@@ -27,6 +27,25 @@ pub struct SyncStatusView {
     /// This computer's date differs from the marketplace's by more than it
     /// accepts: the window asks the manager to set the date right.
     pub clock_wrong: bool,
+    /// The last pass stopped at the day's data budget.
+    pub budget_reached: bool,
+    /// Display-size photos held back on a metered link ("send photos now").
+    pub photos_held: u32,
+    /// With the budget spent or photos held: megabytes of photos still to go.
+    pub photo_mb_waiting: f64,
+    /// Photos on their way up now: bytes, rate, time left.
+    pub uploading: Option<UploadingView>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadingView {
+    pub bytes_sent: f64,
+    pub bytes_total: f64,
+    /// Bytes per second over the last seconds (`None`: not measured yet).
+    pub rate_bytes_per_s: Option<f64>,
+    /// At that rate (`None`: no honest guess yet).
+    pub seconds_left: Option<f64>,
 }
 
 impl From<&sync::Status> for SyncStatusView {
@@ -45,6 +64,15 @@ impl From<&sync::Status> for SyncStatusView {
             last_synced_at_ms: s.last_synced_at_ms.map(|ms| ms as f64),
             cooperative: s.cooperative.clone(),
             clock_wrong: s.clock_is_wrong(),
+            budget_reached: s.budget_reached,
+            photos_held: u32::try_from(s.photos_held).unwrap_or(u32::MAX),
+            photo_mb_waiting: (s.photo_bytes_waiting as f64 / 100_000.0).round() / 10.0,
+            uploading: s.uploading.as_ref().map(|u| UploadingView {
+                bytes_sent: u.bytes_sent as f64,
+                bytes_total: u.bytes_total as f64,
+                rate_bytes_per_s: u.rate_bytes_per_s.map(|r| r as f64),
+                seconds_left: u.seconds_left.map(|s| s as f64),
+            }),
         }
     }
 }
@@ -73,5 +101,46 @@ impl From<&store::Recovery> for RecoveryNotice {
             restored_from: r.restored_from.display().to_string(),
             damaged_copy: r.damaged_copy.display().to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_window_gets_uploads_budget_and_held_photos_in_its_units() {
+        let status = sync::Status {
+            budget_reached: true,
+            photos_held: 3,
+            photo_bytes_waiting: 12_449_999,
+            uploading: Some(sync::Uploading {
+                bytes_sent: 1_200_000,
+                bytes_total: 4_500_000,
+                rate_bytes_per_s: Some(120_000),
+                seconds_left: Some(28),
+                listings: Vec::new(),
+            }),
+            ..sync::Status::default()
+        };
+        let view = SyncStatusView::from(&status);
+        assert!(view.budget_reached);
+        assert_eq!(view.photos_held, 3);
+        assert_eq!(view.photo_mb_waiting, 12.4);
+        let up = view.uploading.unwrap();
+        assert_eq!(
+            (
+                up.bytes_sent,
+                up.bytes_total,
+                up.rate_bytes_per_s,
+                up.seconds_left
+            ),
+            (1_200_000.0, 4_500_000.0, Some(120_000.0), Some(28.0))
+        );
+        assert!(
+            SyncStatusView::from(&sync::Status::default())
+                .uploading
+                .is_none()
+        );
     }
 }

@@ -6,7 +6,9 @@ import { setLang } from "../i18n/locale.svelte";
 import {
   artisanNames,
   listingDetails,
+  lostEdits,
   onListingsChanged,
+  settleLostEdit,
   updateListing,
   type ListingDetails,
   type ListingView,
@@ -19,6 +21,8 @@ vi.mock("../lib/backend", () => ({
   listingDetails: vi.fn(),
   updateListing: vi.fn(),
   onListingsChanged: vi.fn(),
+  lostEdits: vi.fn(),
+  settleLostEdit: vi.fn(),
 }));
 
 const ID = "0190a1b2-0000-7000-8000-000000000001";
@@ -65,6 +69,8 @@ describe("ListingEditor", () => {
     vi.mocked(listingDetails).mockReset().mockResolvedValue({ status: "ok", data: { ...details } });
     vi.mocked(artisanNames).mockReset().mockResolvedValue({ status: "ok", data: ["Fatima Ait Lahcen"] });
     vi.mocked(updateListing).mockReset();
+    vi.mocked(lostEdits).mockReset().mockResolvedValue({ status: "ok", data: null });
+    vi.mocked(settleLostEdit).mockReset();
     vi.mocked(onListingsChanged)
       .mockReset()
       .mockImplementation(async (cb) => {
@@ -251,6 +257,42 @@ describe("ListingEditor", () => {
       { ...details, price: "4200", category: "textiles" },
     );
     await waitFor(() => expect(editing.id).toBeNull());
+  });
+
+  it("shows an edit that lost to another laptop; taking it back puts it in the form, untouched fields stay", async () => {
+    const current = { ...details, price: "3900" };
+    vi.mocked(listingDetails).mockReset().mockResolvedValueOnce({ status: "ok", data: current });
+    vi.mocked(lostEdits).mockResolvedValueOnce({
+      status: "ok",
+      data: { fields: ["price"], mine: { ...current, price: "4200" }, current },
+    });
+    vi.mocked(settleLostEdit).mockResolvedValue({ status: "ok", data: null });
+    const user = userEvent.setup();
+    render(ListingEditor, { id: ID });
+
+    const lost = await screen.findByTestId("lost-edit");
+    expect(lost.dataset.field).toBe("price");
+    expect(lost.querySelector("[data-testid=lost-mine]")?.textContent).toBe("4200");
+    expect(lost.querySelector("[data-testid=lost-theirs]")?.textContent).toBe("3900");
+    expect((screen.getByTestId("edit-price-input") as HTMLInputElement).value).toBe("3900");
+    await user.type(screen.getByTestId("edit-origin-input"), "Azrou");
+
+    // The store now holds mine again; the form follows for that field only.
+    vi.mocked(listingDetails).mockResolvedValue({ status: "ok", data: { ...current, price: "4200" } });
+    vi.mocked(lostEdits).mockResolvedValue({ status: "ok", data: null });
+    await user.click(screen.getByTestId("take-mine-back"));
+    expect(settleLostEdit).toHaveBeenCalledExactlyOnceWith(ID, "price", true);
+    await waitFor(() => expect(screen.queryByTestId("lost-edits")).toBeNull());
+    await waitFor(() => expect((screen.getByTestId("edit-price-input") as HTMLInputElement).value).toBe("4200"));
+    expect((screen.getByTestId("edit-origin-input") as HTMLInputElement).value).toBe("Azrou");
+
+    vi.mocked(updateListing).mockResolvedValueOnce({ status: "ok", data: saved });
+    await user.click(screen.getByTestId("edit-save"));
+    expect(updateListing).toHaveBeenLastCalledWith(
+      ID,
+      { ...current, price: "4200" },
+      { ...current, price: "4200", origin: "Azrou" },
+    );
   });
 
   it("offers the cooperative's artisans and names the categories in Arabic", async () => {

@@ -3,7 +3,7 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { setLang } from "../i18n/locale.svelte";
-import { removalPreview, removeListing, type ListingView } from "../lib/backend";
+import { openPublicPage, removalPreview, removeListing, type ListingView } from "../lib/backend";
 import ListingList from "./ListingList.svelte";
 
 vi.mock("../lib/backend", () => ({
@@ -12,6 +12,7 @@ vi.mock("../lib/backend", () => ({
   pickPhotos: vi.fn(),
   importPhotos: vi.fn(),
   cancelPhotoImport: vi.fn(),
+  openPublicPage: vi.fn(),
 }));
 
 function listing(
@@ -197,5 +198,42 @@ describe("ListingList", () => {
     expect(screen.getByTestId("sync-badge").textContent).toContain(
       "Refusée par les modérateurs de la place de marché : \u2068Photo floue\u2069",
     );
+  });
+
+  it("offers the public page only for what buyers see, and opens it in the window's language", async () => {
+    setLang("ar");
+    vi.mocked(openPublicPage).mockReset().mockResolvedValue({ status: "ok", data: null });
+    const user = userEvent.setup();
+    render(ListingList, {
+      listings: [
+        listing("a", "Tapis Azilal", 3, { state: "live" }, { state: "approved" }),
+        listing("b", "Tajine", 2, { state: "live" }, { state: "pending" }),
+        listing("c", "Pouf", 1, { state: "waiting" }),
+        listing("d", "Couffin", 0, { state: "live" }, null, "archived"),
+      ],
+      loaded: true,
+      error: null,
+    });
+    const buttons = screen.getAllByTestId("open-public-page");
+    expect(buttons).toHaveLength(1);
+    expect(buttons[0].closest("[data-testid=listing]")?.getAttribute("data-id")).toBe("a");
+    expect(buttons[0].textContent?.trim()).toBe("اعرض في السوق");
+    await user.click(buttons[0]);
+    expect(openPublicPage).toHaveBeenCalledExactlyOnceWith("a", "ar");
+  });
+
+  it("says in the user's language when the browser did not open", async () => {
+    vi.mocked(openPublicPage).mockReset().mockResolvedValue({
+      status: "error",
+      error: { kind: "system", action: "open_page" },
+    });
+    const user = userEvent.setup();
+    render(ListingList, {
+      listings: [listing("a", "Tapis Azilal", 3, { state: "live" }, { state: "approved" })],
+      loaded: true,
+      error: null,
+    });
+    await user.click(screen.getByTestId("open-public-page"));
+    expect((await screen.findByRole("alert")).textContent).toContain("browser did not open");
   });
 });

@@ -20,6 +20,7 @@ import {
   type ListingPage_Serialize as ListingPage,
   type ListingQuery_Deserialize as ListingQuery,
   type ListingStatus,
+  type LostEdits,
   type ListingView_Serialize as ListingView,
   type NewListingInput,
   type PhotoImportReport_Serialize as PhotoImportReport,
@@ -45,6 +46,7 @@ export type {
   ListingQuery,
   ListingStatus,
   ListingView,
+  LostEdits,
   NewListingInput,
   PhotoImportReport,
   PhotoProgress,
@@ -111,6 +113,16 @@ export function updateListing(id: string, loaded: ListingDetails, typed: Listing
   return guard(() => commands.updateListing(id, loaded, typed));
 }
 
+/** Fields where this laptop's edit lost to another laptop's later one; `null`: none. */
+export function lostEdits(id: string): Promise<Outcome<LostEdits | null>> {
+  return guard(() => commands.lostEdits(id));
+}
+
+/** Takes this laptop's value of `field` back (`takeBack`) or keeps the other laptop's. */
+export function settleLostEdit(id: string, field: ErrorField, takeBack: boolean): Promise<Outcome<null>> {
+  return guard(() => commands.settleLostEdit(id, field, takeBack));
+}
+
 export function artisanNames(): Promise<Outcome<string[]>> {
   return guard(() => commands.artisanNames());
 }
@@ -155,6 +167,21 @@ export function setTrayLanguage(lang: "ar" | "fr" | "en"): Promise<Outcome<null>
 
 export function syncNow(): Promise<Outcome<null>> {
   return guard(() => commands.syncNow());
+}
+
+/** The listing's public page on the marketplace, in the browser. */
+export function openPublicPage(id: string, lang: "ar" | "fr" | "en"): Promise<Outcome<null>> {
+  return guard(() => commands.openPublicPage(id, lang));
+}
+
+/** The folder of the log files, in the file manager. */
+export function openLogFolder(): Promise<Outcome<null>> {
+  return guard(() => commands.openLogFolder());
+}
+
+/** Display-size photos go even on a metered connection, until all are sent. */
+export function sendPhotosNow(): Promise<Outcome<null>> {
+  return guard(() => commands.sendPhotosNow());
 }
 
 async function listenSafely(listen: () => Promise<Unlisten>): Promise<Unlisten> {

@@ -76,7 +76,11 @@ pub fn run(args: &Args, out: &Output) -> Result<Outcome> {
             out,
         ),
         Command::Connect { url, code } => sync::connect(&data, url, code, out),
-        Command::Sync { watch, interval } => sync::sync(&data, *watch, *interval, out),
+        Command::Sync {
+            watch,
+            interval,
+            send_photos,
+        } => sync::sync(&data, *watch, *interval, *send_photos, out),
     }
 }
 

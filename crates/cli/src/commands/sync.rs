@@ -80,7 +80,13 @@ pub fn connect(data: &DataDir, url: &str, code: &str, out: &Output) -> Result<Ou
     }
 }
 
-pub fn sync(data: &DataDir, watch: bool, interval: u64, out: &Output) -> Result<Outcome> {
+pub fn sync(
+    data: &DataDir,
+    watch: bool,
+    interval: u64,
+    send_photos: bool,
+    out: &Output,
+) -> Result<Outcome> {
     std::fs::create_dir_all(&data.dir)?;
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
@@ -91,6 +97,10 @@ pub fn sync(data: &DataDir, watch: bool, interval: u64, out: &Output) -> Result<
         .try_init();
     let rt = runtime()?;
     let clock: Arc<dyn sync::Clock> = Arc::new(sync::SystemClock);
+    let config = || sync::Config {
+        send_photos_now: send_photos,
+        ..config()
+    };
     if watch {
         let config = sync::Config {
             idle_interval: Duration::from_secs(interval.max(1)),
@@ -215,6 +225,28 @@ fn summary_text(lang: Lang, s: &Summary) -> String {
         ),
         s.downloads_waiting,
     ));
+    if r.budget_reached {
+        lines.push(pick_fmt(
+            lang,
+            [
+                "انتهت ميزانية البيانات لهذا اليوم — ما تبقّى ينتظر الغد (حتى {mb} ميغابايت من الصور). لتغييرها: hanout config --budget-mb",
+                "le budget de données du jour est épuisé — le reste attend demain (jusqu'à {mb} Mo de photos). Pour le changer : hanout config --budget-mb",
+                "today's data budget is spent — the rest waits for tomorrow (up to {mb} MB of photos). To change it: hanout config --budget-mb",
+            ],
+            &megabytes(r.photo_bytes_waiting),
+        ));
+    }
+    if r.photos_held > 0 {
+        lines.push(pick_fmt(
+            lang,
+            [
+                "اتصال محسوب: أُرسلت النصوص والصور المصغّرة؛ {n} صورة بالحجم الكامل تنتظر اتصالًا غير محسوب — لإرسالها الآن: hanout sync --send-photos",
+                "connexion facturée au volume : textes et vignettes envoyés ; {n} photo(s) en grand format attendent une connexion non facturée — pour les envoyer maintenant : hanout sync --send-photos",
+                "metered connection: text and thumbnails sent; {n} full-size photo(s) wait for an unmetered link — to send them now: hanout sync --send-photos",
+            ],
+            &r.photos_held.to_string(),
+        ));
+    }
     for rejected in &s.rejected {
         lines.push(format!(
             "  ✗ {} ({}): {}",
@@ -242,8 +274,25 @@ fn summary_json(s: &Summary) -> Value {
         "downloads_waiting": s.downloads_waiting,
         "cooperative": s.cooperative,
         "clock_skew_ms": r.clock_skew_ms,
+        "budget_reached": r.budget_reached,
+        "photos_held": r.photos_held,
+        "photo_bytes_waiting": r.photo_bytes_waiting,
+        "bytes_up": r.bytes_up,
+        "bytes_down": r.bytes_down,
         "all_done": s.all_done(),
     })
+}
+
+/// `template` in `lang` (ar, fr, en) with its `{mb}` or `{n}` filled.
+fn pick_fmt(lang: Lang, [ar, fr, en]: [&'static str; 3], value: &str) -> String {
+    pick(lang, ar, fr, en)
+        .replace("{mb}", value)
+        .replace("{n}", value)
+}
+
+/// Bytes as megabytes with one decimal (`12.4`).
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1}", bytes as f64 / 1_000_000.0)
 }
 
 fn reject_reason(lang: Lang, key: &str) -> String {
@@ -347,6 +396,12 @@ pub fn sync_error(lang: Lang, e: &sync::Error) -> String {
             "المزامنة متوقفة مؤقتًا — لاستئنافها: hanout config --resume",
             "la synchronisation est en pause — pour reprendre : hanout config --resume",
             "sync is paused — to resume: hanout config --resume",
+        ),
+        sync::ErrorKind::BudgetReached => pick(
+            lang,
+            "انتهت ميزانية البيانات لهذا اليوم — لتغييرها: hanout config --budget-mb",
+            "le budget de données du jour est épuisé — pour le changer : hanout config --budget-mb",
+            "today's data budget is spent — to change it: hanout config --budget-mb",
         ),
         sync::ErrorKind::DiskFull => pick(
             lang,

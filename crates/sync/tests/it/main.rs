@@ -1,5 +1,6 @@
 //! The sync engine against a real `hanout-market` on a loopback port.
 
+mod budget;
 mod exactly_once;
 mod merge;
 mod outbox_rules;
