@@ -55,6 +55,14 @@ pub enum Command {
         #[arg(long)]
         dev: bool,
     },
+    /// Fuzz targets of `fuzz/` (nightly, `cargo fuzz`), one after the other; not run in CI.
+    Fuzz {
+        /// How long each target runs.
+        #[arg(long, default_value_t = 600)]
+        seconds: u64,
+        /// Only this target: protocol_json, tus_headers or photo_import.
+        target: Option<String>,
+    },
     /// Benchmarks (release builds): store, photos, market, sync, app; all when none is named.
     Bench {
         name: Option<String>,

@@ -7,6 +7,7 @@ mod dist;
 #[cfg(target_os = "linux")]
 mod dist_check;
 mod flags;
+mod fuzz;
 mod run;
 mod setup;
 mod test;
@@ -54,6 +55,7 @@ fn main() -> Result<()> {
             max_seconds,
             dev,
         } => torture::run(&sh, trials, seed, max_seconds, dev),
+        flags::Command::Fuzz { seconds, target } => fuzz::run(&sh, seconds, target.as_deref()),
         flags::Command::Bench { name, args } => bench::run(&sh, name.as_deref(), &args),
     }
 }

@@ -82,3 +82,27 @@ fn libraries_depend_on_neither_tauri_nor_axum() {
         "every pure library was found in the workspace"
     );
 }
+
+/// `cargo xtask fuzz` runs every target `fuzz/Cargo.toml` declares, and
+/// each has its seeds.
+#[test]
+fn xtask_fuzz_knows_every_fuzz_target() {
+    let root = crate::project_root();
+    let manifest = std::fs::read_to_string(root.join("fuzz/Cargo.toml")).unwrap();
+    let declared: BTreeSet<&str> = manifest
+        .lines()
+        .filter_map(|line| line.strip_prefix("name = \""))
+        .filter_map(|rest| rest.strip_suffix('"'))
+        .filter(|name| *name != "hanout-fuzz")
+        .collect();
+    let known: BTreeSet<&str> = crate::fuzz::TARGETS.into_iter().collect();
+    assert_eq!(declared, known);
+    for target in known {
+        let seeds = root.join("fuzz/seeds").join(target);
+        assert!(
+            std::fs::read_dir(&seeds).is_ok_and(|mut d| d.next().is_some()),
+            "{} has no seeds",
+            seeds.display()
+        );
+    }
+}

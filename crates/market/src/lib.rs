@@ -58,6 +58,8 @@ pub use moderation_history::{Action as ModerationAction, Event as ModerationEven
 pub use protocol::{ListingPhoto, ListingPhotosRequest};
 pub use rate_limit::RateLimit;
 pub use routes::app;
+#[doc(hidden)]
+pub use tus::fuzzing as tus_fuzzing;
 
 /// Settings of a [`Market`]; `Config::default()` is what production runs.
 #[derive(Debug, Clone)]

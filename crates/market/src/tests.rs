@@ -162,6 +162,25 @@ fn upload_metadata_is_parsed_as_tus_says() {
     check("a //4=", None); // not UTF-8
 }
 
+/// The duplicate-key check is quadratic, so the number of pairs is bounded:
+/// before the bound, a 200 KB header of 30,000 keys (`k0,k1,…`) held a
+/// runtime thread for minutes.
+#[test]
+fn upload_metadata_holds_a_bounded_number_of_pairs() {
+    let keys = |n: usize| (0..n).map(|i| format!("k{i}")).collect::<Vec<_>>();
+    let most = keys(tus::MAX_METADATA_PAIRS).join(",");
+    assert_eq!(
+        tus::parse_metadata(&most).map(|pairs| pairs.len()),
+        Ok(tus::MAX_METADATA_PAIRS)
+    );
+    // Empty pairs (`a,,b`) do not count.
+    assert!(tus::parse_metadata(&format!("{most},,")).is_ok());
+    let one_more = keys(tus::MAX_METADATA_PAIRS + 1).join(",");
+    assert_eq!(tus::parse_metadata(&one_more), Err(()));
+    let huge = keys(30_000).join(",");
+    assert_eq!(tus::parse_metadata(&huge), Err(()));
+}
+
 /// Every `.route("…", method(…))` in this crate's source is in
 /// `openapi.json`, with each of its methods.
 #[test]

@@ -196,17 +196,24 @@ pub struct Hlc {
 
 impl Hlc {
     /// The next reading after `self` given the wall clock `now_ms`: later
-    /// than `self` and than every reading `seen` by this node.
+    /// than `self` and than every reading `seen` by this node. A counter
+    /// at its end (a reading from the wire can hold any `u32`) carries into
+    /// the next millisecond; only the very last reading has no successor.
     pub fn tick(self, now_ms: i64) -> Hlc {
         if now_ms > self.ms {
             Hlc {
                 ms: now_ms,
                 counter: 0,
             }
-        } else {
+        } else if let Some(counter) = self.counter.checked_add(1) {
             Hlc {
                 ms: self.ms,
-                counter: self.counter.saturating_add(1),
+                counter,
+            }
+        } else {
+            match self.ms.checked_add(1) {
+                Some(ms) => Hlc { ms, counter: 0 },
+                None => self,
             }
         }
     }

@@ -134,3 +134,28 @@ fn change_with_clock_fields_and_stock_delta_round_trips() {
     assert_eq!(json["stock_delta"], -2);
     assert_eq!(serde_json::from_value::<Change>(json).unwrap(), change);
 }
+
+/// A reading from the wire may hold the counter's last value (a device
+/// sent it; the server passes counters on as they are): observing it must
+/// still move past it, or this device's next edit ties with it.
+#[test]
+fn hlc_observes_past_a_counter_at_its_end() {
+    let seen = Hlc {
+        ms: 1_000,
+        counter: u32::MAX,
+    };
+    let next = Hlc::default().observe(seen, 900);
+    assert_eq!(
+        next,
+        Hlc {
+            ms: 1_001,
+            counter: 0
+        }
+    );
+    assert!(next > seen);
+    let last = Hlc {
+        ms: i64::MAX,
+        counter: u32::MAX,
+    };
+    assert_eq!(last.tick(0), last, "nothing is later than the last reading");
+}

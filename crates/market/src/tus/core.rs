@@ -42,23 +42,7 @@ pub(super) async fn append(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let content_type_ok = headers
-        .get(CONTENT_TYPE)
-        .is_some_and(|v| v == OFFSET_OCTET_STREAM);
-    if !content_type_ok {
-        return Err(status_error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ErrorKind::BadRequest,
-            format!("a PATCH carries `Content-Type: {OFFSET_OCTET_STREAM}`"),
-        ));
-    }
-    let offset = header_u64(&headers, &UPLOAD_OFFSET).ok_or_else(|| {
-        AppError::BadRequest("send the chunk's position as `Upload-Offset`".to_owned())
-    })?;
-    let checksum = headers
-        .get(UPLOAD_CHECKSUM)
-        .map(|v| parse_checksum(v.to_str().unwrap_or_default()))
-        .transpose()?;
+    let (offset, checksum) = chunk_headers(&headers)?;
     let now_ms = market.now_ms();
     let (offset, upload) = if let Some(bucket) = market.blobs().bucket() {
         let key = id.clone();
@@ -101,10 +85,33 @@ pub(super) async fn append(
     Ok((StatusCode::NO_CONTENT, headers).into_response())
 }
 
+/// Reads a chunk's headers: its type, `Upload-Offset` and the optional
+/// `Upload-Checksum`. All of `PATCH`'s parsing.
+pub(super) fn chunk_headers(headers: &HeaderMap) -> Result<(u64, Option<[u8; 32]>), AppError> {
+    let content_type_ok = headers
+        .get(CONTENT_TYPE)
+        .is_some_and(|v| v == OFFSET_OCTET_STREAM);
+    if !content_type_ok {
+        return Err(status_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorKind::BadRequest,
+            format!("a PATCH carries `Content-Type: {OFFSET_OCTET_STREAM}`"),
+        ));
+    }
+    let offset = header_u64(headers, &UPLOAD_OFFSET).ok_or_else(|| {
+        AppError::BadRequest("send the chunk's position as `Upload-Offset`".to_owned())
+    })?;
+    let checksum = headers
+        .get(UPLOAD_CHECKSUM)
+        .map(|v| parse_checksum(v.to_str().unwrap_or_default()))
+        .transpose()?;
+    Ok((offset, checksum))
+}
+
 /// Whether `chunk`, sent for `offset`, may be appended to `upload`: it
 /// starts where the upload stands, matches its checksum and ends within the
 /// declared length. Returns where it ends.
-fn check_chunk(
+pub(super) fn check_chunk(
     upload: &Upload,
     offset: u64,
     checksum: Option<[u8; 32]>,

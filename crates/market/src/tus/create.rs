@@ -13,61 +13,11 @@ pub(super) async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    if !body.is_empty()
-        && headers
-            .get(CONTENT_TYPE)
-            .is_none_or(|v| v != OFFSET_OCTET_STREAM)
-    {
-        return Err(status_error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ErrorKind::BadRequest,
-            format!("a creation with data carries `Content-Type: {OFFSET_OCTET_STREAM}`"),
-        ));
-    }
-    if headers.contains_key(UPLOAD_DEFER_LENGTH) {
-        return Err(AppError::BadRequest(
-            "this server needs the size up front — send `Upload-Length`".to_owned(),
-        ));
-    }
-    let length = header_u64(&headers, &UPLOAD_LENGTH).ok_or_else(|| {
-        AppError::BadRequest("send the photo's size in bytes as `Upload-Length`".to_owned())
-    })?;
-    if length == 0 {
-        return Err(AppError::BadRequest("the photo is empty".to_owned()));
-    }
-    if length > MAX_UPLOAD_BYTES {
-        return Err(AppError::PayloadTooLarge(format!(
-            "the photo is {} MB; the limit is {} MB — export a smaller JPEG",
-            length.div_ceil(1024 * 1024),
-            MAX_UPLOAD_BYTES / (1024 * 1024)
-        )));
-    }
-    let metadata = headers
-        .get(UPLOAD_METADATA)
-        .map(|v| v.to_str().map_err(|_| ()).and_then(parse_metadata))
-        .transpose()
-        .map_err(|()| {
-            AppError::BadRequest(
-                "`Upload-Metadata` must be `key base64,key base64…` with UTF-8 values".to_owned(),
-            )
-        })?
-        .unwrap_or_default();
-    let sha256 = metadata
-        .iter()
-        .find(|(k, _)| k == "sha256")
-        .and_then(|(_, v)| v.as_deref())
-        .map(str::to_ascii_lowercase)
-        .filter(|h| blobs::is_sha256(h))
-        .ok_or_else(|| {
-            AppError::BadRequest(
-                "`Upload-Metadata` needs `sha256`: the photo's SHA-256 as 64 hex digits".to_owned(),
-            )
-        })?;
-    let filename = metadata
-        .into_iter()
-        .find(|(k, _)| k == "filename")
-        .and_then(|(_, v)| v)
-        .filter(|name| name.chars().count() <= MAX_FILENAME_CHARS);
+    let Creation {
+        length,
+        sha256,
+        filename,
+    } = creation(&headers, &body)?;
 
     let id = Uuid::now_v7();
     let now_ms = market.now_ms();
@@ -124,6 +74,83 @@ pub(super) async fn create(
     Ok((StatusCode::CREATED, answer).into_response())
 }
 
+/// What a creation asks for, from its headers.
+#[derive(Debug)]
+pub(super) struct Creation {
+    pub(super) length: u64,
+    /// Lowercase hex.
+    pub(super) sha256: String,
+    /// Dropped when longer than [`MAX_FILENAME_CHARS`].
+    pub(super) filename: Option<String>,
+}
+
+/// Reads and checks a creation's headers (and whether a body comes with
+/// the right type), before anything is stored: all of `POST`'s parsing.
+pub(super) fn creation(headers: &HeaderMap, body: &[u8]) -> Result<Creation, AppError> {
+    if !body.is_empty()
+        && headers
+            .get(CONTENT_TYPE)
+            .is_none_or(|v| v != OFFSET_OCTET_STREAM)
+    {
+        return Err(status_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorKind::BadRequest,
+            format!("a creation with data carries `Content-Type: {OFFSET_OCTET_STREAM}`"),
+        ));
+    }
+    if headers.contains_key(UPLOAD_DEFER_LENGTH) {
+        return Err(AppError::BadRequest(
+            "this server needs the size up front — send `Upload-Length`".to_owned(),
+        ));
+    }
+    let length = header_u64(headers, &UPLOAD_LENGTH).ok_or_else(|| {
+        AppError::BadRequest("send the photo's size in bytes as `Upload-Length`".to_owned())
+    })?;
+    if length == 0 {
+        return Err(AppError::BadRequest("the photo is empty".to_owned()));
+    }
+    if length > MAX_UPLOAD_BYTES {
+        return Err(AppError::PayloadTooLarge(format!(
+            "the photo is {} MB; the limit is {} MB — export a smaller JPEG",
+            length.div_ceil(1024 * 1024),
+            MAX_UPLOAD_BYTES / (1024 * 1024)
+        )));
+    }
+    let metadata = headers
+        .get(UPLOAD_METADATA)
+        .map(|v| v.to_str().map_err(|_| ()).and_then(parse_metadata))
+        .transpose()
+        .map_err(|()| {
+            AppError::BadRequest(
+                format!(
+                    "`Upload-Metadata` must be `key base64,key base64…` with UTF-8 values, at most {MAX_METADATA_PAIRS} pairs"
+                ),
+            )
+        })?
+        .unwrap_or_default();
+    let sha256 = metadata
+        .iter()
+        .find(|(k, _)| k == "sha256")
+        .and_then(|(_, v)| v.as_deref())
+        .map(str::to_ascii_lowercase)
+        .filter(|h| blobs::is_sha256(h))
+        .ok_or_else(|| {
+            AppError::BadRequest(
+                "`Upload-Metadata` needs `sha256`: the photo's SHA-256 as 64 hex digits".to_owned(),
+            )
+        })?;
+    let filename = metadata
+        .into_iter()
+        .find(|(k, _)| k == "filename")
+        .and_then(|(_, v)| v)
+        .filter(|name| name.chars().count() <= MAX_FILENAME_CHARS);
+    Ok(Creation {
+        length,
+        sha256,
+        filename,
+    })
+}
+
 /// creation-with-upload: the body appended as a PATCH at 0 would be. The
 /// offset the upload stands at after it (0 when it was refused: the client
 /// sends it again with PATCH).
@@ -178,11 +205,19 @@ fn refused(refusal: quota::Refusal) -> AppError {
     }
 }
 
+/// Most pairs an `Upload-Metadata` may hold. The server reads two; the
+/// bound keeps the duplicate check (quadratic) small: before it, 30,000
+/// keys, 200 KB of header, took minutes of a runtime thread.
+pub(crate) const MAX_METADATA_PAIRS: usize = 64;
+
 /// `Upload-Metadata`: comma-separated `key base64(value)`, the value
-/// optional. Keys keep their order.
+/// optional, at most [`MAX_METADATA_PAIRS`] of them. Keys keep their order.
 pub(crate) fn parse_metadata(header: &str) -> Result<Vec<(String, Option<String>)>, ()> {
     let mut pairs: Vec<(String, Option<String>)> = Vec::new();
     for pair in header.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if pairs.len() == MAX_METADATA_PAIRS {
+            return Err(());
+        }
         let (key, value) = match pair.split_once(' ') {
             Some((key, value)) => {
                 let bytes = BASE64.decode(value.trim()).map_err(|_| ())?;

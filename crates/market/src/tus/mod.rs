@@ -56,7 +56,7 @@ mod terminate;
 use self::core::{append, status};
 use create::create;
 #[cfg(test)]
-pub(crate) use create::parse_metadata;
+pub(crate) use create::{MAX_METADATA_PAIRS, parse_metadata};
 mod bucket;
 
 use storage::{drop_expired, live_upload, part_path, sha256_file, upload};
@@ -231,6 +231,57 @@ pub(crate) async fn drop_expired_uploads(market: &Market, now_ms: i64) -> Result
         }
     }
     Ok(expired.len())
+}
+
+/// `POST` and `PATCH /v1/uploads`'s header parsing with no server, database
+/// or disk behind it: the entry points of the `tus_headers` fuzz target
+/// (`fuzz/` at the repository's root). Not an API; a refusal is the
+/// status code its response would carry.
+#[doc(hidden)]
+pub mod fuzzing {
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::response::IntoResponse as _;
+
+    use super::{AppError, Upload};
+
+    /// A creation's `(length, sha256, filename)`, as `POST` reads them.
+    pub fn create(
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<(u64, String, Option<String>), StatusCode> {
+        let creation = super::create::creation(headers, body).map_err(refusal)?;
+        Ok((creation.length, creation.sha256, creation.filename))
+    }
+
+    /// Where `chunk` would end, sent with `headers` to an upload of
+    /// `length` bytes that stands at `offset`, as `PATCH` decides it.
+    pub fn patch(
+        headers: &HeaderMap,
+        length: u64,
+        offset: u64,
+        chunk: &[u8],
+    ) -> Result<u64, StatusCode> {
+        let (at, checksum) = super::core::chunk_headers(headers).map_err(refusal)?;
+        let upload = Upload {
+            length,
+            offset,
+            sha256: String::new(),
+            expires_at_ms: 0,
+            completed: false,
+        };
+        super::core::check_chunk(&upload, at, checksum, chunk).map_err(refusal)
+    }
+
+    /// `Upload-Metadata`'s pairs, or `None` when the header is refused.
+    pub fn metadata(header: &str) -> Option<Vec<(String, Option<String>)>> {
+        super::create::parse_metadata(header).ok()
+    }
+
+    /// The status of the response the refusal renders as (rendering it
+    /// is part of what is fuzzed).
+    fn refusal(error: AppError) -> StatusCode {
+        error.into_response().status()
+    }
 }
 
 fn unknown_upload(id: &str) -> AppError {
