@@ -53,7 +53,25 @@ fn main() -> Result<()> {
             seed,
             max_seconds,
             dev,
-        } => torture::run(&sh, trials, seed, max_seconds, dev),
+            jobs,
+            postgres,
+            database,
+            s3,
+            horizon,
+        } => torture::run(
+            &sh,
+            &torture::Options {
+                trials,
+                seed,
+                max_seconds,
+                dev,
+                jobs,
+                postgres,
+                database,
+                s3,
+                horizon,
+            },
+        ),
         flags::Command::Bench { name, args } => bench::run(&sh, name.as_deref(), &args),
     }
 }
