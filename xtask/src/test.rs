@@ -51,6 +51,19 @@ pub fn run(sh: &Shell) -> Result<()> {
             ..crate::torture::Options::dev(20, 1)
         },
     )?;
+    // Seeds that found a bug (a replay re-runs the trial, not its timing,
+    // so each bug also has a deterministic test of its own): 93 and 95, a
+    // photo removed before the other laptop downloaded it
+    // (store tests, `a_photo_removed_before_its_download_is_no_longer_fetched`).
+    step("torture: regression seeds 93-95");
+    crate::torture::run(
+        sh,
+        &crate::torture::Options {
+            max_seconds: Some(300),
+            jobs: 2,
+            ..crate::torture::Options::dev(3, 93)
+        },
+    )?;
     Ok(())
 }
 
