@@ -54,6 +54,21 @@ pub enum Command {
         /// Use the debug build (what `cargo xtask test` already built) instead of a release build.
         #[arg(long)]
         dev: bool,
+        /// Trials run at once.
+        #[arg(long, default_value_t = 1)]
+        jobs: usize,
+        /// The marketplaces keep their databases in a throwaway PostgreSQL server.
+        #[arg(long)]
+        postgres: bool,
+        /// …or in this PostgreSQL server (postgres://USER@HOST:PORT/DB; a database per trial).
+        #[arg(long, conflicts_with = "postgres")]
+        database: Option<String>,
+        /// The marketplaces keep their photos in buckets of a throwaway S3 server (s3rver).
+        #[arg(long)]
+        s3: bool,
+        /// The 30-day offline horizon instead of the trials; figures in target/bench/torture-horizon.json.
+        #[arg(long)]
+        horizon: bool,
     },
     /// Fuzz targets of `fuzz/` (nightly, `cargo fuzz`), one after the other; not run in CI.
     Fuzz {

@@ -10,8 +10,9 @@ use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::backing::{market_execute, market_rows};
 use crate::model::{FIELDS, Model, laptop_field, server_field, tag_of};
-use crate::procs::Laptop;
+use crate::procs::{Laptop, Market};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -19,6 +20,9 @@ pub enum Kind {
     Duplicated,
     Diverged,
     Corrupt,
+    /// An upload the marketplace keeps past its expiry (its row, its
+    /// bytes on disk or its chunks in the bucket).
+    Leftover,
     Other,
 }
 
@@ -29,6 +33,7 @@ impl Kind {
             Kind::Duplicated => "duplicated",
             Kind::Diverged => "diverged",
             Kind::Corrupt => "corrupt",
+            Kind::Leftover => "leftover",
             Kind::Other => "other",
         }
     }
@@ -475,11 +480,11 @@ pub async fn check(
 }
 
 /// `PRAGMA integrity_check` of both catalogs and the marketplace's
-/// database (opened read-only).
-pub fn integrity(laptops: &[Arc<Laptop>; 2], market_db: &Path) -> Vec<Problem> {
+/// SQLite database if it has one (opened read-only).
+pub fn integrity(laptops: &[Arc<Laptop>; 2], market_db: Option<&Path>) -> Vec<Problem> {
     let mut files: Vec<std::path::PathBuf> =
         laptops.iter().map(|l| l.dir.join("catalog.db")).collect();
-    files.push(market_db.to_owned());
+    files.extend(market_db.map(Path::to_owned));
     let mut problems = Vec::new();
     for file in files {
         let result = rusqlite::Connection::open_with_flags(
@@ -500,4 +505,150 @@ pub fn integrity(laptops: &[Arc<Laptop>; 2], market_db: &Path) -> Vec<Problem> {
         }
     }
     problems
+}
+
+/// What [`leftovers`] found.
+#[derive(Debug, Default)]
+pub struct Leftovers {
+    pub problems: Vec<Problem>,
+    /// Unfinished uploads the trial left once healed (each must then be
+    /// younger than its expiry).
+    pub unfinished: u64,
+    /// The marketplace's clean-up of expired uploads ran and was checked.
+    pub cleaned: bool,
+}
+
+/// No unfinished upload is left past its expiry: once healed, every
+/// unfinished upload in the marketplace's database is younger than its
+/// expiry (24 h after its creation); then the marketplace is stopped,
+/// every upload's expiry is moved into the past (`UPDATE uploads SET
+/// expires_at = 0`: what 24 h later would be, without waiting), and it is
+/// started again with a clean-up pass a second; within 20 s nothing of any
+/// upload may be left: no row in `uploads` or `upload_chunks`, no `.part`
+/// file in `<data>/uploads`, no chunk object under `uploads/` in the
+/// bucket. (Moving the marketplace's clock instead, with libfaketime,
+/// makes its S3 requests' signatures a day off, which the S3 server
+/// refuses.) Leaves the marketplace stopped.
+pub async fn leftovers(market: &mut Market) -> Leftovers {
+    let mut found = Leftovers::default();
+    let mut problem = |what: String| found.problems.push(Problem::new(Kind::Leftover, what));
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let rows = market_rows(
+        &market.backing,
+        &market.data,
+        "SELECT id, expires_at FROM uploads WHERE completed_at IS NULL",
+    );
+    match rows {
+        Ok(rows) => {
+            found.unfinished = rows.len() as u64;
+            for row in &rows {
+                let expires: i64 = row.get(1).and_then(|e| e.parse().ok()).unwrap_or(0);
+                if expires <= now_ms {
+                    problem(format!(
+                        "upload {} is unfinished {} s past its expiry",
+                        row[0],
+                        (now_ms - expires) / 1000
+                    ));
+                }
+            }
+        }
+        Err(e) => problem(format!("cannot read the marketplace's uploads: {e:#}")),
+    }
+    market.kill().await;
+    if let Err(e) = market_execute(
+        &market.backing,
+        &market.data,
+        "UPDATE uploads SET expires_at = 0",
+    ) {
+        problem(format!("cannot expire the uploads: {e:#}"));
+        return found;
+    }
+    if let Err(e) = market.start_cleaning().await {
+        problem(format!(
+            "the marketplace did not start again for the clean-up: {e:#}"
+        ));
+        return found;
+    }
+    found.cleaned = true;
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut left = Vec::new();
+    while std::time::Instant::now() < until {
+        left = what_is_left(market).await;
+        if left.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    market.kill().await;
+    if !left.is_empty() {
+        problem(format!(
+            "20 s of clean-up passes after every upload expired, still left: {}",
+            left.join("; ")
+        ));
+    }
+    found
+}
+
+/// What is left of any upload (empty: nothing).
+async fn what_is_left(market: &Market) -> Vec<String> {
+    let mut left = Vec::new();
+    for table in ["uploads", "upload_chunks"] {
+        match market_rows(
+            &market.backing,
+            &market.data,
+            &format!("SELECT count(*) FROM {table}"),
+        ) {
+            Ok(rows) => {
+                let n = rows
+                    .first()
+                    .and_then(|r| r.first())
+                    .and_then(|n| n.parse::<u64>().ok())
+                    .unwrap_or(u64::MAX);
+                if n != 0 {
+                    left.push(format!("{n} row(s) in {table}"));
+                }
+            }
+            Err(e) => left.push(format!("{table} unreadable: {e:#}")),
+        }
+    }
+    let parts: Vec<String> = std::fs::read_dir(market.data.join("uploads"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    if !parts.is_empty() {
+        left.push(format!("files in uploads/: {parts:?}"));
+    }
+    if let Some(bucket) = &market.backing.bucket {
+        match bucket_uploads(bucket).await {
+            Ok(keys) if keys.is_empty() => {}
+            Ok(keys) => left.push(format!("chunk objects in the bucket: {keys:?}")),
+            Err(e) => left.push(format!("the bucket cannot be listed: {e:#}")),
+        }
+    }
+    left
+}
+
+/// The objects under `uploads/` in the trial's bucket.
+async fn bucket_uploads(bucket: &crate::procs::Bucket) -> Result<Vec<String>> {
+    use futures_util::StreamExt as _;
+    use object_store::ObjectStore as _;
+    let store = object_store::aws::AmazonS3Builder::new()
+        .with_endpoint(&bucket.endpoint)
+        .with_allow_http(true)
+        .with_bucket_name(&bucket.name)
+        .with_access_key_id(&bucket.key)
+        .with_secret_access_key(&bucket.key)
+        .with_region("us-east-1")
+        .with_virtual_hosted_style_request(false)
+        .build()?;
+    let prefix = object_store::path::Path::from("uploads");
+    let listed: Vec<_> = store.list(Some(&prefix)).collect().await;
+    listed
+        .into_iter()
+        .map(|m| Ok(m?.location.to_string()))
+        .collect()
 }

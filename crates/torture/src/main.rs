@@ -11,7 +11,9 @@
 //! the processes' own timing is not, so a replay re-runs the same trial,
 //! not the same nanoseconds.
 
+mod backing;
 mod check;
+mod horizon;
 mod model;
 mod pool;
 mod procs;
@@ -23,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use clap::Parser;
+use futures_util::StreamExt as _;
 use serde_json::json;
 
 #[derive(Debug, Parser)]
@@ -48,6 +51,27 @@ struct Args {
     /// How to replay one trial, printed with a failure's seed.
     #[arg(long, default_value = "cargo xtask torture")]
     replay: String,
+    /// Trials run at once (each has its own directories, ports,
+    /// processes, database and bucket).
+    #[arg(long, default_value_t = 1)]
+    jobs: usize,
+    /// Each trial's marketplace keeps its database in PostgreSQL: a
+    /// throwaway server this run starts (initdb in a temporary directory).
+    #[arg(long)]
+    postgres: bool,
+    /// Like `--postgres`, on this server instead (`postgres://USER@HOST:PORT/DB`;
+    /// each trial creates a database of its own there).
+    #[arg(long, conflicts_with = "postgres")]
+    database: Option<String>,
+    /// Each trial's marketplace keeps its photos in an S3 bucket of its
+    /// own, on an s3rver this run starts from the npm project at this
+    /// directory (crates/market/tests/s3rver).
+    #[arg(long, value_name = "S3RVER_NPM_DIR")]
+    s3: Option<PathBuf>,
+    /// Instead of the trials: the 30-day offline horizon (one laptop makes
+    /// a month of changes with no link, then syncs once).
+    #[arg(long)]
+    horizon: bool,
 }
 
 fn main() -> Result<()> {
@@ -64,10 +88,25 @@ async fn run(args: Args) -> Result<()> {
     std::fs::create_dir_all(&args.work)?;
     let bins = procs::Bins::at(&args.bin_dir)?;
     let env = procs::Env::detect(&args.work);
+    let services = backing::Services::start(
+        args.postgres,
+        args.database.as_deref(),
+        args.s3.as_deref(),
+        if args.horizon { 1 } else { args.trials },
+    )?;
+    if args.horizon {
+        let pool = pool::Pool::make(&args.work.join("photo-pool"), &bins).await?;
+        let dir = args.work.join(format!("horizon-{}", args.seed));
+        let _ = std::fs::remove_dir_all(&dir);
+        let backing = services.fresh(args.seed)?;
+        return horizon::run(args.seed, &dir, &bins, &env, &pool, backing, &args.out).await;
+    }
     eprintln!(
-        "torture: {} trial(s) from seed {}; clock jumps: {}; full disk: {}",
+        "torture: {} trial(s) from seed {}, {} at once; marketplace: {}; clock jumps: {}; full disk: {}",
         args.trials,
         args.seed,
+        args.jobs.max(1),
+        services.describe(),
         env.faketime
             .as_ref()
             .map_or("unavailable (no libfaketime)".to_owned(), |p| format!(
@@ -83,19 +122,39 @@ async fn run(args: Args) -> Result<()> {
     let pool = pool::Pool::make(&args.work.join("photo-pool"), &bins).await?;
 
     let mut figures = Figures::default();
-    for i in 0..args.trials {
-        if let Some(max) = args.max_seconds
-            && started.elapsed() > Duration::from_secs(max)
-        {
-            eprintln!("torture: time budget spent after {i} trial(s)");
-            break;
+    // Trials `jobs` at a time; a new one starts only while the budget lasts.
+    let within_budget = |i: &u64| {
+        let left = args
+            .max_seconds
+            .is_none_or(|max| started.elapsed() <= Duration::from_secs(max));
+        if !left {
+            eprintln!("torture: time budget spent; no trial started after {i} trial(s)");
         }
-        let seed = args.seed + i;
-        let dir = args.work.join(format!("trial-{seed}"));
-        let _ = std::fs::remove_dir_all(&dir);
-        let outcome = trial::run(seed, &dir, &bins, &env, &pool).await;
+        std::future::ready(left)
+    };
+    let trials = futures_util::stream::iter(0..args.trials)
+        .take_while(within_budget)
+        .map(|i| {
+            let seed = args.seed + i;
+            let dir = args.work.join(format!("trial-{seed}"));
+            let (bins, env, pool, services) = (&bins, &env, &pool, &services);
+            async move {
+                let _ = std::fs::remove_dir_all(&dir);
+                let outcome = match services.fresh(seed) {
+                    Ok(backing) => trial::run(seed, &dir, bins, env, pool, backing).await,
+                    Err(e) => Err(e),
+                };
+                (seed, dir, outcome)
+            }
+        })
+        .buffer_unordered(args.jobs.max(1));
+    let mut trials = std::pin::pin!(trials);
+    while let Some((seed, dir, outcome)) = trials.next().await {
         figures.add(seed, &dir, &args.replay, outcome);
     }
+    figures
+        .failures
+        .sort_by_key(|f| f["seed"].as_u64().unwrap_or(0));
     figures.wall = started.elapsed();
     let summary = figures.json();
     println!("{}", figures.text());
@@ -125,6 +184,8 @@ struct Figures {
     photo_bytes_reported_sent: u64,
     listings: u64,
     edits: u64,
+    unfinished_uploads: u64,
+    cleanup_checked: u64,
     by_kind: BTreeMap<&'static str, u64>,
     failures: Vec<serde_json::Value>,
     wall: Duration,
@@ -156,6 +217,8 @@ impl Figures {
         self.photo_bytes_reported_sent += outcome.photo_bytes_reported_sent;
         self.listings += outcome.listings;
         self.edits += outcome.edits;
+        self.unfinished_uploads += outcome.unfinished_uploads;
+        self.cleanup_checked += u64::from(outcome.cleanup_checked);
         let faults: Vec<String> = outcome
             .faults
             .iter()
@@ -206,11 +269,16 @@ impl Figures {
             "duplicated": self.count("duplicated"),
             "diverged": self.count("diverged"),
             "corrupt": self.count("corrupt"),
+            "leftover": self.count("leftover"),
             "other_problems": self.count("other"),
             "failures": self.failures,
             "faults": self.faults,
             "listings": self.listings,
             "edits_acknowledged": self.edits,
+            "uploads": {
+                "unfinished_after_healing": self.unfinished_uploads,
+                "trials_with_clean_up_checked": self.cleanup_checked,
+            },
             "convergence_ms": percentiles(&self.convergence),
             "trial_ms": percentiles(&self.trial_times),
             "bytes": {
@@ -232,8 +300,9 @@ impl Figures {
             .map(|(k, n)| format!("{k} {n}"))
             .collect();
         format!(
-            "\n== torture: {} trial(s), {} ok, {} failed (lost {}, duplicated {}, diverged {}, corrupt {}, other {})\n\
+            "\n== torture: {} trial(s), {} ok, {} failed (lost {}, duplicated {}, diverged {}, corrupt {}, leftover {}, other {})\n\
              listings {}, acknowledged edits {}\n\
+             unfinished uploads once healed {}; expired-upload clean-up checked in {} trial(s)\n\
              faults injected: {}\n\
              convergence after healing: p50 {} ms, p95 {} ms, max {} ms\n\
              bytes up {} (photos stored {}, photo bytes the engine reported sending {}), down {}\n\
@@ -245,9 +314,12 @@ impl Figures {
             self.count("duplicated"),
             self.count("diverged"),
             self.count("corrupt"),
+            self.count("leftover"),
             self.count("other"),
             self.listings,
             self.edits,
+            self.unfinished_uploads,
+            self.cleanup_checked,
             faults.join(", "),
             c["p50"],
             c["p95"],

@@ -10,11 +10,13 @@ use rand::{Rng, SeedableRng};
 
 use crate::procs::{Bins, Env, Laptop, Ran};
 
+#[derive(Clone)]
 pub struct Photo {
     pub file: PathBuf,
     pub display: String,
 }
 
+#[derive(Clone)]
 pub struct Pool {
     pub photos: Vec<Photo>,
 }

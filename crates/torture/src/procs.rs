@@ -85,23 +85,62 @@ pub fn unmount(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Where a trial's marketplace keeps its database and its photos.
+#[derive(Debug, Clone, Default)]
+pub struct Backing {
+    /// A PostgreSQL database of its own; none: `<data>/market.db`.
+    pub database: Option<String>,
+    /// An S3 bucket of its own for the photos (and the upload chunks);
+    /// none: `<data>/blobs`.
+    pub bucket: Option<Bucket>,
+}
+
+/// A bucket on an S3-compatible server.
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    pub endpoint: String,
+    pub name: String,
+    pub key: String,
+}
+
+impl Bucket {
+    /// As `hanout-market serve --blobs` takes it.
+    pub fn url(&self) -> String {
+        format!(
+            "s3://{}?endpoint={}&region=us-east-1",
+            self.name, self.endpoint
+        )
+    }
+}
+
 /// A `hanout-market` process, killable and restartable on the same port.
 pub struct Market {
     bins: Bins,
     pub data: PathBuf,
+    pub backing: Backing,
     pub addr: SocketAddr,
     child: Option<Child>,
 }
 
 impl Market {
-    pub fn new(bins: &Bins, data: &Path) -> Result<Market> {
+    pub fn new(bins: &Bins, data: &Path, backing: Backing) -> Result<Market> {
         std::fs::create_dir_all(data)?;
         Ok(Market {
             bins: bins.clone(),
             data: data.to_owned(),
+            backing,
             addr: test_support::free_addr(),
             child: None,
         })
+    }
+
+    fn command(&self) -> Command {
+        let mut cmd = Command::new(&self.bins.market);
+        cmd.arg("--data").arg(&self.data);
+        if let Some(url) = &self.backing.database {
+            cmd.args(["--database", url]);
+        }
+        cmd
     }
 
     pub fn url(&self) -> String {
@@ -110,12 +149,7 @@ impl Market {
 
     /// An admin command on the same data; its stdout.
     pub async fn admin(&self, args: &[&str]) -> Result<String> {
-        let out = Command::new(&self.bins.market)
-            .arg("--data")
-            .arg(&self.data)
-            .args(args)
-            .output()
-            .await?;
+        let out = self.command().args(args).output().await?;
         if !out.status.success() {
             bail!(
                 "hanout-market {args:?}: {}",
@@ -126,19 +160,34 @@ impl Market {
     }
 
     pub async fn start(&mut self) -> Result<()> {
+        self.start_with(false).await
+    }
+
+    /// Starts it with a clean-up pass every second (expired uploads go).
+    pub async fn start_cleaning(&mut self) -> Result<()> {
+        self.start_with(true).await
+    }
+
+    async fn start_with(&mut self, cleaning: bool) -> Result<()> {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(self.data.parent().unwrap_or(&self.data).join("market.log"))?;
-        let child = Command::new(&self.bins.market)
-            .arg("--data")
-            .arg(&self.data)
-            .args(["serve", "--listen", &self.addr.to_string()])
+        let mut cmd = self.command();
+        cmd.args(["serve", "--listen", &self.addr.to_string()])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(log)
-            .kill_on_drop(true)
-            .spawn()?;
+            .kill_on_drop(true);
+        if let Some(bucket) = &self.backing.bucket {
+            cmd.args(["--blobs", &bucket.url()])
+                .env("AWS_ACCESS_KEY_ID", &bucket.key)
+                .env("AWS_SECRET_ACCESS_KEY", &bucket.key);
+        }
+        if cleaning {
+            cmd.args(["--cleanup-every-s", "1"]);
+        }
+        let child = cmd.spawn()?;
         self.child = Some(child);
         let client = reqwest::Client::new();
         let until = Instant::now() + Duration::from_secs(30);
@@ -186,6 +235,9 @@ pub struct Laptop {
     faketime: Option<PathBuf>,
     /// Its processes run with the clock an hour back.
     pub clock_back: AtomicBool,
+    /// Its processes run with the clock this far off (libfaketime's
+    /// `FAKETIME`, e.g. `-30d`); wins over `clock_back`.
+    pub clock_offset: Mutex<Option<String>>,
     watcher: Mutex<Option<Child>>,
 }
 
@@ -208,6 +260,7 @@ impl Laptop {
             bins: bins.clone(),
             faketime: env.faketime.clone(),
             clock_back: AtomicBool::new(false),
+            clock_offset: Mutex::new(None),
             watcher: Mutex::new(None),
         })
     }
@@ -219,11 +272,19 @@ impl Laptop {
             .args(["--json", "--lang", "en"])
             .env("HANOUT_LOG", "warn")
             .kill_on_drop(true);
-        if self.clock_back.load(Ordering::SeqCst)
-            && let Some(lib) = &self.faketime
-        {
+        let offset = self
+            .clock_offset
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .or_else(|| {
+                self.clock_back
+                    .load(Ordering::SeqCst)
+                    .then(|| "-1h".to_owned())
+            });
+        if let (Some(offset), Some(lib)) = (offset, &self.faketime) {
             cmd.env("LD_PRELOAD", lib)
-                .env("FAKETIME", "-1h")
+                .env("FAKETIME", offset)
                 .env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
         }
         cmd

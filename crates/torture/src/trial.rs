@@ -18,7 +18,7 @@ use tokio::sync::Mutex as AsyncMutex;
 use crate::check::{self, Problem};
 use crate::model::{Model, laptop_field};
 use crate::pool::Pool;
-use crate::procs::{self, Bins, Env, Laptop, Market, Ran};
+use crate::procs::{self, Backing, Bins, Env, Laptop, Market, Ran};
 
 const DEMO_CSV: &str = include_str!("../../../assets/demo/demo-catalog.csv");
 const COOP: &str = "torture";
@@ -36,6 +36,10 @@ pub struct Outcome {
     pub photo_bytes_reported_sent: u64,
     pub listings: u64,
     pub edits: u64,
+    /// Unfinished uploads on the marketplace once healed.
+    pub unfinished_uploads: u64,
+    /// The marketplace's clean-up of expired uploads was checked.
+    pub cleanup_checked: bool,
 }
 
 impl Outcome {
@@ -52,30 +56,57 @@ impl Outcome {
             photo_bytes_reported_sent: 0,
             listings: 0,
             edits: 0,
+            unfinished_uploads: 0,
+            cleanup_checked: false,
         }
     }
 }
 
 /// What a trial shares between its workload and its faults.
-struct World {
+pub(crate) struct World {
     seed: u64,
-    laptops: [Arc<Laptop>; 2],
+    pub(crate) laptops: [Arc<Laptop>; 2],
     /// Laptop `i` goes through `shapers[link[i]]` (B restored from A's
     /// backup keeps A's marketplace address, so shares A's link).
     link: [usize; 2],
-    shapers: Vec<Shaper>,
-    market: AsyncMutex<Market>,
+    pub(crate) shapers: Vec<Shaper>,
+    pub(crate) market: AsyncMutex<Market>,
     model: Mutex<Model>,
     faults: Mutex<BTreeMap<String, u64>>,
     pool: Arc<Pool>,
     dir: std::path::PathBuf,
-    env: Env,
+    pub(crate) env: Env,
     /// A laptop's watcher is being restarted by a fault: leave it alone.
     stalled_until: Mutex<Instant>,
     disk_full: AtomicBool,
 }
 
 impl World {
+    pub(crate) fn new(
+        seed: u64,
+        laptops: [Laptop; 2],
+        shapers: Vec<Shaper>,
+        market: Market,
+        pool: &Pool,
+        dir: &Path,
+        env: &Env,
+    ) -> World {
+        World {
+            seed,
+            laptops: laptops.map(Arc::new),
+            link: [0, 1],
+            shapers,
+            market: AsyncMutex::new(market),
+            model: Mutex::new(Model::default()),
+            faults: Mutex::new(BTreeMap::new()),
+            pool: Arc::new(pool.clone()),
+            dir: dir.to_owned(),
+            env: env.clone(),
+            stalled_until: Mutex::new(Instant::now()),
+            disk_full: AtomicBool::new(false),
+        }
+    }
+
     fn fault(&self, kind: &str) {
         *self
             .faults
@@ -85,19 +116,33 @@ impl World {
             .or_default() += 1;
     }
 
-    fn model(&self) -> std::sync::MutexGuard<'_, Model> {
+    pub(crate) fn model(&self) -> std::sync::MutexGuard<'_, Model> {
         self.model.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
-pub async fn run(seed: u64, dir: &Path, bins: &Bins, env: &Env, pool: &Pool) -> Result<Outcome> {
+pub async fn run(
+    seed: u64,
+    dir: &Path,
+    bins: &Bins,
+    env: &Env,
+    pool: &Pool,
+    backing: Backing,
+) -> Result<Outcome> {
     let started = Instant::now();
     std::fs::create_dir_all(dir)?;
     let mut rng = StdRng::seed_from_u64(seed);
     let market_dir = dir.join("market");
     std::fs::create_dir_all(&market_dir)?;
-    let tmpfs = env.tmpfs && procs::mount_tmpfs(&market_dir, 48).is_ok();
-    let result = run_mounted(seed, dir, bins, env, pool, &mut rng, tmpfs, started).await;
+    // The full disk is the data directory's: only when something lives
+    // there (the SQLite database, or the photos and upload bytes).
+    let on_disk = backing.database.is_none() || backing.bucket.is_none();
+    let tmpfs = env.tmpfs && on_disk && procs::mount_tmpfs(&market_dir, 48).is_ok();
+    let env = Env {
+        tmpfs,
+        ..env.clone()
+    };
+    let result = run_mounted(seed, dir, bins, &env, pool, &mut rng, backing, started).await;
     if tmpfs {
         let failed = !matches!(&result, Ok(o) if o.problems.is_empty());
         if failed {
@@ -127,11 +172,11 @@ async fn run_mounted(
     env: &Env,
     pool: &Pool,
     rng: &mut StdRng,
-    tmpfs: bool,
+    backing: Backing,
     started: Instant,
 ) -> Result<Outcome> {
     // The marketplace, its cooperative and three codes (A, B, the checker).
-    let mut market = Market::new(bins, &dir.join("market"))?;
+    let mut market = Market::new(bins, &dir.join("market"), backing)?;
     market
         .admin(&[
             "coop",
@@ -169,29 +214,7 @@ async fn run_mounted(
     a.ok(&["connect", &shapers[0].url(), "--code", &codes[0]])
         .await?;
 
-    let world = Arc::new(World {
-        seed,
-        laptops: [Arc::new(a), Arc::new(b)],
-        link: [0, 1],
-        shapers,
-        market: AsyncMutex::new(market),
-        model: Mutex::new(Model::default()),
-        faults: Mutex::new(BTreeMap::new()),
-        pool: Arc::new(Pool {
-            photos: pool
-                .photos
-                .iter()
-                .map(|p| crate::pool::Photo {
-                    file: p.file.clone(),
-                    display: p.display.clone(),
-                })
-                .collect(),
-        }),
-        dir: dir.to_owned(),
-        env: env.clone(),
-        stalled_until: Mutex::new(Instant::now()),
-        disk_full: AtomicBool::new(false),
-    });
+    let world = Arc::new(World::new(seed, [a, b], shapers, market, pool, dir, env));
 
     // A few listings on A first; B starts from a restored backup of A's
     // catalog in some trials (a new laptop "copied from the old one").
@@ -316,13 +339,16 @@ async fn run_mounted(
         }
     };
     problems.extend(report.problems);
-    {
-        let market = world.market.lock().await;
+    let leftovers = {
+        let mut market = world.market.lock().await;
+        let sqlite = market.backing.database.is_none();
         problems.extend(check::integrity(
             &world.laptops,
-            &market.data.join("market.db"),
+            sqlite.then(|| market.data.join("market.db")).as_deref(),
         ));
-    }
+        check::leftovers(&mut market).await
+    };
+    problems.extend(leftovers.problems);
     let faults = world
         .faults
         .lock()
@@ -332,7 +358,6 @@ async fn run_mounted(
     let edits = model.edits;
     let photo_bytes_reported_sent = world.laptops.iter().map(|l| l.reported_photo_bytes()).sum();
     world.market.lock().await.kill().await;
-    let _ = tmpfs;
     Ok(Outcome {
         problems,
         faults,
@@ -344,6 +369,8 @@ async fn run_mounted(
         photo_bytes_reported_sent,
         listings: report.listings,
         edits,
+        unfinished_uploads: leftovers.unfinished,
+        cleanup_checked: leftovers.cleaned,
     })
 }
 
@@ -365,7 +392,7 @@ fn tag(world: &World, laptop: usize, n: u64, rng: &mut StdRng) -> String {
 }
 
 /// `listing add` of a demo product; killed after `kill_after` if given.
-async fn create(
+pub(crate) async fn create(
     world: &World,
     laptop: usize,
     rng: &mut StdRng,
@@ -445,42 +472,8 @@ async fn workload(world: &World, laptop: usize, ops: u32, rng: &mut StdRng) -> R
         };
         match roll {
             12..40 => edit_field(world, laptop, rng, &id, kill).await?,
-            40..62 => {
-                let delta = *[-5i64, -3, -2, -1, 1, 2, 4].choose(rng).unwrap_or(&-1);
-                let args = vec![
-                    "listing".into(),
-                    "edit".into(),
-                    id.clone(),
-                    "--stock-add".into(),
-                    delta.to_string(),
-                ];
-                if let Ran::Done(_) = me.run(&args).await? {
-                    let mut m = world.model();
-                    m.edits += 1;
-                    if let Some(e) = m.by_id_mut(&id) {
-                        e.deltas += delta;
-                    }
-                }
-            }
-            62..67 => {
-                let status = *["archived", "published", "draft", "ready"]
-                    .choose(rng)
-                    .unwrap_or(&"published");
-                let args: Vec<String> = if status == "archived" {
-                    vec!["listing".into(), "archive".into(), id.clone()]
-                } else {
-                    vec![
-                        "listing".into(),
-                        "edit".into(),
-                        id.clone(),
-                        "--status".into(),
-                        status.into(),
-                    ]
-                };
-                if let Ran::Done(_) = me.run(&args).await? {
-                    acked(world, laptop, &id, "status", json!(status));
-                }
-            }
+            40..62 => stock_delta(world, laptop, rng, &id).await?,
+            62..67 => set_status(world, laptop, rng, &id).await?,
             67..69 => {
                 let args = vec!["listing".into(), "remove".into(), id.clone()];
                 if let Ran::Done(doc) = me.run(&args).await? {
@@ -503,6 +496,58 @@ async fn workload(world: &World, laptop: usize, ops: u32, rng: &mut StdRng) -> R
     Ok(())
 }
 
+/// A sale or a restock: `listing edit --stock-add`.
+pub(crate) async fn stock_delta(
+    world: &World,
+    laptop: usize,
+    rng: &mut StdRng,
+    id: &str,
+) -> Result<()> {
+    let delta = *[-5i64, -3, -2, -1, 1, 2, 4].choose(rng).unwrap_or(&-1);
+    let args = vec![
+        "listing".into(),
+        "edit".into(),
+        id.to_owned(),
+        "--stock-add".into(),
+        delta.to_string(),
+    ];
+    if let Ran::Done(_) = world.laptops[laptop].run(&args).await? {
+        let mut m = world.model();
+        m.edits += 1;
+        if let Some(e) = m.by_id_mut(id) {
+            e.deltas += delta;
+        }
+    }
+    Ok(())
+}
+
+/// Archive, publish, back to draft or ready.
+pub(crate) async fn set_status(
+    world: &World,
+    laptop: usize,
+    rng: &mut StdRng,
+    id: &str,
+) -> Result<()> {
+    let status = *["archived", "published", "draft", "ready"]
+        .choose(rng)
+        .unwrap_or(&"published");
+    let args: Vec<String> = if status == "archived" {
+        vec!["listing".into(), "archive".into(), id.to_owned()]
+    } else {
+        vec![
+            "listing".into(),
+            "edit".into(),
+            id.to_owned(),
+            "--status".into(),
+            status.into(),
+        ]
+    };
+    if let Ran::Done(_) = world.laptops[laptop].run(&args).await? {
+        acked(world, laptop, id, "status", json!(status));
+    }
+    Ok(())
+}
+
 fn acked(world: &World, laptop: usize, id: &str, field: &'static str, value: Value) {
     let mut m = world.model();
     m.edits += 1;
@@ -511,7 +556,7 @@ fn acked(world: &World, laptop: usize, id: &str, field: &'static str, value: Val
     }
 }
 
-async fn edit_field(
+pub(crate) async fn edit_field(
     world: &World,
     laptop: usize,
     rng: &mut StdRng,
@@ -582,7 +627,7 @@ async fn edit_field(
     Ok(())
 }
 
-async fn import_photos(
+pub(crate) async fn import_photos(
     world: &World,
     laptop: usize,
     rng: &mut StdRng,
