@@ -99,6 +99,11 @@ fn split(key: &str) -> Vec<String> {
         .collect()
 }
 
+/// The blobs a listing here shows: its photos and their thumbnails.
+const SHOWN: &str = "SELECT sha256 FROM listing_photos
+     UNION SELECT p.thumb_sha256 FROM listing_photos lp
+           JOIN photo_derivatives p ON p.display_sha256 = lp.sha256";
+
 /// A blob to fetch from the marketplace.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhotoDownload {
@@ -111,14 +116,21 @@ impl Store {
     /// Up to `limit` photo blobs pulled listings name and this laptop has
     /// not downloaded yet: the least tried first, thumbnails (a few
     /// kilobytes, what a list shows) before displays, then the oldest.
+    ///
+    /// Only blobs a listing here still shows: a photo removed (here or by
+    /// another laptop) before its download finished is no longer fetched,
+    /// and the marketplace, where no listing shows it either, would answer
+    /// 404 for ever. Its row stays, so the photo is fetched if a listing
+    /// shows it again.
     pub fn photo_downloads(&self, limit: usize) -> Result<Vec<PhotoDownload>> {
-        let mut stmt = self.conn.prepare_cached(
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT d.sha256, d.attempts FROM photo_downloads d
+             WHERE d.sha256 IN ({SHOWN})
              ORDER BY d.attempts,
                       NOT EXISTS (SELECT 1 FROM photo_derivatives p WHERE p.thumb_sha256 = d.sha256),
                       d.wanted_at_ms, d.sha256
-             LIMIT ?1",
-        )?;
+             LIMIT ?1"
+        ))?;
         let rows = stmt
             .query_map([limit as i64], |row| {
                 Ok(PhotoDownload {
@@ -146,11 +158,13 @@ impl Store {
         Ok(())
     }
 
-    /// How many blobs wait to be downloaded.
+    /// How many blobs wait to be downloaded (those a listing here shows).
     pub fn photo_downloads_waiting(&self) -> Result<u64> {
-        let n: i64 = self
-            .conn
-            .query_row("SELECT COUNT(*) FROM photo_downloads", [], |row| row.get(0))?;
+        let n: i64 = self.conn.query_row(
+            &format!("SELECT COUNT(*) FROM photo_downloads WHERE sha256 IN ({SHOWN})"),
+            [],
+            |row| row.get(0),
+        )?;
         Ok(n as u64)
     }
 }

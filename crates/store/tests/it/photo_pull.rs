@@ -238,3 +238,31 @@ fn a_deleted_listings_photos_are_not_fetched() {
     store.apply_pulled(&[gone], "3", 1).unwrap();
     assert_eq!(store.photo_downloads_waiting().unwrap(), 0);
 }
+
+/// `cargo xtask torture` seed 93: another laptop removed a photo before
+/// this one had downloaded it; the marketplace answers 404 for a photo no
+/// listing shows, so the download was tried for ever and sync never said
+/// all done.
+#[test]
+fn a_photo_removed_before_its_download_is_no_longer_fetched() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = store::open(&dir.path().join("catalog.db")).unwrap();
+    let id = ListingId::new();
+    let shown = vec![server_photo("a1", "b1")];
+    store
+        .apply_pulled(&[pulled(id, 3, shown.clone())], "3", 1)
+        .unwrap();
+    assert_eq!(store.photo_downloads_waiting().unwrap(), 2);
+    store.photo_download_failed(&h("a1"), "cut").unwrap();
+
+    store
+        .apply_pulled(&[pulled(id, 4, vec![])], "4", 2)
+        .unwrap();
+    assert!(store.listing(id).unwrap().unwrap().photos.is_empty());
+    assert_eq!(store.photo_downloads_waiting().unwrap(), 0);
+    assert!(wanted(&store).is_empty());
+
+    // Shown again: fetched again.
+    store.apply_pulled(&[pulled(id, 5, shown)], "5", 3).unwrap();
+    assert_eq!(wanted(&store), vec![h("a1"), h("b1")]);
+}
