@@ -6,6 +6,7 @@ import App from "./App.svelte";
 import { setLang } from "./i18n/locale.svelte";
 import * as backend from "./lib/backend";
 import type { ListingView, SyncStatusView } from "./lib/backend";
+import { syncStatus as status } from "./test/syncStatus";
 
 vi.mock("./lib/backend", () => ({
   listListings: vi.fn(),
@@ -35,21 +36,6 @@ vi.mock("./lib/backend", () => ({
   setTrayLanguage: vi.fn(),
 }));
 
-const status = (over: Partial<SyncStatusView> = {}): SyncStatusView => ({
-  pending: 0,
-  photosPending: 0,
-  photoDownloadsPending: 0,
-  connection: "offline",
-  lastError: null,
-  lastSyncedAtMs: null,
-  cooperative: null,
-  clockWrong: false,
-  budgetReached: false,
-  photosHeld: 0,
-  photoMbWaiting: 0,
-  uploading: null,
-  ...over,
-});
 
 const page = (listings: ListingView[], more = false) => ({ status: "ok" as const, data: { listings, more } });
 

@@ -3,29 +3,15 @@ import { render, screen } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { setLang } from "../i18n/locale.svelte";
-import { sendPhotosNow, syncNow, type SyncStatusView } from "../lib/backend";
+import { sendPhotosNow, syncNow } from "../lib/backend";
 import StatusBar from "./StatusBar.svelte";
+import { syncStatus as status } from "../test/syncStatus";
 
 vi.mock("../lib/backend", () => ({
   syncNow: vi.fn(),
   sendPhotosNow: vi.fn(),
 }));
 
-const status = (over: Partial<SyncStatusView> = {}): SyncStatusView => ({
-  pending: 0,
-  photosPending: 0,
-  photoDownloadsPending: 0,
-  connection: "online",
-  lastError: null,
-  lastSyncedAtMs: null,
-  cooperative: null,
-  clockWrong: false,
-  budgetReached: false,
-  photosHeld: 0,
-  photoMbWaiting: 0,
-  uploading: null,
-  ...over,
-});
 
 const strip = (s: string | null) => (s ?? "").replace(/[\u2068\u2069]/g, "");
 
