@@ -1,6 +1,8 @@
 //! Merging a device's change into a stored listing, field by field (see
 //! `stored.rs` for the clocks), and what a change may set.
 
+use std::collections::BTreeMap;
+
 use protocol::{ListingField, ListingPayload, LocalizedText};
 
 use crate::stored::{Clocks, Stamp};
@@ -140,12 +142,35 @@ pub(crate) struct Merged {
 }
 
 /// Merges an upsert into the current state (`None`: a listing the server
-/// has never seen). Pure.
+/// has never seen), every field stamped `stamp`. Pure.
+#[cfg(test)]
 pub(crate) fn merge_upsert(
     current: Option<(&ListingPayload, &Clocks, bool)>,
     incoming: &ListingPayload,
     fields: &[ListingField],
     stamp: &Stamp,
+    stock_delta: Option<i64>,
+) -> Merged {
+    merge_upsert_stamped(
+        current,
+        incoming,
+        fields,
+        stamp,
+        &BTreeMap::new(),
+        stock_delta,
+    )
+}
+
+/// Merges an upsert into the current state (`None`: a listing the server
+/// has never seen). `stamp` is the change's (its newest edit's): it
+/// decides a revival; each field is merged by its own edit's stamp from
+/// `field_stamps`, else `stamp`. Pure.
+pub(crate) fn merge_upsert_stamped(
+    current: Option<(&ListingPayload, &Clocks, bool)>,
+    incoming: &ListingPayload,
+    fields: &[ListingField],
+    stamp: &Stamp,
+    field_stamps: &BTreeMap<ListingField, Stamp>,
     stock_delta: Option<i64>,
 ) -> Merged {
     let (mut content, mut clocks, deleted) = match current {
@@ -166,10 +191,11 @@ pub(crate) fn merge_upsert(
     }
     let mut lost = Vec::new();
     for &field in fields {
+        let name = key(field);
+        let stamp = field_stamps.get(&field).unwrap_or(stamp);
         if field == ListingField::Stock && stock_delta.is_some() {
             continue;
         }
-        let name = key(field);
         if clocks.get(&name).is_none_or(|at| stamp >= at) {
             copy_field(field, incoming, &mut content);
             clocks.insert(name, stamp.clone());

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::routing::post;
 use protocol::{
     Change, ChangeOp, ChangeResult, Hlc, ListingField, MAX_PUSH_CHANGES, ModerationState, Outcome,
-    PushRequest, PushResponse, RejectReason,
+    PushRequest, PushResponse, RejectReason, StockPart,
 };
 
 use crate::Market;
@@ -80,8 +80,18 @@ fn apply_all(
         }
     }
     let change_ids: Vec<String> = changes.iter().map(|c| c.change_id.to_string()).collect();
+    // The changes' ids and those of the stock edits folded into them.
+    let mut lookup: Vec<String> = change_ids.clone();
+    lookup.extend(
+        changes
+            .iter()
+            .flat_map(|c| &c.stock_parts)
+            .map(|p| p.change_id.to_string()),
+    );
+    lookup.sort();
+    lookup.dedup();
     let mut seen: HashSet<String> = HashSet::new();
-    for chunk in change_ids.chunks(CHUNK) {
+    for chunk in lookup.chunks(CHUNK) {
         let sql = format!(
             "SELECT change_id FROM applied_changes WHERE change_id IN ({})",
             placeholders(1, chunk.len())
@@ -102,9 +112,10 @@ fn apply_all(
     let mut bumped: Vec<Uuid> = Vec::new();
     // The listing's latest bump in this batch, if any.
     let mut last_bump: HashMap<Uuid, usize> = HashMap::new();
-    let mut applied: Vec<usize> = Vec::new();
+    // `(change id, listing id)` of every change and stock part applied now.
+    let mut applied: Vec<(String, String)> = Vec::new();
     let mut events: Vec<Event> = Vec::new();
-    for (index, change) in changes.into_iter().enumerate() {
+    for change in changes {
         let change_id = change.change_id;
         let listing_id = change.listing_id;
         let current = listings.get(&listing_id);
@@ -115,10 +126,17 @@ fn apply_all(
         } else if !seen.insert(change_id.to_string()) {
             Outcome::Duplicate
         } else {
+            let parts = fresh_parts(&change, &seen);
+            let change = count_once(change, current.is_some(), &parts);
             match merge(current, device, change, policy, now_ms) {
                 Err(reason) => Outcome::Rejected { reason },
                 Ok((outcome, next)) => {
-                    applied.push(index);
+                    applied.push((change_id.to_string(), listing_id.to_string()));
+                    for part in parts {
+                        if seen.insert(part.change_id.to_string()) {
+                            applied.push((part.change_id.to_string(), listing_id.to_string()));
+                        }
+                    }
                     events.extend(history_event(current, &next, device, now_ms));
                     if current != Some(&next) {
                         last_bump.insert(listing_id, bumped.len());
@@ -177,11 +195,7 @@ fn apply_all(
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        let ids: Vec<(String, String)> = chunk
-            .iter()
-            .map(|&i| (change_ids[i].clone(), listing_ids[i].clone()))
-            .collect();
-        let args: Vec<Arg<'_>> = ids
+        let args: Vec<Arg<'_>> = chunk
             .iter()
             .flat_map(|(change, listing)| [Arg::from(change), Arg::from(listing), Arg::Int(now_ms)])
             .collect();
@@ -221,6 +235,51 @@ fn history_event(
         state: after.moderation,
         reason,
     })
+}
+
+/// The change's stock parts not applied before (by another fold of the
+/// same edits, from another laptop). Pure.
+fn fresh_parts(change: &Change, seen: &HashSet<String>) -> Vec<StockPart> {
+    change
+        .stock_parts
+        .iter()
+        .filter(|p| p.change_id != change.change_id && !seen.contains(&p.change_id.to_string()))
+        .copied()
+        .collect()
+}
+
+/// The change with its stock counted once: a change that names its stock
+/// edits (`stock_parts`) adds only the deltas of those not applied yet to
+/// a listing the server has (its whole stock, a create's, was taken with
+/// the listing), and gives a listing new to the server its whole stock.
+/// Pure.
+fn count_once(mut change: Change, exists: bool, fresh: &[StockPart]) -> Change {
+    if change.stock_parts.is_empty() {
+        return change;
+    }
+    let sets_stock = change
+        .fields
+        .as_ref()
+        .is_none_or(|f| f.contains(&ListingField::Stock));
+    if !sets_stock {
+        return change;
+    }
+    if exists {
+        let own = change
+            .stock_parts
+            .iter()
+            .find(|p| p.change_id == change.change_id)
+            .and_then(|p| p.delta);
+        let sum = fresh
+            .iter()
+            .filter_map(|p| p.delta)
+            .chain(own)
+            .fold(0i64, i64::saturating_add);
+        change.stock_delta = Some(sum);
+    } else if change.fields.is_none() {
+        change.stock_delta = None;
+    }
+    change
 }
 
 /// Where a change's reported version comes from.
@@ -293,11 +352,18 @@ fn merge(
                 now_ms,
             );
             let stamp = Stamp::new(hlc, device.id);
-            let merged = merge::merge_upsert(
+            let field_stamps = change
+                .field_hlcs
+                .iter()
+                .flatten()
+                .map(|(&field, &at)| (field, Stamp::new(bounded(at, now_ms), device.id)))
+                .collect();
+            let merged = merge::merge_upsert_stamped(
                 current.as_ref().map(|c| (&c.content, &c.clocks, c.deleted)),
                 &listing,
                 &fields,
                 &stamp,
+                &field_stamps,
                 change.stock_delta,
             );
             // A new listing must end up with a title, whatever fields it sent.

@@ -261,9 +261,44 @@ pub struct Change {
     /// the same day both count.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stock_delta: Option<i64>,
+    /// The clock of the edit that set each field, when the edits folded
+    /// into this change set fields at different times (a field absent here
+    /// was set at `hlc`). Each field is merged by its own edit's clock, so
+    /// a field set early and sent with a later edit of another field does
+    /// not pass for a later write than it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_hlcs: Option<std::collections::BTreeMap<ListingField, Hlc>>,
+    /// The folded edits that set the stock, by their own change ids: the
+    /// new listing's whole stock (`delta` absent) and each sale or restock.
+    /// The server counts each at most once, so an edit sent twice under
+    /// different folds (a catalog restored on a second laptop sends the
+    /// first laptop's unsent sales too) is counted once: only the deltas
+    /// of parts it has not applied are summed, and a new listing's whole
+    /// stock is taken only when the server does not have the listing yet.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stock_parts: Vec<StockPart>,
+}
+
+/// One edit of the stock folded into a [`Change`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockPart {
+    pub change_id: Uuid,
+    /// Units added or sold; absent: the edit set the stock whole (a new
+    /// listing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delta: Option<i64>,
 }
 
 impl Change {
+    /// The clock the edit that set `field` was made at (`None`: a change
+    /// from before clocks).
+    pub fn field_hlc(&self, field: ListingField) -> Option<Hlc> {
+        self.field_hlcs
+            .as_ref()
+            .and_then(|m| m.get(&field).copied())
+            .or(self.hlc)
+    }
+
     /// A change with no clock, base or field list: the whole listing, as
     /// the first version of `/v1` sent it.
     pub fn whole(change_id: Uuid, listing_id: Uuid, op: ChangeOp) -> Change {
@@ -275,6 +310,8 @@ impl Change {
             base_version: None,
             fields: None,
             stock_delta: None,
+            field_hlcs: None,
+            stock_parts: Vec::new(),
         }
     }
 }

@@ -1,7 +1,10 @@
 //! What a local edit changed, as the server merges it: the wire fields it
 //! set and the stock it added or sold. Pure.
 
-use protocol::ListingField;
+use std::collections::BTreeMap;
+
+use protocol::{Hlc, ListingField, StockPart};
+use uuid::Uuid;
 
 use crate::{Listing, ListingInput};
 
@@ -100,26 +103,89 @@ impl Edit {
     }
 }
 
-/// The edits of the rows folded into one push, oldest first: the union of
-/// their fields (any "all" makes all) and the sum of their stock deltas
-/// (none when the stock is sent whole).
-pub(crate) fn fold(
-    rows: &[(Option<String>, Option<i64>)],
-) -> (Option<Vec<ListingField>>, Option<i64>) {
+/// One pending outbox row, as folding reads it.
+pub(crate) struct Row {
+    pub change_id: Uuid,
+    /// The fields it set, comma-separated (`None`: all of them: a new
+    /// listing).
+    pub fields: Option<String>,
+    pub stock_delta: Option<i64>,
+    /// Its clock reading (`None`: a row from before clocks).
+    pub hlc: Option<Hlc>,
+}
+
+/// The edits of the rows folded into one push, oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Folded {
+    /// The union of their fields (a new listing's row makes all).
+    pub fields: Option<Vec<ListingField>>,
+    /// The sum of their stock deltas, or, for a new listing, of those made
+    /// after it was created (none: the stock is sent whole).
+    pub stock_delta: Option<i64>,
+    /// Per field, the clock of the newest row that set it, when the rows
+    /// set fields at different readings (`None`: all at the newest).
+    pub field_hlcs: Option<BTreeMap<ListingField, Hlc>>,
+    /// The rows that set the stock, when more than the newest did: the
+    /// server counts each once, however the edits were folded.
+    pub stock_parts: Vec<StockPart>,
+}
+
+/// Folds `rows` (oldest first) into one change.
+pub(crate) fn fold(rows: &[Row]) -> Folded {
     let mut union: Vec<ListingField> = Vec::new();
-    let mut delta = 0i64;
-    for (fields, row_delta) in rows {
-        let Some(fields) = fields else {
-            return (None, None);
+    let mut all = false;
+    // Deltas since the last whole stock (a new listing's).
+    let mut delta: Option<i64> = None;
+    let mut clocks: BTreeMap<ListingField, Hlc> = BTreeMap::new();
+    let mut parts = Vec::new();
+    for row in rows {
+        let fields: Vec<ListingField> = match &row.fields {
+            None => {
+                all = true;
+                delta = None;
+                parts.push(StockPart {
+                    change_id: row.change_id,
+                    delta: None,
+                });
+                ListingField::ALL.to_vec()
+            }
+            Some(fields) => fields.split(',').filter_map(parse_field).collect(),
         };
-        for field in fields.split(',').filter_map(parse_field) {
+        if row.fields.is_some() && fields.contains(&ListingField::Stock) {
+            let d = row.stock_delta.unwrap_or(0);
+            delta = Some(delta.unwrap_or(0).saturating_add(d));
+            parts.push(StockPart {
+                change_id: row.change_id,
+                delta: Some(d),
+            });
+        }
+        for field in fields {
             if !union.contains(&field) {
                 union.push(field);
             }
+            match row.hlc {
+                Some(hlc) => {
+                    clocks.insert(field, hlc);
+                }
+                None => {
+                    clocks.remove(&field);
+                }
+            }
         }
-        delta = delta.saturating_add(row_delta.unwrap_or(0));
     }
     union.sort();
-    let stock_delta = union.contains(&ListingField::Stock).then_some(delta);
-    (Some(union), stock_delta)
+    let newest = rows.last();
+    let newest_hlc = newest.and_then(|r| r.hlc);
+    let field_hlcs = (clocks.values().any(|&at| Some(at) != newest_hlc)).then_some(clocks);
+    // A lone part that is the change itself needs no naming: the change's
+    // id already counts it once.
+    if parts.len() == 1 && newest.is_some_and(|r| r.change_id == parts[0].change_id) {
+        parts.clear();
+    }
+    Folded {
+        fields: (!all).then_some(union),
+        stock_delta: delta,
+        field_hlcs,
+        stock_parts: parts,
+    }
 }

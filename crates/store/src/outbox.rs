@@ -1,8 +1,10 @@
-use protocol::{Hlc, ListingField};
+use std::collections::BTreeMap;
+
+use protocol::{Hlc, ListingField, StockPart};
 use rusqlite::OptionalExtension;
 use uuid::Uuid;
 
-use crate::edits::fold;
+use crate::edits::{Row, fold};
 use crate::error::{Error, Result};
 use crate::{Listing, ListingId, Store};
 
@@ -27,6 +29,12 @@ pub struct PendingChange {
     /// Units added or sold by the folded edits, when they changed the stock
     /// of a listing the server has (`None`: the stock is sent whole).
     pub stock_delta: Option<i64>,
+    /// Per field, the clock of the folded edit that set it, when they
+    /// differ (`None`: every field at `hlc`).
+    pub field_hlcs: Option<BTreeMap<ListingField, Hlc>>,
+    /// The folded rows that set the stock, by change id, when more than
+    /// this change's own row did (see [`protocol::Change::stock_parts`]).
+    pub stock_parts: Vec<StockPart>,
     /// The artisan's name, as the wire carries it.
     pub artisan_name: Option<String>,
     /// The body this change went out with before (JSON of the wire
@@ -98,13 +106,15 @@ impl Store {
                             base_version: None,
                             fields: None,
                             stock_delta: None,
+                            field_hlcs: None,
+                            stock_parts: Vec::new(),
                             artisan_name: None,
                             frozen,
                             op: PendingOp::Upsert(Box::new(listing)),
                         });
                     }
-                    let (fields, stock_delta) = match op.as_str() {
-                        "delete" => (None, None),
+                    let folded = match op.as_str() {
+                        "delete" => Default::default(),
                         _ => fold(&self.folded_edits(listing_id, seq)?),
                     };
                     let artisan_name = match listing.artisan {
@@ -120,8 +130,10 @@ impl Store {
                             counter: hlc_counter.unwrap_or(0),
                         }),
                         base_version: listing.server_version,
-                        fields,
-                        stock_delta,
+                        fields: folded.fields,
+                        stock_delta: folded.stock_delta,
+                        field_hlcs: folded.field_hlcs,
+                        stock_parts: folded.stock_parts,
                         artisan_name,
                         frozen: None,
                         op: match op.as_str() {
@@ -152,14 +164,27 @@ impl Store {
         Ok(())
     }
 
-    /// `(fields, stock_delta)` of the listing's pending rows up to `seq`, oldest first.
-    fn folded_edits(&self, id: ListingId, seq: i64) -> Result<Vec<(Option<String>, Option<i64>)>> {
+    /// The listing's pending rows up to `seq`, oldest first.
+    fn folded_edits(&self, id: ListingId, seq: i64) -> Result<Vec<Row>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT fields, stock_delta FROM outbox
+            "SELECT fields, stock_delta, hlc_ms, hlc_counter, change_id FROM outbox
              WHERE listing_id = ?1 AND state = 'pending' AND seq <= ?2 ORDER BY seq",
         )?;
         let rows = stmt
-            .query_map((id.to_string(), seq), |row| Ok((row.get(0)?, row.get(1)?)))?
+            .query_map((id.to_string(), seq), |row| {
+                let ms: Option<i64> = row.get(2)?;
+                let counter: Option<u32> = row.get(3)?;
+                let change_id: String = row.get(4)?;
+                Ok(Row {
+                    change_id: Uuid::parse_str(&change_id).unwrap_or_default(),
+                    fields: row.get(0)?,
+                    stock_delta: row.get(1)?,
+                    hlc: ms.map(|ms| Hlc {
+                        ms,
+                        counter: counter.unwrap_or(0),
+                    }),
+                })
+            })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }

@@ -43,6 +43,8 @@ pub fn change(p: &PendingChange) -> Change {
         base_version: p.base_version,
         fields: p.fields.clone(),
         stock_delta: p.stock_delta,
+        field_hlcs: p.field_hlcs.clone(),
+        stock_parts: p.stock_parts.clone(),
     }
 }
 

@@ -20,6 +20,8 @@ fn pending(seq: i64, op: PendingOp) -> PendingChange {
         base_version: None,
         fields: None,
         stock_delta: None,
+        field_hlcs: None,
+        stock_parts: Vec::new(),
         artisan_name: None,
         frozen: None,
     }

@@ -247,3 +247,85 @@ fn a_delete_that_lost_to_a_later_edit_brings_the_listing_back() {
     assert_eq!(store.listings().unwrap().len(), 1);
     assert_eq!(store.pending_count().unwrap(), 0);
 }
+
+/// A fold keeps what the server needs to merge each edit as it was made:
+/// each field's own clock when they differ, and the rows that set the
+/// stock by id, so a copy of these rows sent by another laptop (a restored
+/// backup) is counted once. Found by `cargo xtask torture` (seed 154).
+#[test]
+fn a_fold_keeps_each_fields_clock_and_names_its_stock_edits() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = store::open(&dir.path().join("catalog.db")).unwrap();
+    let mut input =
+        ListingInput::quick(Titles::from_single("Tajine"), Price::parse("250").unwrap());
+    input.stock = 10;
+    let id = store
+        .create_listing(NewListing::validate(input).unwrap(), 1_000)
+        .unwrap()
+        .id;
+    let create = only(&store).change_id;
+    assert!(
+        only(&store).stock_parts.is_empty(),
+        "a lone create names nothing"
+    );
+    assert_eq!(only(&store).field_hlcs, None, "one edit, one clock");
+
+    // Not yet sent: the materials at 2 000, a sale at 3 000.
+    edit(&mut store, id, 2_000, |l| {
+        l.materials = Some("argile".to_owned())
+    });
+    edit(&mut store, id, 3_000, |l| l.stock -= 2);
+    let folded = only(&store);
+    assert_eq!(folded.fields, None, "a new listing goes whole");
+    assert_eq!(
+        folded.stock_delta,
+        Some(-2),
+        "the sale since it was created"
+    );
+    let at = |ms| Hlc { ms, counter: 0 };
+    let clocks = folded.field_hlcs.clone().unwrap();
+    assert_eq!(clocks[&ListingField::Materials], at(2_000));
+    assert_eq!(clocks[&ListingField::Stock], at(3_000));
+    assert_eq!(clocks[&ListingField::Price], at(1_000));
+    assert_eq!(folded.hlc, Some(at(3_000)));
+    let parts: Vec<_> = folded
+        .stock_parts
+        .iter()
+        .map(|p| (p.change_id == create, p.delta))
+        .collect();
+    assert_eq!(parts, [(true, None), (false, Some(-2))]);
+    assert_eq!(folded.stock_parts[1].change_id, folded.change_id);
+
+    // Sent; then two sales and a price: the sales named, the price's clock
+    // the change's own.
+    ack_all(&mut store);
+    edit(&mut store, id, 4_000, |l| l.stock -= 1);
+    edit(&mut store, id, 5_000, |l| l.stock -= 1);
+    edit(&mut store, id, 6_000, |l| {
+        l.price = Price::parse("240").unwrap()
+    });
+    let folded = only(&store);
+    assert_eq!(
+        folded.fields,
+        Some(vec![ListingField::Price, ListingField::Stock])
+    );
+    assert_eq!(folded.stock_delta, Some(-2));
+    assert_eq!(
+        folded.field_hlcs,
+        Some(
+            [
+                (ListingField::Price, at(6_000)),
+                (ListingField::Stock, at(5_000))
+            ]
+            .into()
+        )
+    );
+    assert_eq!(
+        folded
+            .stock_parts
+            .iter()
+            .map(|p| p.delta)
+            .collect::<Vec<_>>(),
+        [Some(-1), Some(-1)]
+    );
+}

@@ -130,3 +130,132 @@ async fn a_copied_catalog_does_not_sync_with_the_other_laptops_token() {
     // A is untouched.
     sync_once(&a.engine).await.unwrap();
 }
+
+fn edit(
+    store: &sync::SharedStore,
+    id: store::ListingId,
+    at_ms: i64,
+    f: impl FnOnce(&mut store::ListingInput),
+) {
+    let mut store = store.lock().unwrap();
+    let mut input = store.listing(id).unwrap().unwrap().to_input();
+    f(&mut input);
+    store
+        .update_listing(id, NewListing::validate(input).unwrap(), at_ms)
+        .unwrap();
+}
+
+/// Found by `cargo xtask torture` (seed 154). Laptop B starts from a
+/// backup of A made before A's new listing was sent; both then edit it
+/// offline. B's push folds A's create (which the backup carried) with B's
+/// own later edits; it must neither take back A's later edit of another
+/// field (each field goes with the clock of the edit that set it) nor
+/// write the create's whole stock over A's sales (each stock edit is
+/// counted once, whichever laptop sends it in whichever fold). Both
+/// orders of arrival.
+#[tokio::test]
+async fn edits_after_a_restore_merge_by_their_own_clocks_and_sales_count_once() {
+    for b_first in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let (server, code_a) = market_with_code(dir.path()).await;
+        let a = device(dir.path(), "a", &server.url(), &code_a, Config::default());
+        let t0 = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64
+            - 60_000;
+        let mut input = NewListing::new(
+            Titles::from_single("Tajine de Safi"),
+            Price::parse("250").unwrap(),
+        )
+        .unwrap()
+        .input()
+        .clone();
+        input.stock = 10;
+        input.materials = Some("argile".to_owned());
+        let id = a
+            .store
+            .lock()
+            .unwrap()
+            .create_listing(NewListing::validate(input).unwrap(), t0)
+            .unwrap()
+            .id;
+
+        // B: A's catalog, the listing not yet sent, on a device of its own.
+        let backup = dir.path().join("a-backup.db");
+        a.store.lock().unwrap().backup_to(&backup).unwrap();
+        let b_path = dir.path().join("b").join("catalog.db");
+        std::fs::create_dir_all(b_path.parent().unwrap()).unwrap();
+        let mut b_store = store::open(&b_path).unwrap();
+        b_store.restore_from(&backup, true).unwrap();
+        let code_b = market::admin::enrollment_code(&server.market, "atlas").unwrap();
+        b_store
+            .set_setting(SettingKey::EnrollCode, Some(&code_b))
+            .unwrap();
+        let b_store: sync::SharedStore = Arc::new(Mutex::new(b_store));
+        let b = Engine::new(b_store.clone(), Arc::new(SystemClock), Config::default()).unwrap();
+
+        // Offline: A changes the materials and sells 2; later B sells 1
+        // and changes the price.
+        edit(&a.store, id, t0 + 1_000, |l| {
+            l.materials = Some("argile 836483".to_owned())
+        });
+        edit(&a.store, id, t0 + 1_500, |l| l.stock -= 2);
+        edit(&b_store, id, t0 + 2_000, |l| l.stock -= 1);
+        edit(&b_store, id, t0 + 2_500, |l| {
+            l.price = Price::parse("240").unwrap()
+        });
+
+        let engines = if b_first {
+            [&b, &a.engine]
+        } else {
+            [&a.engine, &b]
+        };
+        for _ in 0..2 {
+            for engine in engines {
+                sync_once(engine).await.unwrap();
+            }
+        }
+
+        for (name, store) in [("A", &a.store), ("B", &b_store)] {
+            let listing = store.lock().unwrap().listing(id).unwrap().unwrap();
+            let what = format!("laptop {name}, B first: {b_first}");
+            assert_eq!(
+                listing.materials.as_deref(),
+                Some("argile 836483"),
+                "{what}: A's later materials"
+            );
+            assert_eq!(
+                listing.price,
+                Price::parse("240").unwrap(),
+                "{what}: B's price"
+            );
+            assert_eq!(listing.stock, 7, "{what}: 10 - 2 - 1");
+        }
+        let token = a
+            .store
+            .lock()
+            .unwrap()
+            .setting(SettingKey::DeviceToken)
+            .unwrap()
+            .unwrap();
+        let pulled: protocol::PullResponse = reqwest::Client::new()
+            .get(format!("{}/v1/pull", server.url()))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let on_server = pulled
+            .changes
+            .iter()
+            .rev()
+            .find_map(|c| c.listing.as_ref())
+            .unwrap();
+        assert_eq!(on_server.stock, Some(7), "B first: {b_first}");
+        assert_eq!(on_server.materials.as_deref(), Some("argile 836483"));
+        assert_eq!(on_server.price_centimes, 24_000);
+    }
+}
