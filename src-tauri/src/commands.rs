@@ -71,9 +71,13 @@ pub async fn create_listing(
     let price = store::Price::parse(&input.price)?;
     let new = store::NewListing::new(titles, price)?;
     let now = sync::Clock::now_ms(&sync::SystemClock);
-    let listing = with_store(&state, move |s| s.create_listing(new, now)).await?;
+    let view = with_store(&state, move |s| {
+        let listing = s.create_listing(new, now)?;
+        ListingView::in_store(s, &listing)
+    })
+    .await?;
     local_change(&state);
-    Ok(ListingView::from(&listing))
+    Ok(view)
 }
 
 /// Every field of one listing, for the editor.
@@ -104,11 +108,12 @@ pub async fn update_listing(
     let store = state.store.clone();
     let listing = tauri::async_runtime::spawn_blocking(move || {
         let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
-        editor::save(&mut s, id, &loaded, &typed, now)
+        let listing = editor::save(&mut s, id, &loaded, &typed, now)?;
+        ListingView::in_store(&s, &listing).map_err(AppError::from)
     })
     .await??;
     local_change(&state);
-    Ok(ListingView::from(&listing))
+    Ok(listing)
 }
 
 /// The fields where this laptop's edit of listing `id` lost to another
@@ -307,10 +312,16 @@ pub async fn set_sync_settings(
     Ok(view)
 }
 
-/// Names the tray menu's items in the window's language.
+/// Names the tray menu's items in the window's language (notifications
+/// speak it too).
 #[tauri::command]
 #[specta::specta]
-pub async fn set_tray_language(app: tauri::AppHandle, lang: UiLang) -> Result<(), AppError> {
+pub async fn set_tray_language(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    lang: UiLang,
+) -> Result<(), AppError> {
+    *state.lang.lock().unwrap_or_else(|p| p.into_inner()) = Some(lang);
     crate::tray::set_language(&app, lang).map_err(|e| {
         tracing::warn!(error = %e, "tray menu not renamed");
         AppError::Internal
@@ -492,20 +503,21 @@ pub async fn import_photos(
             .iter()
             .map(|(_, r)| r.display_sha256.clone())
             .collect();
-        if hashes.is_empty() {
+        let listing = if hashes.is_empty() {
             // Nothing to attach: no change to sync.
-            return s
-                .listing(id)?
-                .ok_or_else(|| store::Error::NotFound(id.to_string()));
-        }
-        s.attach_photos(id, &hashes, now)
+            s.listing(id)?
+                .ok_or_else(|| store::Error::NotFound(id.to_string()))?
+        } else {
+            s.attach_photos(id, &hashes, now)?
+        };
+        ListingView::in_store(s, &listing)
     })
     .await?;
     state.wake.notify_one();
     Ok(PhotoImportReport {
         imported: count,
         failed,
-        listing: ListingView::from(&listing),
+        listing,
     })
 }
 

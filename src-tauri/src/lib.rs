@@ -9,6 +9,7 @@ mod instance;
 pub mod ipc;
 pub mod listing_page;
 mod logging;
+mod notify;
 mod photo_imports;
 mod state;
 mod sync_settings;
@@ -29,6 +30,7 @@ pub fn run() {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
         // Started at login with `--background`: sync runs, the window stays
         // in the tray until asked for.
         .plugin(tauri_plugin_autostart::init(

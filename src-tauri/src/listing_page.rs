@@ -1,10 +1,9 @@
 //! One page of the window's list: the store's search (words, status, a
-//! page) plus the sync-state filter.
+//! page) plus the filter by each listing's way to the marketplace.
 //!
-//! The store's `SearchQuery` cannot filter by sync state (it is derived
-//! from the outbox per row), so with that filter the store is read in
-//! batches and the rows kept here. FIXME: move the filter into
-//! `store::SearchQuery` (asked of the store's owner) so it runs in SQL.
+//! The store's `SearchQuery` cannot filter by that (it is derived per row
+//! from the outbox, the photos sent and the conflicts: `Store::ledger`), so
+//! with that filter the store is read in batches and the rows kept here.
 
 use crate::ipc::{ListingPage, ListingQuery, ListingView};
 
@@ -29,7 +28,10 @@ pub fn listing_page(store: &store::Store, query: &ListingQuery) -> store::Result
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
         return Ok(ListingPage {
-            listings: rows.iter().map(ListingView::from).collect(),
+            listings: rows
+                .iter()
+                .map(|l| ListingView::in_store(store, l))
+                .collect::<store::Result<_>>()?,
             more,
         });
     };
@@ -43,11 +45,15 @@ pub fn listing_page(store: &store::Store, query: &ListingQuery) -> store::Result
             ..base.clone()
         })?;
         let done = rows.len() < BATCH as usize;
-        for row in rows.iter().filter(|l| sync.matches(&l.sync)) {
+        for row in &rows {
+            let view = ListingView::in_store(store, row)?;
+            if !view.ledger.as_ref().is_some_and(|l| sync.matches(l)) {
+                continue;
+            }
             if skip > 0 {
                 skip -= 1;
             } else if kept.len() < limit as usize {
-                kept.push(ListingView::from(row));
+                kept.push(view);
             } else {
                 return Ok(ListingPage {
                     listings: kept,
@@ -74,7 +80,7 @@ pub fn listings_by_id(
     let mut views = Vec::with_capacity(ids.len());
     for &id in ids {
         if let Some(listing) = store.listing(id)?.filter(|l| !l.deleted) {
-            views.push(ListingView::from(&listing));
+            views.push(ListingView::in_store(store, &listing)?);
         }
     }
     Ok(views)

@@ -23,6 +23,9 @@ pub struct AppState {
     pub recovery: Option<store::Recovery>,
     /// The sync engine, once started (`sync_task::spawn`).
     pub engine: std::sync::OnceLock<sync::Engine>,
+    /// The window's language, once it said it (the tray and notifications
+    /// speak it).
+    pub lang: Arc<Mutex<Option<crate::ipc::UiLang>>>,
 }
 
 impl AppState {
@@ -61,6 +64,7 @@ impl AppState {
             data_dir: config.data_dir.clone(),
             photo_imports: Arc::default(),
             engine: std::sync::OnceLock::new(),
+            lang: Arc::default(),
         })
     }
 }

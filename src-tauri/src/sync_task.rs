@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use tauri::AppHandle;
+use tauri::{AppHandle, Manager as _};
 use tauri_specta::Event;
 
 use crate::config::Config;
@@ -39,6 +39,10 @@ pub fn spawn(app: &AppHandle, state: &AppState, config: &Config) {
 
     let mut status = state.status_tx.subscribe();
     let app = app.clone();
+    let store = state.store.clone();
+    let lang = state.lang.clone();
+    let mut seen: Option<crate::notify::Snapshot> = None;
+    let mut last_pass = None;
     tauri::async_runtime::spawn(async move {
         // The window reloads its list on every status change (that is when
         // listings go from waiting to live). A pass whose pull changed
@@ -52,8 +56,56 @@ pub fn spawn(app: &AppHandle, state: &AppState, config: &Config) {
                 pulled = current.pulled_changes;
                 let _ = ListingsChanged.emit(&app);
             }
+            if current.last_synced_at_ms != last_pass {
+                last_pass = current.last_synced_at_ms;
+                seen = notify_after_pass(&app, &store, &lang, seen.take()).await;
+            }
         }
     });
+}
+
+/// After a pass: reads the listings' states and, with the window hidden,
+/// notifies the manager of those that went live or were refused since the
+/// previous pass. Returns this pass's states.
+async fn notify_after_pass(
+    app: &AppHandle,
+    store: &sync::SharedStore,
+    lang: &Arc<std::sync::Mutex<Option<crate::ipc::UiLang>>>,
+    before: Option<crate::notify::Snapshot>,
+) -> Option<crate::notify::Snapshot> {
+    let lang = *lang.lock().unwrap_or_else(|p| p.into_inner());
+    let store = store.clone();
+    let after = tauri::async_runtime::spawn_blocking(move || {
+        let store = store.lock().unwrap_or_else(|p| p.into_inner());
+        crate::notify::snapshot(&store, lang)
+    })
+    .await
+    .ok()?
+    .inspect_err(|e| tracing::warn!(error = %e, "listing states not read"))
+    .ok()?;
+    let hidden = app
+        .get_webview_window("main")
+        .is_none_or(|w| !w.is_visible().unwrap_or(false));
+    if let Some(before) = &before
+        && hidden
+    {
+        let outcomes = crate::notify::Outcomes::between(before, &after);
+        if let Some((title, body)) = crate::notify::message(lang, &outcomes) {
+            use tauri_plugin_notification::NotificationExt as _;
+            let shown = app.notification().builder().title(title).body(body).show();
+            match shown {
+                Ok(()) => tracing::info!(
+                    live = outcomes.live.len(),
+                    refused = outcomes.refused.len(),
+                    "notified"
+                ),
+                // No notification service (a minimal desktop): the tray
+                // and the window still say it.
+                Err(e) => tracing::warn!(error = %e, "notification not shown"),
+            }
+        }
+    }
+    Some(after)
 }
 
 fn device_name() -> String {

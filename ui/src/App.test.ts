@@ -41,6 +41,7 @@ const page = (listings: ListingView[], more = false) => ({ status: "ok" as const
 
 const carpet: ListingView = {
   photoCount: 0,
+  ledger: null,
   moderation: null,
   id: "1",
   title: "Tapis",

@@ -86,7 +86,10 @@ export const commands = {
 	autostart: () => typedError<boolean, AppError>(__TAURI_INVOKE("autostart")),
 	/**  Turns starting at login on or off; returns the new setting. */
 	setAutostart: (enabled: boolean) => typedError<boolean, AppError>(__TAURI_INVOKE("set_autostart", { enabled })),
-	/**  Names the tray menu's items in the window's language. */
+	/**
+	 *  Names the tray menu's items in the window's language (notifications
+	 *  speak it too).
+	 */
 	setTrayLanguage: (lang: UiLang) => typedError<null, AppError>(__TAURI_INVOKE("set_tray_language", { lang })),
 	/**  Whether the catalog had to be restored from a backup when the app started. */
 	startupNotice: () => typedError<RecoveryNotice | null, AppError>(__TAURI_INVOKE("startup_notice")),
@@ -178,6 +181,28 @@ export type ErrorReason = "required" | "too_long" | "not_a_number" | "too_many_d
  *  cross it in clear.
  */
 "insecure";
+
+export type LedgerKey = "waiting" | "in_review" | "live" | "rejected" | "not_public";
+
+/**
+ *  One listing's way to the marketplace: what waits (text, photos, bytes),
+ *  in review, live, refused, or kept off on purpose; and its lost edits.
+ */
+export type LedgerView = {
+	state: LedgerKey,
+	/**  The text has a change waiting to be sent. */
+	textWaiting: boolean,
+	photosTotal: number,
+	/**  Photos the marketplace shows already. */
+	photosOnMarket: number,
+	/**  Photo files still to send, in kilobytes (rounded up). */
+	kbWaiting: number,
+	/**
+	 *  Fields where this laptop's edit lost to another laptop's, not yet
+	 *  settled.
+	 */
+	conflicts: number,
+};
 
 /**  Every editable field of a listing, as text. Empty means "not set". */
 export type ListingDetails = {
@@ -274,6 +299,11 @@ export type ListingView_Deserialize = {
 	/**  What the marketplace's moderators said, once a pull told us. */
 	moderation?: ModerationView_Deserialize | null,
 	photoCount: number,
+	/**
+	 *  Where it stands with the marketplace, as `hanout listing show` says
+	 *  it (`None` only where a view is made without the catalog at hand).
+	 */
+	ledger?: LedgerView | null,
 };
 
 export type ListingView_Serialize = {
@@ -291,6 +321,11 @@ export type ListingView_Serialize = {
 	/**  What the marketplace's moderators said, once a pull told us. */
 	moderation: ModerationView_Serialize | null,
 	photoCount: number,
+	/**
+	 *  Where it stands with the marketplace, as `hanout listing show` says
+	 *  it (`None` only where a view is made without the catalog at hand).
+	 */
+	ledger: LedgerView | null,
 };
 
 /**
@@ -392,8 +427,23 @@ export type StorageCause =
 /**  Anything else (the log file says what). */
 "other";
 
-/**  Which sync state the list is filtered to. */
-export type SyncFilter = "waiting" | "live" | "failed";
+/**
+ *  Which part of the listings' way to the marketplace the list is
+ *  filtered to (see [`LedgerView`]).
+ */
+export type SyncFilter = 
+/**  Text or photos still to send. */
+"waiting" | 
+/**  Sent; the moderators have not decided yet. */
+"in_review" | 
+/**  On the marketplace, as it is here. */
+"live" | 
+/**  Refused by the marketplace's rules or by a moderator. */
+"failed" | 
+/**  An edit made here lost to another laptop's, not yet settled. */
+"conflict" | 
+/**  A draft or an archived listing, kept off on purpose. */
+"not_public";
 
 /**  What the manager set; the budget as typed (empty: no limit). */
 export type SyncSettingsInput = SyncSettingsInput_Serialize | SyncSettingsInput_Deserialize;

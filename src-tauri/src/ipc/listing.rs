@@ -26,6 +26,76 @@ pub struct ListingView {
     /// What the marketplace's moderators said, once a pull told us.
     pub moderation: Option<ModerationView>,
     pub photo_count: u32,
+    /// Where it stands with the marketplace, as `hanout listing show` says
+    /// it (`None` only where a view is made without the catalog at hand).
+    pub ledger: Option<LedgerView>,
+}
+
+/// One listing's way to the marketplace: what waits (text, photos, bytes),
+/// in review, live, refused, or kept off on purpose; and its lost edits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LedgerView {
+    pub state: LedgerKey,
+    /// The text has a change waiting to be sent.
+    pub text_waiting: bool,
+    pub photos_total: u32,
+    /// Photos the marketplace shows already.
+    pub photos_on_market: u32,
+    /// Photo files still to send, in kilobytes (rounded up).
+    pub kb_waiting: u32,
+    /// Fields where this laptop's edit lost to another laptop's, not yet
+    /// settled.
+    pub conflicts: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum LedgerKey {
+    Waiting,
+    InReview,
+    Live,
+    Rejected,
+    NotPublic,
+}
+
+impl LedgerView {
+    /// The ledger of `listing` in `store`; photo files are looked up under
+    /// the catalog's folder.
+    pub fn of(store: &store::Store, listing: &store::Listing) -> store::Result<LedgerView> {
+        let ledger = store.ledger(listing.id)?;
+        let root = store.path().parent().unwrap_or(std::path::Path::new("."));
+        let bytes: u64 = ledger
+            .files_waiting
+            .iter()
+            .filter_map(|sha| std::fs::metadata(photos::photo_path(root, sha)).ok())
+            .map(|m| m.len())
+            .sum();
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Ok(LedgerView {
+            state: match ledger.state {
+                store::LedgerState::Waiting => LedgerKey::Waiting,
+                store::LedgerState::InReview => LedgerKey::InReview,
+                store::LedgerState::Live => LedgerKey::Live,
+                store::LedgerState::Rejected { .. } => LedgerKey::Rejected,
+                store::LedgerState::NotPublic { .. } => LedgerKey::NotPublic,
+            },
+            text_waiting: ledger.text_waiting,
+            photos_total: count(ledger.photos_total),
+            photos_on_market: count(ledger.photos_on_market),
+            kb_waiting: u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX),
+            conflicts: count(store.conflicts(listing.id)?.len()),
+        })
+    }
+}
+
+impl ListingView {
+    /// The view of `listing` with its ledger.
+    pub fn in_store(store: &store::Store, listing: &store::Listing) -> store::Result<ListingView> {
+        let mut view = ListingView::from(listing);
+        view.ledger = Some(LedgerView::of(store, listing)?);
+        Ok(view)
+    }
 }
 
 /// The window's language, for what Rust shows itself (the tray menu).
@@ -78,23 +148,35 @@ impl From<ListingStatus> for store::Status {
     }
 }
 
-/// Which sync state the list is filtered to.
+/// Which part of the listings' way to the marketplace the list is
+/// filtered to (see [`LedgerView`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Type)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncFilter {
+    /// Text or photos still to send.
     Waiting,
+    /// Sent; the moderators have not decided yet.
+    InReview,
+    /// On the marketplace, as it is here.
     Live,
+    /// Refused by the marketplace's rules or by a moderator.
     Failed,
+    /// An edit made here lost to another laptop's, not yet settled.
+    Conflict,
+    /// A draft or an archived listing, kept off on purpose.
+    NotPublic,
 }
 
 impl SyncFilter {
-    pub fn matches(self, sync: &store::SyncState) -> bool {
-        matches!(
-            (self, sync),
-            (SyncFilter::Waiting, store::SyncState::Waiting)
-                | (SyncFilter::Live, store::SyncState::Live)
-                | (SyncFilter::Failed, store::SyncState::Failed { .. })
-        )
+    pub fn matches(self, ledger: &LedgerView) -> bool {
+        match self {
+            SyncFilter::Waiting => ledger.state == LedgerKey::Waiting,
+            SyncFilter::InReview => ledger.state == LedgerKey::InReview,
+            SyncFilter::Live => ledger.state == LedgerKey::Live,
+            SyncFilter::Failed => ledger.state == LedgerKey::Rejected,
+            SyncFilter::Conflict => ledger.conflicts > 0,
+            SyncFilter::NotPublic => ledger.state == LedgerKey::NotPublic,
+        }
     }
 }
 
@@ -193,6 +275,7 @@ impl From<&store::Listing> for ListingView {
                     reason: reason.clone(),
                 },
             },
+            ledger: None,
         }
     }
 }

@@ -13,8 +13,8 @@ pub use connection::{ConnectInput, ConnectionView};
 pub use details::{ListingDetails, LostEdits, typed_number};
 pub use error::{AppError, ErrorField, ErrorReason, StorageCause, SystemAction};
 pub use listing::{
-    ListingPage, ListingQuery, ListingStatus, ListingView, NewListingInput, RemovalView,
-    SyncFilter, SyncView, UiLang,
+    LedgerKey, LedgerView, ListingPage, ListingQuery, ListingStatus, ListingView, NewListingInput,
+    RemovalView, SyncFilter, SyncView, UiLang,
 };
 pub use photos::{PhotoFailure, PhotoImportReport, PhotoProgress};
 pub use settings::{SyncSettingsInput, SyncSettingsView};

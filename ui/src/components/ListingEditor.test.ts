@@ -50,6 +50,7 @@ const details: ListingDetails = {
 
 const saved: ListingView = {
   photoCount: 0,
+  ledger: null,
   moderation: null,
   id: ID,
   title: "زربية بني ورين",

@@ -23,8 +23,19 @@ function listing(
   moderation: ListingView["moderation"] = null,
   status: ListingView["status"] = "ready",
 ): ListingView {
-  return { id, title, titleLang: "fr", priceCentimes: 120000, updatedAtMs, sync, moderation, photoCount: 0, status };
+  return { id, title, titleLang: "fr", priceCentimes: 120000, updatedAtMs, sync, moderation, photoCount: 0, status, ledger: null };
 }
+
+type Ledger = NonNullable<ListingView["ledger"]>;
+const ledger = (over: Partial<Ledger>): Ledger => ({
+  state: "waiting",
+  textWaiting: false,
+  photosTotal: 0,
+  photosOnMarket: 0,
+  kbWaiting: 0,
+  conflicts: 0,
+  ...over,
+});
 
 const spaces = (s: string | null) => (s ?? "").replace(/\s/g, " ");
 
@@ -60,7 +71,56 @@ describe("ListingList", () => {
     await user.selectOptions(screen.getByTestId("sync-filter"), "failed");
     expect(onfilter).toHaveBeenLastCalledWith({ text: "زربيه", status: null, sync: "failed" });
     const labels = [...(screen.getByTestId("sync-filter") as HTMLSelectElement).options].map((o) => o.text);
-    expect(labels).toEqual(["All", "Waiting to sync", "Sent to the marketplace", "Refused by the marketplace"]);
+    expect(labels).toEqual([
+      "All",
+      "Waiting to sync",
+      "In review at the marketplace",
+      "Sent to the marketplace",
+      "Refused by the marketplace",
+      "Edits lost to another laptop",
+      "Drafts and archived (not on sale)",
+    ]);
+    await user.selectOptions(screen.getByTestId("sync-filter"), "conflict");
+    expect(onfilter).toHaveBeenLastCalledWith({ text: "زربيه", status: null, sync: "conflict" });
+  });
+
+  it("says per row what still waits — text, k of n photos, size — and lost edits, in each language", () => {
+    const rows = [
+      { ...listing("a", "Tapis", 3, { state: "waiting" }), ledger: ledger({ textWaiting: true, photosTotal: 3, photosOnMarket: 1, kbWaiting: 1536 }) },
+      { ...listing("b", "Tajine", 2, { state: "live" }), ledger: ledger({ state: "live", photosTotal: 2, photosOnMarket: 2, conflicts: 2 }) },
+      { ...listing("c", "Huile", 1, { state: "waiting" }), ledger: ledger({ photosTotal: 2, kbWaiting: 300 }) },
+      { ...listing("d", "Pot", 0, { state: "live" }), ledger: ledger({ state: "live", photosTotal: 1, photosOnMarket: 1 }) },
+    ];
+    const { unmount } = render(ListingList, { listings: rows, loaded: true, error: null });
+    let cells = screen.getAllByTestId("ledger");
+    expect(cells.map((c) => spaces(c.textContent))).toEqual([
+      "Text to send · 1 of 3 photos on the marketplace · 1.5 MB to send",
+      "2 edits lost to another laptop",
+      "0 of 2 photos on the marketplace · 300 KB to send",
+    ]);
+    expect(cells.map((c) => c.dataset.state)).toEqual(["waiting", "live", "waiting"]);
+    unmount();
+
+    setLang("fr");
+    render(ListingList, { listings: rows, loaded: true, error: null });
+    cells = screen.getAllByTestId("ledger");
+    expect(spaces(cells[0].textContent)).toBe("Texte à envoyer · 1 sur 3 photos sur la place de marché · 1,5 Mo à envoyer");
+    expect(spaces(cells[1].textContent)).toBe("2 modifications perdues face à un autre ordinateur");
+  });
+
+  it("says the ledger in Arabic with its plural forms", () => {
+    setLang("ar");
+    const rows = [
+      { ...listing("a", "زربية", 3, { state: "waiting" }), ledger: ledger({ photosTotal: 2, photosOnMarket: 1 }) },
+      { ...listing("b", "طاجين", 2, { state: "waiting" }), ledger: ledger({ photosTotal: 5, kbWaiting: 2048 }) },
+      { ...listing("c", "زيت", 1, { state: "live" }), ledger: ledger({ state: "live", conflicts: 1 }) },
+    ];
+    render(ListingList, { listings: rows, loaded: true, error: null });
+    const cells = screen.getAllByTestId("ledger").map((c) => c.textContent ?? "");
+    expect(cells[0]).toContain("من صورتين في السوق");
+    expect(cells[1]).toContain("صور في السوق");
+    expect(cells[1]).toContain("ميغابايت في انتظار الإرسال");
+    expect(cells[2]).toBe("تعديل واحد غلبه حاسوب آخر");
   });
 
   it("offers more rows only when the backend says there are more", async () => {
