@@ -57,10 +57,13 @@ pub fn run() {
             sync_task::spawn(app.handle(), &state, &config);
             app.manage(state);
             let has_tray = tray::build(app.handle())
-                .inspect_err(
-                    |e| tracing::warn!(error = %e, "no system tray; closing the window quits"),
-                )
+                .inspect_err(|e| {
+                    tracing::warn!(error = %e, "no system tray; closing the window quits once nothing waits")
+                })
                 .is_ok();
+            if !has_tray {
+                tray::close_when_sent(app.handle());
+            }
             if has_tray {
                 tray::hide_on_close(app.handle());
                 if std::env::args().any(|arg| arg == BACKGROUND_ARG)

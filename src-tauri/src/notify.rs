@@ -92,6 +92,70 @@ pub fn message(lang: Option<UiLang>, o: &Outcomes) -> Option<(String, String)> {
     Some((title.to_owned(), lines.join("\n")))
 }
 
+/// What the notification says when the window closes (no tray) while
+/// `listings` and `photos` still wait: Hanout keeps sending, then quits.
+pub fn keeps_sending(lang: Option<UiLang>, listings: u64, photos: u64) -> (String, String) {
+    let line = |lang: UiLang| {
+        let n = usize::try_from(listings.max(photos)).unwrap_or(usize::MAX);
+        let what = if listings > 0 {
+            match lang {
+                UiLang::En if n == 1 => "1 listing".to_owned(),
+                UiLang::En => format!("{listings} listings"),
+                UiLang::Fr if n == 1 => "1 annonce".to_owned(),
+                UiLang::Fr => format!("{listings} annonces"),
+                UiLang::Ar => match arabic_plural(n) {
+                    "one" => "إعلان واحد".to_owned(),
+                    "two" => "إعلانان".to_owned(),
+                    "few" => format!("{listings} إعلانات"),
+                    "many" => format!("{listings} إعلانًا"),
+                    _ => format!("{listings} إعلان"),
+                },
+            }
+        } else {
+            match lang {
+                UiLang::En if n == 1 => "1 photo".to_owned(),
+                UiLang::En => format!("{photos} photos"),
+                UiLang::Fr if n == 1 => "1 photo".to_owned(),
+                UiLang::Fr => format!("{photos} photos"),
+                UiLang::Ar => match arabic_plural(n) {
+                    "one" => "صورة واحدة".to_owned(),
+                    "two" => "صورتان".to_owned(),
+                    "few" => format!("{photos} صور"),
+                    _ => format!("{photos} صورة"),
+                },
+            }
+        };
+        match lang {
+            UiLang::En => format!(
+                "Still sending {what} to the marketplace; Hanout closes when they are there. Open Hanout again to see them."
+            ),
+            UiLang::Fr => format!(
+                "Envoi en cours vers la place de marché : {what} ; Hanout se ferme une fois l'envoi fini. Rouvrez Hanout pour suivre."
+            ),
+            UiLang::Ar => format!(
+                "ما زال الإرسال إلى السوق جاريًا: {what}؛ سيُغلق حانوت عند الانتهاء. افتح حانوت من جديد للمتابعة."
+            ),
+        }
+    };
+    match lang {
+        Some(lang) => (
+            match lang {
+                UiLang::Ar => "حانوت".to_owned(),
+                _ => "Hanout".to_owned(),
+            },
+            line(lang),
+        ),
+        None => (
+            "Hanout — حانوت".to_owned(),
+            [UiLang::Ar, UiLang::Fr, UiLang::En]
+                .into_iter()
+                .map(line)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+    }
+}
+
 /// Arabic's plural category of `n` (CLDR: zero, one, two, few, many, other).
 fn arabic_plural(n: usize) -> &'static str {
     match (n, n % 100) {
@@ -233,6 +297,28 @@ mod tests {
         let (title, all) = message(None, &o(1, 0)).unwrap();
         assert_eq!(title, "Hanout — حانوت");
         assert_eq!(all.lines().count(), 3);
+    }
+
+    #[test]
+    fn closing_with_work_waiting_says_what_still_goes_in_each_language() {
+        let (_, en) = keeps_sending(Some(UiLang::En), 3, 5);
+        assert!(
+            en.starts_with("Still sending 3 listings to the marketplace"),
+            "{en}"
+        );
+        let (_, en) = keeps_sending(Some(UiLang::En), 0, 1);
+        assert!(en.starts_with("Still sending 1 photo "), "{en}");
+        let (_, fr) = keeps_sending(Some(UiLang::Fr), 1, 0);
+        assert!(fr.contains(": 1 annonce ;"), "{fr}");
+        let (title, ar) = keeps_sending(Some(UiLang::Ar), 2, 0);
+        assert_eq!(title, "حانوت");
+        assert!(ar.contains("إعلانان"), "{ar}");
+        assert!(
+            keeps_sending(Some(UiLang::Ar), 11, 0)
+                .1
+                .contains("11 إعلانًا")
+        );
+        assert_eq!(keeps_sending(None, 1, 0).1.lines().count(), 3);
     }
 
     #[test]

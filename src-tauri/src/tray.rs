@@ -80,6 +80,71 @@ pub fn hide_on_close(app: &AppHandle) {
     }
 }
 
+/// Whether sync still has something to send that it can send now (not
+/// paused, not waiting for tomorrow's budget, a marketplace set). Pure.
+pub(crate) fn can_still_send(status: &sync::Status) -> bool {
+    (status.pending > 0 || status.photos_pending > 0)
+        && !status.budget_reached
+        && status.last_error != Some(sync::ErrorKind::Paused)
+        && status.connection != sync::Connection::NotConfigured
+}
+
+/// Without a tray, closing the window quits — unless listings or photos
+/// still wait to be sent: then the window hides, a notification says that
+/// Hanout closes once they are on the marketplace, and sync goes on until
+/// nothing it can send waits (launching Hanout again brings the window
+/// back meanwhile).
+pub fn close_when_sent(app: &AppHandle) {
+    let Some(window) = app.get_webview_window("main") else {
+        return;
+    };
+    let handle = window.clone();
+    let app = app.clone();
+    window.on_window_event(move |event| {
+        let WindowEvent::CloseRequested { api, .. } = event else {
+            return;
+        };
+        let state = app.state::<AppState>();
+        let status = state.status_tx.borrow().clone();
+        if !can_still_send(&status) {
+            return;
+        }
+        api.prevent_close();
+        let _ = handle.hide();
+        let lang = *state.lang.lock().unwrap_or_else(|p| p.into_inner());
+        let (title, body) =
+            crate::notify::keeps_sending(lang, status.pending, status.photos_pending);
+        {
+            use tauri_plugin_notification::NotificationExt as _;
+            if let Err(e) = app.notification().builder().title(title).body(body).show() {
+                tracing::warn!(error = %e, "notification not shown");
+            }
+        }
+        tracing::info!(
+            listings = status.pending,
+            photos = status.photos_pending,
+            "window closed with work waiting; quitting once it is sent"
+        );
+        state.wake.notify_one();
+        let mut updates = state.status_tx.subscribe();
+        let app = app.clone();
+        let window = handle.clone();
+        tauri::async_runtime::spawn(async move {
+            loop {
+                let status = updates.borrow_and_update().clone();
+                if !can_still_send(&status) && !window.is_visible().unwrap_or(false) {
+                    tracing::info!("nothing left to send; quitting");
+                    app.exit(0);
+                    return;
+                }
+                if updates.changed().await.is_err() {
+                    return;
+                }
+            }
+        });
+    });
+}
+
 pub(crate) fn show_main(app: &AppHandle) {
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.show();
@@ -90,6 +155,43 @@ pub(crate) fn show_main(app: &AppHandle) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn without_a_tray_closing_waits_only_for_what_can_be_sent() {
+        let waiting = sync::Status {
+            pending: 2,
+            photos_pending: 3,
+            connection: sync::Connection::Offline,
+            ..sync::Status::default()
+        };
+        assert!(can_still_send(&waiting), "offline: retried until sent");
+        assert!(!can_still_send(&sync::Status::default()), "nothing waits");
+        let photos_only = sync::Status {
+            photos_pending: 1,
+            connection: sync::Connection::Online,
+            ..sync::Status::default()
+        };
+        assert!(can_still_send(&photos_only));
+        for blocked in [
+            sync::Status {
+                budget_reached: true,
+                ..waiting.clone()
+            },
+            sync::Status {
+                last_error: Some(sync::ErrorKind::Paused),
+                ..waiting.clone()
+            },
+            sync::Status {
+                connection: sync::Connection::NotConfigured,
+                ..waiting.clone()
+            },
+        ] {
+            assert!(
+                !can_still_send(&blocked),
+                "{blocked:?} cannot finish now: quit"
+            );
+        }
+    }
 
     #[test]
     fn the_tray_speaks_each_language_and_all_three_before_it_knows() {

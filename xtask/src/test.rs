@@ -64,6 +64,17 @@ pub fn run(sh: &Shell) -> Result<()> {
             ..crate::torture::Options::dev(3, 93)
         },
     )?;
+    // 154: a catalog restored on laptop B sent A's unsent create folded
+    // with B's own edit, undoing A's later edit (sync tests,
+    // `edits_after_a_restore_merge_by_their_own_clocks_and_sales_count_once`).
+    step("torture: regression seed 154");
+    crate::torture::run(
+        sh,
+        &crate::torture::Options {
+            max_seconds: Some(300),
+            ..crate::torture::Options::dev(1, 154)
+        },
+    )?;
     Ok(())
 }
 
