@@ -108,11 +108,24 @@ pub(crate) async fn upload_missing(
     let _shown = Shown::start(engine, sets, &waiting, sizes);
     let waiting = Mutex::new(&mut waiting);
     let pace = &*engine.pace;
+    // The day's budget ran out: no new upload starts, but those in flight
+    // finish their chunk (each set its bytes aside before sending) rather
+    // than being dropped mid-request, which would spend bytes for nothing.
+    let budget_spent = std::sync::atomic::AtomicBool::new(false);
     futures_util::stream::iter(jobs.into_iter().map(Ok))
         .try_for_each_concurrent(UPLOADS_IN_FLIGHT, |sha256| {
-            let (root, state, waiting) = (&root, &state, &waiting);
+            let (root, state, waiting, budget_spent) = (&root, &state, &waiting, &budget_spent);
             async move {
-                let sent = send_one(engine, base, token, root, &sha256, pace).await?;
+                if budget_spent.load(std::sync::atomic::Ordering::Relaxed) {
+                    return Ok(());
+                }
+                let sent = match send_one(engine, base, token, root, &sha256, pace).await {
+                    Err(Error::BudgetReached) => {
+                        budget_spent.store(true, std::sync::atomic::Ordering::Relaxed);
+                        return Ok(());
+                    }
+                    sent => sent?,
+                };
                 {
                     let mut progress = lock(state);
                     match sent {
@@ -145,6 +158,9 @@ pub(crate) async fn upload_missing(
             }
         })
         .await?;
+    if budget_spent.into_inner() {
+        return Err(Error::BudgetReached);
+    }
     let progress = state.into_inner().unwrap_or_else(|p| p.into_inner());
     Ok(progress.failed)
 }
