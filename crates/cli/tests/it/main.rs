@@ -1,5 +1,6 @@
 //! The real `hanout` binary on a temporary data directory.
 
+mod budget;
 mod catalog;
 mod conflicts;
 mod photos;

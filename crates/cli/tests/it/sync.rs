@@ -105,13 +105,13 @@ async fn connect_then_sync_publishes_and_says_so() {
 }
 
 /// `hanout --json sync --watch` as a child, its JSON lines on a channel.
-struct Watcher {
+pub(crate) struct Watcher {
     child: Child,
     lines: mpsc::Receiver<Value>,
 }
 
 impl Watcher {
-    fn start(data: &Path) -> Watcher {
+    pub(crate) fn start(data: &Path) -> Watcher {
         let mut child = Command::new(env!("CARGO_BIN_EXE_hanout"))
             .arg("--data-dir")
             .arg(data)
@@ -133,7 +133,7 @@ impl Watcher {
     }
 
     /// The next event matching `want`, waiting at most `within`.
-    async fn until(&self, within: Duration, want: impl Fn(&Value) -> bool) -> Value {
+    pub(crate) async fn until(&self, within: Duration, want: impl Fn(&Value) -> bool) -> Value {
         let deadline = Instant::now() + within;
         let mut seen = Vec::new();
         loop {
@@ -405,144 +405,4 @@ async fn each_listing_says_where_it_stands_with_the_marketplace() {
     ];
     want.sort();
     assert_eq!(not_live, want);
-}
-
-/// A noisy photograph (noise compresses badly, like real photos do):
-/// its display-size JPEG is several hundred kilobytes.
-fn write_noisy_jpeg(path: &Path, seed: u32) {
-    let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
-    let img = image::RgbImage::from_fn(2000, 1500, |_, _| {
-        state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-        let [r, g, b, _] = state.to_le_bytes();
-        image::Rgb([r, g, b])
-    });
-    img.save(path).unwrap();
-}
-
-/// Whether the public marketplace serves the photo named `sha256`.
-async fn served(server: &TestMarket, sha256: &str) -> bool {
-    reqwest::get(format!("{}/photos/{sha256}.jpg", server.url()))
-        .await
-        .unwrap()
-        .status()
-        == 200
-}
-
-/// The day's data budget and the metered choice, honoured by `hanout sync
-/// --watch` as a child process, and changed while it runs with `hanout
-/// config`: the budget stops the pass at a clean point (text sent, no
-/// listing showing part of its photos) within the bytes allowed; metered,
-/// thumbnails go and full-size photos wait; unmetered, they go.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn watch_keeps_to_the_budget_and_the_metered_choice_set_while_it_runs() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let (market, code) = atlas(dir.path());
-    let server = TestMarket::start(market).await;
-    let connected = run(&data, &["connect", &server.url(), "--code", &code]).await;
-    assert_eq!(connected.code, 0, "{}", connected.stderr);
-
-    let added = run(
-        &data,
-        &[
-            "--json",
-            "listing",
-            "add",
-            "--title-fr",
-            "Tapis Azilal",
-            "--price",
-            "3200",
-        ],
-    )
-    .await;
-    let id = added.json()["listing"]["id"].as_str().unwrap().to_owned();
-    let paths: Vec<String> = (0..3)
-        .map(|n| {
-            let path = dir.path().join(format!("tapis-{n}.jpg"));
-            write_noisy_jpeg(&path, n);
-            path.to_string_lossy().into_owned()
-        })
-        .collect();
-    let mut args = vec!["--json", "photos", "import", "--listing", &id];
-    args.extend(paths.iter().map(String::as_str));
-    let imported = run(&data, &args).await;
-    assert_eq!(imported.code, 0, "{}", imported.stderr);
-    let displays: Vec<String> =
-        run(&data, &["--json", "listing", "show", &id]).await.json()["listing"]["photos"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p.as_str().unwrap().to_owned())
-            .collect();
-    assert_eq!(displays.len(), 3);
-    let photo_bytes: u64 = displays
-        .iter()
-        .map(|sha| {
-            std::fs::metadata(sync::photo_path(&data, sha))
-                .unwrap()
-                .len()
-        })
-        .sum();
-    assert!(
-        photo_bytes > 1_000_000,
-        "the photos outgrow the budget: {photo_bytes}"
-    );
-
-    // 1 MB a day: the text goes, the photos wait, the day's bytes stay within.
-    let set = run(&data, &["--json", "config", "--budget-mb", "1"]).await;
-    assert_eq!(set.code, 0, "{}", set.stderr);
-    let watcher = Watcher::start(&data);
-    let pass = watcher
-        .until(Duration::from_secs(60), |v| v["budget_reached"] == true)
-        .await;
-    assert!(pass["photo_bytes_waiting"].as_u64().unwrap() > 0, "{pass}");
-    let used = run(&data, &["--json", "config"]).await.json()["used_today_bytes"]
-        .as_u64()
-        .unwrap();
-    assert!(
-        used <= 1_000_000,
-        "spent {used} bytes of a 1,000,000-byte day"
-    );
-    assert!(used > 500_000, "the budget was used, not left idle: {used}");
-    assert_eq!(server.catalog().await.listings.len(), 1, "the text went");
-    let mut shown = Vec::new();
-    for sha in &displays {
-        shown.push(served(&server, sha).await);
-    }
-    assert_eq!(shown, [false; 3], "no listing shows part of its photos");
-
-    // No budget, but a metered link: thumbnails go, full-size photos wait.
-    let set = run(
-        &data,
-        &[
-            "--json",
-            "config",
-            "--budget-mb",
-            "none",
-            "--metered",
-            "yes",
-        ],
-    )
-    .await;
-    assert_eq!(set.code, 0, "{}", set.stderr);
-    let pass = watcher
-        .until(Duration::from_secs(60), |v| {
-            v["photos_held"].as_u64().unwrap_or(0) == 3
-        })
-        .await;
-    assert_eq!(pass["budget_reached"], false, "{pass}");
-    for sha in &displays {
-        assert!(!served(&server, sha).await, "held while metered");
-    }
-
-    // Unmetered: the full-size photos go, and the listing shows them.
-    run(&data, &["config", "--metered", "no"]).await;
-    watcher
-        .until(Duration::from_secs(60), |v| {
-            v["photos_held"] == 0 && v["all_done"] == true
-        })
-        .await;
-    for sha in &displays {
-        assert!(served(&server, sha).await, "{sha} on the marketplace");
-    }
 }

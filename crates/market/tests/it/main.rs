@@ -12,6 +12,7 @@ mod creation_with_upload;
 mod devices;
 mod disk_uploads;
 mod enroll;
+mod folds;
 mod limits;
 mod listing_photos;
 mod merge;
