@@ -18,6 +18,15 @@ pub fn photo_path(store_dir: &Path, sha256: &str) -> PathBuf {
         .join(format!("{sha256}.jpg"))
 }
 
+/// The bytes of the JPEGs with these hashes under `store_dir`, each name
+/// once as given (a file not there counts 0). Blocking: a `stat` each.
+pub fn files_bytes<'a>(store_dir: &Path, sha256s: impl IntoIterator<Item = &'a str>) -> u64 {
+    sha256s
+        .into_iter()
+        .map(|sha| fs::metadata(photo_path(store_dir, sha)).map_or(0, |m| m.len()))
+        .sum()
+}
+
 /// Stores `bytes` under their SHA-256 and returns `(hex hash, path)`.
 ///
 /// Already there: nothing is written (the name is the content, and a file

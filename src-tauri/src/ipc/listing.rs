@@ -65,12 +65,7 @@ impl LedgerView {
     pub fn of(store: &store::Store, listing: &store::Listing) -> store::Result<LedgerView> {
         let ledger = store.ledger(listing.id)?;
         let root = store.path().parent().unwrap_or(std::path::Path::new("."));
-        let bytes: u64 = ledger
-            .files_waiting
-            .iter()
-            .filter_map(|sha| std::fs::metadata(photos::photo_path(root, sha)).ok())
-            .map(|m| m.len())
-            .sum();
+        let bytes = photos::files_bytes(root, ledger.files_waiting.iter().map(String::as_str));
         let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         Ok(LedgerView {
             state: match ledger.state {

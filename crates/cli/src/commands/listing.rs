@@ -306,12 +306,8 @@ pub fn ledger_json(
     ledger: &store::Ledger,
     market: Option<&str>,
 ) -> Value {
-    let bytes_waiting: u64 = ledger
-        .files_waiting
-        .iter()
-        .filter_map(|sha| std::fs::metadata(sync::photo_path(&data.dir, sha)).ok())
-        .map(|m| m.len())
-        .sum();
+    let bytes_waiting =
+        photos::files_bytes(&data.dir, ledger.files_waiting.iter().map(String::as_str));
     let reason = match &ledger.state {
         store::LedgerState::Rejected { reason } => reason.clone(),
         _ => None,
