@@ -30,6 +30,19 @@ pub fn snapshot(store: &store::Store, lang: Option<UiLang>) -> store::Result<Sna
     Ok(states)
 }
 
+/// Shows a system notification; without a notification service (a
+/// minimal desktop) it is only logged: the window and the tray still say it.
+pub fn show(app: &tauri::AppHandle, title: String, body: String) -> bool {
+    use tauri_plugin_notification::NotificationExt as _;
+    match app.notification().builder().title(title).body(body).show() {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!(error = %e, "notification not shown");
+            false
+        }
+    }
+}
+
 /// What changed for the manager between two snapshots: titles of the
 /// listings that went live, and of those refused.
 #[derive(Debug, Default, PartialEq, Eq)]

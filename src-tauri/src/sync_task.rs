@@ -90,19 +90,14 @@ async fn notify_after_pass(
         && hidden
     {
         let outcomes = crate::notify::Outcomes::between(before, &after);
-        if let Some((title, body)) = crate::notify::message(lang, &outcomes) {
-            use tauri_plugin_notification::NotificationExt as _;
-            let shown = app.notification().builder().title(title).body(body).show();
-            match shown {
-                Ok(()) => tracing::info!(
-                    live = outcomes.live.len(),
-                    refused = outcomes.refused.len(),
-                    "notified"
-                ),
-                // No notification service (a minimal desktop): the tray
-                // and the window still say it.
-                Err(e) => tracing::warn!(error = %e, "notification not shown"),
-            }
+        if let Some((title, body)) = crate::notify::message(lang, &outcomes)
+            && crate::notify::show(app, title, body)
+        {
+            tracing::info!(
+                live = outcomes.live.len(),
+                refused = outcomes.refused.len(),
+                "notified"
+            );
         }
     }
     Some(after)

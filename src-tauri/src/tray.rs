@@ -114,12 +114,7 @@ pub fn close_when_sent(app: &AppHandle) {
         let lang = *state.lang.lock().unwrap_or_else(|p| p.into_inner());
         let (title, body) =
             crate::notify::keeps_sending(lang, status.pending, status.photos_pending);
-        {
-            use tauri_plugin_notification::NotificationExt as _;
-            if let Err(e) = app.notification().builder().title(title).body(body).show() {
-                tracing::warn!(error = %e, "notification not shown");
-            }
-        }
+        crate::notify::show(&app, title, body);
         tracing::info!(
             listings = status.pending,
             photos = status.photos_pending,
