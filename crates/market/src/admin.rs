@@ -1,12 +1,17 @@
-//! Operator tasks, run from the CLI: cooperatives, enrollment codes, devices.
-//! Blocking: call them from a plain thread, not from async code.
+//! Operator tasks, run from the CLI: cooperatives, enrollment codes, devices,
+//! the app's releases. Blocking: call them from a plain thread, not from
+//! async code — but for [`add_release`], which is async.
 
 use protocol::{CooperativeRef, ModerationState};
 use uuid::Uuid;
 
 use crate::db::args;
 use crate::error::Error;
-use crate::{Market, cooperative, enrollment_code, moderation, moderation_history, takedown};
+use crate::{
+    Market, cooperative, enrollment_code, moderation, moderation_history, releases, takedown,
+};
+
+pub use crate::releases::{MAX_PACKAGE_BYTES, Release, ReleaseInput};
 
 /// Adds a cooperative. Fails if the slug is taken.
 pub fn add_cooperative(market: &Market, slug: &str, name: &str) -> anyhow::Result<CooperativeRef> {
@@ -229,6 +234,22 @@ pub fn purge_photo(
     blocking(market.blobs().delete(&sha256))?;
     tracing::info!(%sha256, operator, listings = listings.len(), "photo purged");
     Ok(listings)
+}
+
+/// Adds a release of the desktop app (`hanout-market release add`): checks
+/// the version (semver), the platform key (`linux-x86_64`,
+/// `windows-x86_64-nsis`…), the signature (what `tauri signer sign`
+/// wrote) and the file (not empty, at most [`MAX_PACKAGE_BYTES`]), copies
+/// the file into the blob store and records it, replacing the same version
+/// and platform. Async, unlike the other tasks: the copy streams into the
+/// blob store; from blocking code, run it on a runtime (the CLI does).
+pub async fn add_release(market: &Market, input: ReleaseInput) -> anyhow::Result<Release> {
+    Ok(releases::add(market, input).await?)
+}
+
+/// Every release, newest version first, then by platform.
+pub fn list_releases(market: &Market) -> anyhow::Result<Vec<Release>> {
+    Ok(releases::list(market)?)
 }
 
 /// Runs a future of the blob store from blocking code (the CLI, a test),

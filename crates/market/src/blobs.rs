@@ -3,6 +3,11 @@
 //! S3-compatible bucket (`--blobs s3://bucket?endpoint=…`) so several server
 //! processes can share them. A photo is stored once whoever uploads it, and
 //! never changes. The `photos` table says which ones the store holds.
+//!
+//! The app's packages (`releases.rs`) are content-addressed in the same
+//! store under keys of their own, `releases/ab/abcdef…` ([`release_key`]),
+//! which no photo key can be: the clean-up, which goes by the `photos`
+//! table, never sees them.
 
 use std::fs;
 use std::io;
@@ -15,6 +20,7 @@ use axum::body::Bytes;
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt as _};
+use sha2::{Digest as _, Sha256};
 
 use crate::S3Blobs;
 use crate::error::{Error, Result};
@@ -83,11 +89,11 @@ impl BlobStore {
     pub(crate) async fn put_file(&self, sha256: &str, from: PathBuf) -> Result<()> {
         match self {
             BlobStore::Dir(dir) => {
-                let to = dir.join(key_path(sha256));
+                let to = dir.join(photo_key(sha256));
                 tokio::task::spawn_blocking(move || move_file(&from, &to)).await??;
             }
             BlobStore::Object(store) => {
-                let key = ObjectPath::from(key_path(sha256));
+                let key = ObjectPath::from(photo_key(sha256));
                 if !exists(store.as_ref(), &key).await? {
                     let file = match tokio::fs::File::open(&from).await {
                         Ok(file) => file,
@@ -114,6 +120,48 @@ impl BlobStore {
         Ok(())
     }
 
+    /// Copies the file at `from`, which stays where it is, into the store
+    /// under `key`, hashing it on the way: if its bytes no longer hash to
+    /// `sha256` (the file changed since it was hashed), nothing appears
+    /// under `key`. A key the store holds already is left as it is: keys
+    /// name their content. Streams, on disk and into a bucket (multipart):
+    /// a package of hundreds of megabytes is never held whole in memory.
+    pub(crate) async fn copy_in(&self, key: &str, from: &Path, sha256: &str) -> Result<()> {
+        match self {
+            BlobStore::Dir(dir) => {
+                let (from, to, sha256) = (from.to_owned(), dir.join(key), sha256.to_owned());
+                tokio::task::spawn_blocking(move || copy_file(&from, &to, &sha256)).await?
+            }
+            BlobStore::Object(store) => {
+                let key = ObjectPath::from(key);
+                if exists(store.as_ref(), &key).await? {
+                    return Ok(());
+                }
+                let file = tokio::fs::File::open(from).await?;
+                let mut upload = Multipart::start(store, &key).await?;
+                let mut hasher = Sha256::new();
+                let mut pieces = tokio_util::io::ReaderStream::with_capacity(file, PIECE);
+                while let Some(piece) = futures_util::StreamExt::next(&mut pieces).await {
+                    match piece {
+                        Ok(piece) => {
+                            hasher.update(&piece);
+                            upload.put(piece).await?;
+                        }
+                        Err(err) => {
+                            upload.abort().await;
+                            return Err(err.into());
+                        }
+                    }
+                }
+                if hex::encode(hasher.finalize()) != sha256 {
+                    upload.abort().await;
+                    return Err(Error::PackageChanged(from.display().to_string()));
+                }
+                upload.finish().await
+            }
+        }
+    }
+
     /// The bucket, when the photos go to one.
     pub(crate) fn bucket(&self) -> Option<&Arc<dyn ObjectStore>> {
         match self {
@@ -122,19 +170,20 @@ impl BlobStore {
         }
     }
 
-    /// Bytes `range` (inclusive) of the photo, as a stream of pieces of a
-    /// few dozen kilobytes: serving a photo never holds it whole in memory.
-    /// `None` if the store lacks it.
+    /// Bytes `range` (inclusive) of the blob under `key` ([`photo_key`],
+    /// [`release_key`]), as a stream of pieces of a few dozen kilobytes:
+    /// serving a photo or a package never holds it whole in memory. `None`
+    /// if the store lacks it.
     pub(crate) async fn stream(
         &self,
-        sha256: &str,
+        key: &str,
         (start, end): (u64, u64),
     ) -> Result<Option<axum::body::Body>> {
         use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
         let len = end + 1 - start;
         match self {
             BlobStore::Dir(dir) => {
-                let path = dir.join(key_path(sha256));
+                let path = dir.join(key);
                 let mut file = match tokio::fs::File::open(path).await {
                     Ok(file) => file,
                     Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -145,7 +194,7 @@ impl BlobStore {
                 Ok(Some(axum::body::Body::from_stream(pieces)))
             }
             BlobStore::Object(store) => {
-                let key = ObjectPath::from(key_path(sha256));
+                let key = ObjectPath::from(key);
                 let options = object_store::GetOptions {
                     range: Some(object_store::GetRange::Bounded(start..end + 1)),
                     ..object_store::GetOptions::default()
@@ -164,11 +213,11 @@ impl BlobStore {
     pub(crate) async fn delete(&self, sha256: &str) -> Result<()> {
         match self {
             BlobStore::Dir(dir) => {
-                let path = dir.join(key_path(sha256));
+                let path = dir.join(photo_key(sha256));
                 tokio::task::spawn_blocking(move || remove_if_present(&path)).await?
             }
             BlobStore::Object(store) => {
-                match store.delete(&ObjectPath::from(key_path(sha256))).await {
+                match store.delete(&ObjectPath::from(photo_key(sha256))).await {
                     Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
                     Err(err) => Err(err.into()),
                 }
@@ -236,10 +285,16 @@ pub(crate) fn is_sha256(text: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-/// `ab/abcdef….jpg`, relative to the store's root. `sha256` must pass
-/// [`is_sha256`].
-fn key_path(sha256: &str) -> String {
+/// A photo's key: `ab/abcdef….jpg`, relative to the store's root.
+/// `sha256` must pass [`is_sha256`].
+pub(crate) fn photo_key(sha256: &str) -> String {
     format!("{}/{sha256}.jpg", &sha256[..2])
+}
+
+/// A package's key: `releases/ab/abcdef…`, relative to the store's root
+/// (`<data>/blobs/releases/…` on disk). `sha256` must pass [`is_sha256`].
+pub(crate) fn release_key(sha256: &str) -> String {
+    format!("releases/{}/{sha256}", &sha256[..2])
 }
 
 /// Whether the store holds the photo, from blocking code inside a write
@@ -252,10 +307,19 @@ pub(crate) fn contains_blocking(
     handle: &tokio::runtime::Handle,
     sha256: &str,
 ) -> Result<bool> {
+    contains_key_blocking(store, handle, &photo_key(sha256))
+}
+
+/// [`contains_blocking`] for any key.
+pub(crate) fn contains_key_blocking(
+    store: &BlobStore,
+    handle: &tokio::runtime::Handle,
+    key: &str,
+) -> Result<bool> {
     match store {
-        BlobStore::Dir(dir) => Ok(dir.join(key_path(sha256)).exists()),
+        BlobStore::Dir(dir) => Ok(dir.join(key).exists()),
         BlobStore::Object(bucket) => {
-            handle.block_on(exists(bucket.as_ref(), &ObjectPath::from(key_path(sha256))))
+            handle.block_on(exists(bucket.as_ref(), &ObjectPath::from(key)))
         }
     }
 }
@@ -267,14 +331,21 @@ pub(crate) fn delete_blocking(
     handle: &tokio::runtime::Handle,
     sha256: &str,
 ) -> Result<()> {
+    delete_key_blocking(store, handle, &photo_key(sha256))
+}
+
+/// [`delete_blocking`] for any key.
+pub(crate) fn delete_key_blocking(
+    store: &BlobStore,
+    handle: &tokio::runtime::Handle,
+    key: &str,
+) -> Result<()> {
     match store {
-        BlobStore::Dir(dir) => remove_if_present(&dir.join(key_path(sha256))),
-        BlobStore::Object(bucket) => {
-            match handle.block_on(bucket.delete(&ObjectPath::from(key_path(sha256)))) {
-                Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-                Err(err) => Err(err.into()),
-            }
-        }
+        BlobStore::Dir(dir) => remove_if_present(&dir.join(key)),
+        BlobStore::Object(bucket) => match handle.block_on(bucket.delete(&ObjectPath::from(key))) {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(err) => Err(err.into()),
+        },
     }
 }
 
@@ -344,6 +415,37 @@ fn move_file(from: &Path, to: &Path) -> Result<()> {
         Err(err) if err.kind() == io::ErrorKind::NotFound && to.exists() => Ok(()),
         Err(err) => Err(err.into()),
     }
+}
+
+/// Copies `from` to `to` through a temporary file beside `to`, renamed once
+/// complete and checked against `sha256` (see [`BlobStore::copy_in`]).
+fn copy_file(from: &Path, to: &Path, sha256: &str) -> Result<()> {
+    use std::io::{Read as _, Write as _};
+    if to.exists() {
+        return Ok(());
+    }
+    let dir = to
+        .parent()
+        .ok_or_else(|| Error::Io(io::ErrorKind::InvalidInput.into()))?;
+    fs::create_dir_all(dir)?;
+    let mut source = fs::File::open(from)?;
+    let mut copy = tempfile::NamedTempFile::new_in(dir)?;
+    let mut hasher = Sha256::new();
+    let mut piece = vec![0; PIECE];
+    loop {
+        let read = source.read(&mut piece)?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&piece[..read]);
+        copy.write_all(&piece[..read])?;
+    }
+    if hex::encode(hasher.finalize()) != sha256 {
+        return Err(Error::PackageChanged(from.display().to_string()));
+    }
+    copy.as_file().sync_all()?;
+    copy.persist(to).map_err(|err| Error::Io(err.error))?;
+    sync_dir(Some(dir)).map_err(Error::from)
 }
 
 pub(crate) fn remove_if_present(path: &Path) -> Result<()> {

@@ -34,6 +34,13 @@ pub struct Cli {
     /// one shared <data>/uploads too).
     #[arg(long, global = true, env = "HANOUT_MARKET_DATABASE")]
     database: Option<String>,
+    /// Keep photos and the app's packages in an S3-compatible bucket
+    /// instead of <data>/blobs: `s3://BUCKET?endpoint=URL&region=REGION`.
+    /// Credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
+    /// Give it to every command (`serve`, `release add`, `photo purge`),
+    /// or set HANOUT_MARKET_BLOBS once.
+    #[arg(long, global = true, env = "HANOUT_MARKET_BLOBS")]
+    blobs: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -49,11 +56,6 @@ enum Command {
         /// for `hanout-market listing approve`.
         #[arg(long, value_enum, default_value_t = Moderation::Auto)]
         moderation: Moderation,
-        /// Keep photos in an S3-compatible bucket instead of <data>/blobs:
-        /// `s3://BUCKET?endpoint=URL&region=REGION`. Credentials come from
-        /// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
-        #[arg(long, env = "HANOUT_MARKET_BLOBS")]
-        blobs: Option<String>,
         /// A reverse proxy in front of this server (repeat for several):
         /// the client address comes from its `X-Forwarded-For` for the
         /// enrollment rate limit. Without it the header is ignored.
@@ -90,6 +92,11 @@ enum Command {
     Photo {
         #[command(subcommand)]
         command: PhotoCommand,
+    },
+    /// Publish the desktop app's installers and updates.
+    Release {
+        #[command(subcommand)]
+        command: ReleaseCommand,
     },
     /// Ensure the demo cooperative `atlas` and print a fresh enrollment code.
     Demo,
@@ -159,6 +166,39 @@ enum PhotoCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum ReleaseCommand {
+    /// Copy a package `tauri build` made into the blob store and offer it
+    /// to the app's updater; the same version and target again replaces it.
+    Add {
+        /// The package (AppImage, .deb, .msi, NSIS setup, .app.tar.gz…);
+        /// copied, the file stays.
+        file: PathBuf,
+        /// Its version (semver), e.g. 0.2.0.
+        #[arg(long)]
+        version: String,
+        /// Its platform key: OS-ARCH or OS-ARCH-INSTALLER, e.g.
+        /// linux-x86_64, linux-x86_64-deb, windows-x86_64-nsis, darwin-aarch64.
+        #[arg(long)]
+        target: String,
+        /// The signature `tauri signer sign` wrote: the path of FILE.sig,
+        /// or its text.
+        #[arg(long)]
+        signature: String,
+        /// What changed, in Arabic.
+        #[arg(long)]
+        notes_ar: Option<String>,
+        /// What changed, in French.
+        #[arg(long)]
+        notes_fr: Option<String>,
+        /// What changed, in English.
+        #[arg(long)]
+        notes_en: Option<String>,
+    },
+    /// List the releases, newest first: version, platform, bytes, added.
+    List,
+}
+
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum Moderation {
     Auto,
@@ -169,11 +209,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     init_tracing();
     let mut config = Config {
         database: cli.database.clone(),
+        blobs: cli.blobs.clone().map(|url| S3Blobs {
+            url,
+            access_key_id: None,
+            secret_access_key: None,
+        }),
         ..Config::default()
     };
     if let Command::Serve {
         moderation,
-        blobs,
         trusted_proxies,
         quota_mb,
         public_url,
@@ -189,11 +233,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Moderation::Auto => ModerationPolicy::Auto,
             Moderation::Manual => ModerationPolicy::Manual,
         };
-        config.blobs = blobs.clone().map(|url| S3Blobs {
-            url,
-            access_key_id: None,
-            secret_access_key: None,
-        });
     }
     let market = Market::open_with(&cli.data, config)?;
     match cli.command {
@@ -297,6 +336,50 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             ));
             Ok(())
         }
+        Command::Release {
+            command:
+                ReleaseCommand::Add {
+                    file,
+                    version,
+                    target,
+                    signature,
+                    notes_ar,
+                    notes_fr,
+                    notes_en,
+                },
+        } => {
+            let input = admin::ReleaseInput {
+                file,
+                version,
+                target,
+                signature: signature_text(&signature)?,
+                notes_ar,
+                notes_fr,
+                notes_en,
+            };
+            let runtime =
+                tokio::runtime::Runtime::new().context("could not start the async runtime")?;
+            let release = runtime.block_on(admin::add_release(&market, input))?;
+            say(&format!(
+                "added release {} for {} ({} bytes, sha256 {})",
+                release.version, release.platform, release.size, release.sha256
+            ));
+            Ok(())
+        }
+        Command::Release {
+            command: ReleaseCommand::List,
+        } => {
+            for release in admin::list_releases(&market)? {
+                say(&format!(
+                    "{}\t{}\t{}\t{}",
+                    release.version,
+                    release.platform,
+                    release.size,
+                    http_date(release.pub_date_ms)
+                ));
+            }
+            Ok(())
+        }
         Command::Demo => {
             admin::ensure_cooperative(&market, DEMO_SLUG, DEMO_NAME)?;
             say(&admin::enrollment_code(&market, DEMO_SLUG)?);
@@ -365,6 +448,19 @@ fn init_tracing() {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
+}
+
+/// `--signature`: the text of the `.sig` file at that path if there is
+/// one, else the argument itself.
+fn signature_text(given: &str) -> anyhow::Result<String> {
+    let path = std::path::Path::new(given);
+    if path.is_file() {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("could not read the signature file {}", path.display()))?;
+        Ok(text.trim().to_owned())
+    } else {
+        Ok(given.trim().to_owned())
+    }
 }
 
 /// Who an operator command is recorded as: `--by`, else `$USER`.

@@ -27,6 +27,20 @@ pub enum Error {
     NotASha256(String),
     #[error("a rejection needs a reason the cooperative can act on — pass `--reason`")]
     EmptyReason,
+    #[error("`{0}` is not a version — give a semantic version like 0.2.0")]
+    InvalidVersion(String),
+    #[error(
+        "`{target}` is not a platform: {why} — write OS-ARCH or OS-ARCH-INSTALLER, like linux-x86_64 or windows-x86_64-nsis"
+    )]
+    InvalidPlatform { target: String, why: String },
+    #[error(
+        "the signature is not one `tauri signer sign` writes ({0}) — pass the FILE.sig it wrote, or that file's text"
+    )]
+    InvalidSignature(&'static str),
+    #[error("{path}: {why}")]
+    InvalidPackage { path: String, why: String },
+    #[error("{0} changed while it was being copied — add it again once nothing writes to it")]
+    PackageChanged(String),
     #[error(
         "this database was written by a newer hanout-market (schema {found}, this build knows up to {known}) — update hanout-market to open it"
     )]

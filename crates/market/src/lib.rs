@@ -12,9 +12,12 @@
 //! holds everything: `market.db` (SQLite), `blobs/`, `uploads/` — or the
 //! photos go to an S3-compatible bucket ([`S3Blobs`]). The HTTP
 //! shell lives in [`app`], the admin operations in [`admin`]; the API is
-//! described in `openapi.json`, served at `/v1/openapi.json`.
+//! described in `openapi.json`, served at `/v1/openapi.json`. The server
+//! also hands out the desktop app's updates (`releases.rs`,
+//! `app_update.rs`).
 
 pub mod admin;
+mod app_update;
 mod auth;
 mod blobs;
 mod catalog;
@@ -38,7 +41,9 @@ mod price;
 mod pull;
 mod push;
 mod quota;
+mod ranged;
 mod rate_limit;
+mod releases;
 mod routes;
 mod search;
 mod stored;
@@ -86,8 +91,8 @@ pub struct Config {
     /// Photos no listing shows are removed once they have been so for this
     /// long (see [`cleanup`]).
     pub blob_grace: Duration,
-    /// Where photos go: `None` for `<data>/blobs`, or an S3-compatible
-    /// bucket.
+    /// Where photos and the app's packages go: `None` for `<data>/blobs`,
+    /// or an S3-compatible bucket.
     pub blobs: Option<S3Blobs>,
     /// `None`: SQLite in `<data>/market.db`. `Some("postgres://…")`: a
     /// PostgreSQL database, which several processes may share.

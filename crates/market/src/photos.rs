@@ -3,11 +3,8 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::header::{
-    ACCEPT_RANGES, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, IF_NONE_MATCH,
-    RANGE, X_CONTENT_TYPE_OPTIONS,
-};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use protocol::{MAX_PHOTOS_MISSING, PhotosMissingRequest, PhotosMissingResponse};
@@ -18,7 +15,7 @@ use crate::auth::{self, Device};
 use crate::db::{Tx, args};
 use crate::error::AppError;
 use crate::json::AppJson;
-use crate::{Market, blobs};
+use crate::{Market, blobs, ranged};
 
 /// The API routes, under `/v1`.
 pub(crate) fn router() -> Router<Market> {
@@ -60,7 +57,7 @@ async fn missing(
 pub(crate) const PUBLIC_PHOTO_CACHE: &str = "public, max-age=3600, immutable";
 
 /// A photo by its content hash, streamed from the blob store (a `Range`
-/// is honoured, for downloads cut mid-file).
+/// is honoured, for downloads cut mid-file: see `ranged.rs`).
 ///
 /// Served to anyone while an approved, public, undeleted listing shows it;
 /// otherwise only to a device of a cooperative with a live listing that
@@ -97,57 +94,19 @@ async fn photo(
         Some((size, Access::Cooperative)) => (size, "private, no-store"),
         Some((_, Access::None)) | None => return Ok(not_found()),
     };
-    let etag = format!("\"{sha256}\"");
-    let common = [
-        (CONTENT_TYPE, "image/jpeg".to_owned()),
-        (CACHE_CONTROL, cache.to_owned()),
-        (ETAG, etag.clone()),
-        (X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-        (ACCEPT_RANGES, "bytes".to_owned()),
-    ];
-    let revalidating = headers
-        .get(IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|tag| tag.trim() == etag || tag.trim() == "*")
-        });
-    if revalidating {
-        return Ok((StatusCode::NOT_MODIFIED, common).into_response());
-    }
-    let range = headers
-        .get(RANGE)
-        .map(|v| byte_range(v.to_str().unwrap_or(""), total));
-    let (status, start, end) = match range {
-        // No range, or one this server does not read (several ranges):
-        // the whole photo, as HTTP allows.
-        None | Some(Range::Ignored) => (StatusCode::OK, 0, total.saturating_sub(1)),
-        Some(Range::Unsatisfiable) => {
-            return Ok((
-                StatusCode::RANGE_NOT_SATISFIABLE,
-                [(CONTENT_RANGE, format!("bytes */{total}"))],
-            )
-                .into_response());
-        }
-        // A download cut mid-file goes on from where it stopped.
-        Some(Range::Bytes(start, end)) => (StatusCode::PARTIAL_CONTENT, start, end),
+    let blob = ranged::Blob {
+        key: blobs::photo_key(&sha256),
+        size: total,
+        etag: format!("\"{sha256}\""),
+        headers: vec![
+            (CONTENT_TYPE, "image/jpeg".to_owned()),
+            (CACHE_CONTROL, cache.to_owned()),
+            (X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        ],
     };
-    if total == 0 {
-        return Ok((StatusCode::OK, common, Vec::<u8>::new()).into_response());
-    }
-    let Some(body) = market.blobs().stream(&sha256, (start, end)).await? else {
-        tracing::error!(%sha256, "a recorded photo is missing from the blob store");
-        return Ok(not_found());
-    };
-    let mut response = (status, common, body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(CONTENT_LENGTH, HeaderValue::from(end + 1 - start));
-    if status == StatusCode::PARTIAL_CONTENT
-        && let Ok(value) = HeaderValue::try_from(format!("bytes {start}-{end}/{total}"))
-    {
-        headers.insert(CONTENT_RANGE, value);
-    }
-    Ok(response)
+    Ok(ranged::respond(market.blobs(), blob, &headers)
+        .await?
+        .unwrap_or_else(not_found))
 }
 
 /// Who may see a stored photo.
@@ -192,64 +151,4 @@ fn access(
         Access::None
     };
     Ok(Some((size, access)))
-}
-
-#[derive(Debug, PartialEq, Eq)]
-enum Range {
-    /// Inclusive.
-    Bytes(u64, u64),
-    Unsatisfiable,
-    Ignored,
-}
-
-/// One `bytes=` range of a `total`-byte body (`N-`, `N-M` or `-N`). Pure.
-fn byte_range(header: &str, total: u64) -> Range {
-    let Some(spec) = header.trim().strip_prefix("bytes=") else {
-        return Range::Ignored;
-    };
-    if spec.contains(',') {
-        return Range::Ignored;
-    }
-    let Some((start, end)) = spec.trim().split_once('-') else {
-        return Range::Ignored;
-    };
-    let number = |s: &str| s.trim().parse::<u64>().ok();
-    let (start, end) = match (start.trim().is_empty(), end.trim().is_empty()) {
-        (false, true) => match number(start) {
-            Some(start) => (start, total.saturating_sub(1)),
-            None => return Range::Ignored,
-        },
-        (false, false) => match (number(start), number(end)) {
-            (Some(start), Some(end)) if start <= end => (start, end.min(total.saturating_sub(1))),
-            _ => return Range::Ignored,
-        },
-        (true, false) => match number(end) {
-            Some(0) => return Range::Unsatisfiable,
-            Some(suffix) => (total.saturating_sub(suffix), total.saturating_sub(1)),
-            None => return Range::Ignored,
-        },
-        (true, true) => return Range::Ignored,
-    };
-    if total == 0 || start >= total {
-        Range::Unsatisfiable
-    } else {
-        Range::Bytes(start, end)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{Range, byte_range};
-
-    #[test]
-    fn byte_ranges_are_read_as_http_says() {
-        assert_eq!(byte_range("bytes=100-", 1000), Range::Bytes(100, 999));
-        assert_eq!(byte_range("bytes=0-9", 1000), Range::Bytes(0, 9));
-        assert_eq!(byte_range("bytes=990-5000", 1000), Range::Bytes(990, 999));
-        assert_eq!(byte_range("bytes=-10", 1000), Range::Bytes(990, 999));
-        assert_eq!(byte_range("bytes=1000-", 1000), Range::Unsatisfiable);
-        assert_eq!(byte_range("bytes=0-1,5-6", 1000), Range::Ignored);
-        assert_eq!(byte_range("items=0-1", 1000), Range::Ignored);
-        assert_eq!(byte_range("bytes=9-2", 1000), Range::Ignored);
-    }
 }

@@ -14,7 +14,9 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::AppError;
-use crate::{Market, catalog, enroll, listing_photos, openapi, pages, photos, pull, push, tus};
+use crate::{
+    Market, app_update, catalog, enroll, listing_photos, openapi, pages, photos, pull, push, tus,
+};
 
 /// The marketplace's HTTP app, ready for `axum::serve`.
 pub fn app(market: Market) -> Router {
@@ -29,7 +31,8 @@ pub fn app(market: Market) -> Router {
         .merge(listing_photos::router())
         .merge(tus::router())
         .merge(openapi::router())
-        .merge(catalog::router());
+        .merge(catalog::router())
+        .merge(app_update::router());
     // The last layer added sees the request first: trace, time out, gunzip,
     // then count the (decompressed) bytes against the limit.
     Router::new()

@@ -48,6 +48,7 @@ const MIGRATIONS: &[M<'static>] = &[
     )),
     M::up(include_str!("../migrations/0010_quotas_and_cleanup.sql")),
     M::up(include_str!("../migrations/0011_upload_finishing.sql")),
+    M::up(include_str!("../migrations/0012_app_releases.sql")),
 ];
 
 /// File name of the database inside the data directory.

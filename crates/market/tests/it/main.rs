@@ -23,6 +23,7 @@ mod pull;
 mod push;
 mod quotas;
 mod reads;
+mod releases;
 mod s3_blobs;
 mod server;
 mod share;

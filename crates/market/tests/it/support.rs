@@ -142,7 +142,12 @@ impl TestMarket {
                 let mut names = Vec::new();
                 if let Ok(dirs) = std::fs::read_dir(self.data_dir.join("blobs")) {
                     for dir in dirs {
-                        for file in std::fs::read_dir(dir.unwrap().path()).unwrap() {
+                        let dir = dir.unwrap();
+                        // The app's packages, not photos.
+                        if dir.file_name() == "releases" {
+                            continue;
+                        }
+                        for file in std::fs::read_dir(dir.path()).unwrap() {
                             names.push(file.unwrap().file_name().to_string_lossy().into_owned());
                         }
                     }
@@ -153,10 +158,14 @@ impl TestMarket {
                 use futures_util::TryStreamExt as _;
                 use object_store::ObjectStore as _;
                 let listed: Vec<_> = bucket_store(blobs).list(None).try_collect().await.unwrap();
-                // Photos only, not the chunks of uploads in progress.
+                // Photos only, not the chunks of uploads in progress nor
+                // the app's packages.
                 listed
                     .into_iter()
-                    .filter(|meta| !meta.location.as_ref().starts_with("uploads/"))
+                    .filter(|meta| {
+                        let key = meta.location.as_ref();
+                        !key.starts_with("uploads/") && !key.starts_with("releases/")
+                    })
                     .map(|meta| meta.location.filename().unwrap().to_owned())
                     .collect()
             }
@@ -179,6 +188,39 @@ impl TestMarket {
                 Some(found.bytes().await.unwrap().to_vec())
             }
         }
+    }
+
+    /// The bytes of one of the app's packages, straight from the blob store.
+    pub(crate) async fn stored_package(&self, sha256: &str) -> Option<Vec<u8>> {
+        let key = format!("releases/{}/{sha256}", &sha256[..2]);
+        match &self.blobs {
+            None => std::fs::read(self.data_dir.join("blobs").join(key)).ok(),
+            Some(blobs) => {
+                use object_store::ObjectStoreExt as _;
+                let found = bucket_store(blobs).get(&key.into()).await.ok()?;
+                Some(found.bytes().await.unwrap().to_vec())
+            }
+        }
+    }
+
+    /// `hanout-market ARGS` on this market's data directory, database and
+    /// blob store (credentials in the environment), not started yet.
+    pub(crate) fn command(&self, args: &[&str]) -> std::process::Command {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_hanout-market"));
+        command.arg("--data").arg(&self.data_dir);
+        if let Some(database) = &self.database {
+            command.args(["--database", database]);
+        }
+        if let Some(blobs) = &self.blobs {
+            command.args(["--blobs", &blobs.url]);
+            command.env("AWS_ACCESS_KEY_ID", blobs.access_key_id.clone().unwrap());
+            command.env(
+                "AWS_SECRET_ACCESS_KEY",
+                blobs.secret_access_key.clone().unwrap(),
+            );
+        }
+        command.args(args).env("RUST_LOG", "warn");
+        command
     }
 
     /// `s3://…` of the market's bucket, if its photos are in one.

@@ -45,6 +45,8 @@ mod pull;
 mod push;
 #[path = "../it/quotas.rs"]
 mod quotas;
+#[path = "../it/releases.rs"]
+mod releases;
 #[path = "../it/s3_blobs.rs"]
 mod s3_blobs;
 #[path = "../it/server.rs"]
