@@ -39,6 +39,8 @@ pub fn specta_builder() -> Builder<Wry> {
             commands::startup_notice,
             commands::import_photos,
             commands::cancel_photo_import,
+            crate::updates::install_update,
+            crate::updates::download_update_now,
         ])
         .events(collect_events![SyncStatusChanged, ListingsChanged])
 }

@@ -15,6 +15,7 @@ mod state;
 mod sync_settings;
 mod sync_task;
 mod tray;
+pub mod updates;
 
 pub use bindings::{BINDINGS_PATH, export_bindings, specta_builder};
 
@@ -31,6 +32,8 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
+        // Installs what the sync engine downloaded and verified (`updates.rs`).
+        .plugin(tauri_plugin_updater::Builder::new().build())
         // Started at login with `--background`: sync runs, the window stays
         // in the tray until asked for.
         .plugin(tauri_plugin_autostart::init(

@@ -10,8 +10,16 @@ use crate::state::AppState;
 /// Starts the sync engine for the life of the process (it keeps going with
 /// the window hidden) and forwards its status to the window as events.
 pub fn spawn(app: &AppHandle, state: &AppState, config: &Config) {
+    let app_update = crate::updates::engine_config(app, &state.data_dir);
+    // A package downloaded before a restart shows at once, before any pass.
+    if let Some(ready) = app_update.as_ref().and_then(sync::update::ready) {
+        state
+            .status_tx
+            .send_modify(|s| s.app_update = Some(sync::AppUpdate::Ready(ready)));
+    }
     let mut engine_config = sync::Config {
         device_name: device_name(),
+        app_update,
         ..sync::Config::default()
     };
     if let Some(max) = config.retry_max {

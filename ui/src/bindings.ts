@@ -104,6 +104,13 @@ export const commands = {
 	 *  already started finish, the rest are skipped.
 	 */
 	cancelPhotoImport: (listingId: string) => typedError<null, AppError>(__TAURI_INVOKE("cancel_photo_import", { listingId })),
+	/**
+	 *  "Restart now": installs the downloaded update and starts the new
+	 *  version. On Windows the installer takes over and the app leaves.
+	 */
+	installUpdate: () => typedError<null, AppError>(__TAURI_INVOKE("install_update")),
+	/**  "Download it now": the update comes even on a metered link. */
+	downloadUpdateNow: () => typedError<null, AppError>(__TAURI_INVOKE("download_update_now")),
 };
 
 /** Events */
@@ -525,6 +532,11 @@ export type SyncStatusView_Deserialize = {
 	photoMbWaiting: number | null,
 	/**  Photos on their way up now: bytes, rate, time left. */
 	uploading?: UploadingView_Deserialize | null,
+	/**
+	 *  A newer version of the app: ready to install, on its way, held on
+	 *  a metered link, or refused (bad signature).
+	 */
+	update?: UpdateView_Deserialize | null,
 };
 
 export type SyncStatusView_Serialize = {
@@ -552,6 +564,11 @@ export type SyncStatusView_Serialize = {
 	photoMbWaiting: number | null,
 	/**  Photos on their way up now: bytes, rate, time left. */
 	uploading: UploadingView_Serialize | null,
+	/**
+	 *  A newer version of the app: ready to install, on its way, held on
+	 *  a metered link, or refused (bad signature).
+	 */
+	update: UpdateView_Serialize | null,
 };
 
 export type SyncView = { state: "waiting" } | { state: "live" } | { state: "failed"; reason: string };
@@ -563,12 +580,50 @@ export type SystemAction =
 /**  Open a page in the browser. */
 "open_page" | 
 /**  Open a folder in the file manager. */
-"open_folder";
+"open_folder" | 
+/**  Install the downloaded update. */
+"install_update";
 
 export type TitleLang = "ar" | "fr" | "en";
 
 /**  The window's language, for what Rust shows itself (the tray menu). */
 export type UiLang = "ar" | "fr" | "en";
+
+export type UpdateState = 
+/**  Downloaded and verified: "restart now". */
+"ready" | "downloading" | 
+/**  On a metered link: "download it now". */
+"held" | 
+/**  The package did not match its signature; it was thrown away. */
+"refused";
+
+export type UpdateView = UpdateView_Serialize | UpdateView_Deserialize;
+
+export type UpdateView_Deserialize = {
+	state: UpdateState,
+	version: string,
+	/**
+	 *  Release notes by language (`ar`, `fr`, `en`): the window shows the
+	 *  one in its language, else any.
+	 */
+	notes: { [key in string]: string },
+	/**  Megabytes here and in all (downloading, held), one decimal. */
+	mbHave?: number | null,
+	mbTotal?: number | null,
+};
+
+export type UpdateView_Serialize = {
+	state: UpdateState,
+	version: string,
+	/**
+	 *  Release notes by language (`ar`, `fr`, `en`): the window shows the
+	 *  one in its language, else any.
+	 */
+	notes: { [key in string]: string },
+	/**  Megabytes here and in all (downloading, held), one decimal. */
+	mbHave: number | null,
+	mbTotal: number | null,
+};
 
 export type UploadingView = UploadingView_Serialize | UploadingView_Deserialize;
 

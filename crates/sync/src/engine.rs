@@ -42,6 +42,9 @@ pub struct Config {
     pub detect_metered: bool,
     /// Start with "send photos now" on (`hanout sync --send-photos`).
     pub send_photos_now: bool,
+    /// Look for app updates at the end of passes (`update.rs`); the
+    /// desktop app sets it, the CLI and tests mostly do not.
+    pub app_update: Option<crate::update::AppUpdateConfig>,
 }
 
 impl Default for Config {
@@ -58,6 +61,7 @@ impl Default for Config {
             photos_dir: None,
             detect_metered: true,
             send_photos_now: false,
+            app_update: None,
         }
     }
 }
@@ -84,6 +88,10 @@ pub struct Engine {
     pub(crate) photos_now: Arc<std::sync::atomic::AtomicBool>,
     /// Whether this pass holds back display-size photos (metered link).
     pub(crate) holding_photos: Arc<std::sync::atomic::AtomicBool>,
+    /// Whether this pass runs on a metered link.
+    pub(crate) metered: Arc<std::sync::atomic::AtomicBool>,
+    /// The manager said: fetch the app update even on a metered link.
+    pub(crate) update_now: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Engine {
@@ -111,6 +119,8 @@ impl Engine {
             default_headers: Arc::new(headers),
             photos_now: Arc::new(std::sync::atomic::AtomicBool::new(config.send_photos_now)),
             holding_photos: Arc::default(),
+            metered: Arc::default(),
+            update_now: Arc::default(),
             chunk_bytes: Arc::new(AtomicUsize::new(config.upload_chunk_bytes.max(1))),
             pace: Arc::default(),
             uploading: Arc::default(),
@@ -179,7 +189,7 @@ impl Engine {
 }
 
 /// What one pass did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
     /// Changes the marketplace now has (applied now or before).
     pub accepted: usize,
@@ -230,6 +240,8 @@ pub struct Report {
     /// what the daily budget counts).
     pub bytes_up: u64,
     pub bytes_down: u64,
+    /// Where the app's update stands, when the engine looks for them.
+    pub app_update: Option<crate::update::AppUpdate>,
 }
 
 /// One pass: enroll if needed; upload the photos the server lacks for the
@@ -255,6 +267,7 @@ pub async fn sync_once(engine: &Engine) -> Result<Report> {
         None => false,
     };
     let photos_now = engine.photos_now.load(Ordering::Relaxed);
+    engine.metered.store(metered, Ordering::Relaxed);
     engine
         .holding_photos
         .store(metered && !photos_now, Ordering::Relaxed);
@@ -309,6 +322,8 @@ async fn pass(engine: &Engine, report: &mut Report) -> Result<()> {
     report.photos_upload_failed = failed_photos.len().saturating_sub(report.photos_held);
     photos::set_photo_lists(engine, &base, &token, &sets, &failed_photos, report).await?;
     download::download_wanted(engine, &base, &token, report).await?;
+    // Last: an app update never waits in front of a listing or a photo.
+    crate::update::step(engine, &base, report).await?;
     Ok(())
 }
 

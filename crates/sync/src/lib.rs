@@ -23,6 +23,7 @@ pub mod pull;
 pub mod push;
 mod run;
 mod status;
+pub mod update;
 mod upload;
 
 pub use clock::{Clock, SystemClock};
@@ -37,6 +38,7 @@ pub use progress_file::{
 };
 pub use run::run;
 pub use status::{Connection, ListingPhotos, Status, Uploading};
+pub use update::{AppUpdate, AppUpdateConfig, ReadyUpdate};
 
 /// One pass: enroll if needed, upload missing photos, push every pending
 /// change, pull, set photo lists, download the photos other laptops added.

@@ -180,6 +180,9 @@ async fn publish(
                 s.budget_reached = report.budget_reached;
                 s.photos_held = report.photos_held as u64;
                 s.photo_bytes_waiting = report.photo_bytes_waiting;
+                if engine.config.app_update.is_some() {
+                    s.app_update = report.app_update.clone();
+                }
                 s.connection = Connection::Online;
                 s.last_error = None;
                 s.last_synced_at_ms = Some(now);

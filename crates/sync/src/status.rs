@@ -44,6 +44,8 @@ pub struct Status {
     /// With the budget spent or photos held: the bytes of the photo files
     /// still to go (at most).
     pub photo_bytes_waiting: u64,
+    /// Where the app's update stands after the last pass that looked.
+    pub app_update: Option<crate::AppUpdate>,
 }
 
 /// Photo bytes sent of bytes waiting, how fast, how long still, and each
@@ -107,6 +109,7 @@ impl Default for Status {
             budget_reached: false,
             photos_held: 0,
             photo_bytes_waiting: 0,
+            app_update: None,
         }
     }
 }

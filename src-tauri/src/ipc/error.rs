@@ -61,6 +61,8 @@ pub enum SystemAction {
     OpenPage,
     /// Open a folder in the file manager.
     OpenFolder,
+    /// Install the downloaded update.
+    InstallUpdate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]

@@ -18,4 +18,6 @@ pub use listing::{
 };
 pub use photos::{PhotoFailure, PhotoImportReport, PhotoProgress};
 pub use settings::{SyncSettingsInput, SyncSettingsView};
-pub use status::{ListingsChanged, RecoveryNotice, SyncStatusChanged, SyncStatusView};
+pub use status::{
+    ListingsChanged, RecoveryNotice, SyncStatusChanged, SyncStatusView, UpdateState, UpdateView,
+};

@@ -35,6 +35,67 @@ pub struct SyncStatusView {
     pub photo_mb_waiting: f64,
     /// Photos on their way up now: bytes, rate, time left.
     pub uploading: Option<UploadingView>,
+    /// A newer version of the app: ready to install, on its way, held on
+    /// a metered link, or refused (bad signature).
+    pub update: Option<UpdateView>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum UpdateState {
+    /// Downloaded and verified: "restart now".
+    Ready,
+    Downloading,
+    /// On a metered link: "download it now".
+    Held,
+    /// The package did not match its signature; it was thrown away.
+    Refused,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateView {
+    pub state: UpdateState,
+    pub version: String,
+    /// Release notes by language (`ar`, `fr`, `en`): the window shows the
+    /// one in its language, else any.
+    pub notes: std::collections::BTreeMap<String, String>,
+    /// Megabytes here and in all (downloading, held), one decimal.
+    pub mb_have: Option<f64>,
+    pub mb_total: Option<f64>,
+}
+
+impl From<&sync::AppUpdate> for UpdateView {
+    fn from(update: &sync::AppUpdate) -> Self {
+        let mb = |bytes: u64| (bytes as f64 / 100_000.0).round() / 10.0;
+        let view = |state, version: &String| UpdateView {
+            state,
+            version: version.clone(),
+            notes: Default::default(),
+            mb_have: None,
+            mb_total: None,
+        };
+        match update {
+            sync::AppUpdate::Ready(ready) => UpdateView {
+                notes: ready.notes.clone(),
+                ..view(UpdateState::Ready, &ready.version)
+            },
+            sync::AppUpdate::Downloading {
+                version,
+                have,
+                total,
+            } => UpdateView {
+                mb_have: Some(mb(*have)),
+                mb_total: total.map(mb),
+                ..view(UpdateState::Downloading, version)
+            },
+            sync::AppUpdate::Held { version, total } => UpdateView {
+                mb_total: total.map(mb),
+                ..view(UpdateState::Held, version)
+            },
+            sync::AppUpdate::Refused { version, .. } => view(UpdateState::Refused, version),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Type)]
@@ -73,6 +134,7 @@ impl From<&sync::Status> for SyncStatusView {
                 rate_bytes_per_s: u.rate_bytes_per_s.map(|r| r as f64),
                 seconds_left: u.seconds_left.map(|s| s as f64),
             }),
+            update: s.app_update.as_ref().map(UpdateView::from),
         }
     }
 }

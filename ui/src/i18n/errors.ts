@@ -50,7 +50,7 @@ const FIELD_REASONS = [
 /** The reasons the quick form's title and price have sentences of their own for. */
 const QUICK_FORM_REASONS = ["required", "too_long", "not_a_number", "too_many_decimals", "negative", "too_large", "unknown"] as const;
 const STORAGE_CAUSES = ["disk_full", "damaged", "too_new", "busy", "other"] as const;
-const SYSTEM_ACTIONS = ["start_at_login", "open_page", "open_folder"] as const;
+const SYSTEM_ACTIONS = ["start_at_login", "open_page", "open_folder", "install_update"] as const;
 
 function oneOf<T extends string>(list: readonly T[], value: unknown): value is T {
   return typeof value === "string" && (list as readonly string[]).includes(value);

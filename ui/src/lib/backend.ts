@@ -32,6 +32,7 @@ import {
   type SyncSettingsView_Serialize as SyncSettingsView,
   type SyncStatusView_Serialize as SyncStatusView,
   type SyncView,
+  type UpdateView_Serialize as UpdateView,
   type ModerationView_Serialize as ModerationView,
 } from "../bindings";
 
@@ -57,6 +58,7 @@ export type {
   SyncSettingsView,
   SyncStatusView,
   SyncView,
+  UpdateView,
   ModerationView,
 };
 
@@ -177,6 +179,16 @@ export function openPublicPage(id: string, lang: "ar" | "fr" | "en"): Promise<Ou
 /** The folder of the log files, in the file manager. */
 export function openLogFolder(): Promise<Outcome<null>> {
   return guard(() => commands.openLogFolder());
+}
+
+/** Installs the downloaded, verified update and restarts into it. */
+export function installUpdate(): Promise<Outcome<null>> {
+  return guard(() => commands.installUpdate());
+}
+
+/** The update downloads even on a metered connection. */
+export function downloadUpdateNow(): Promise<Outcome<null>> {
+  return guard(() => commands.downloadUpdateNow());
 }
 
 /** Display-size photos go even on a metered connection, until all are sent. */

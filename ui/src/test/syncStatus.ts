@@ -15,5 +15,6 @@ export const syncStatus = (over: Partial<SyncStatusView> = {}): SyncStatusView =
   photosHeld: 0,
   photoMbWaiting: 0,
   uploading: null,
+  update: null,
   ...over,
 });

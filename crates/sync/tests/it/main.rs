@@ -1,5 +1,6 @@
 //! The sync engine against a real `hanout-market` on a loopback port.
 
+mod app_update;
 mod budget;
 mod exactly_once;
 mod merge;
