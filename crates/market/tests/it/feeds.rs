@@ -258,6 +258,10 @@ async fn google_feed(client: &reqwest::Client, url: &str) -> Vec<FeedItem> {
         "application/rss+xml; charset=utf-8"
     );
     assert!(response.headers().contains_key("etag"));
+    assert!(
+        !response.headers().contains_key("content-length"),
+        "streamed, not built whole first"
+    );
     let xml = response.text().await.unwrap();
     assert!(
         xml.contains(&format!("xmlns:g=\"{G}\"")),
@@ -315,6 +319,10 @@ async fn meta_feed(client: &reqwest::Client, url: &str) -> Vec<FeedItem> {
     assert_eq!(
         response.headers()["content-type"],
         "text/csv; charset=utf-8"
+    );
+    assert!(
+        !response.headers().contains_key("content-length"),
+        "streamed"
     );
     let bytes = response.bytes().await.unwrap();
     let mut reader = csv::Reader::from_reader(&bytes[..]);
