@@ -105,3 +105,24 @@ fn meta_rows_are_quoted_csv() {
     assert_eq!(&record[8], "Coopérative \"Atlas\", Azilal");
     assert!(bytes.ends_with(b"\r\n"));
 }
+
+#[test]
+fn a_cooperatives_google_feed_is_its_channel() {
+    let mut atlas = scope(Lang::Ar);
+    atlas.cooperative = Some(CooperativeRef {
+        id: Uuid::nil(),
+        slug: "atlas".to_owned(),
+        name: "تعاونية الأطلس & Co".to_owned(),
+    });
+    let head = google::head(&atlas);
+    assert!(head.contains("xmlns:g=\"http://base.google.com/ns/1.0\""));
+    assert!(
+        head.contains("<title>تعاونية الأطلس &amp; Co</title>"),
+        "{head}"
+    );
+    assert!(
+        head.contains("<link>https://souk.example.ma/c/atlas?lang=ar</link>"),
+        "{head}"
+    );
+    assert!(head.contains("<language>ar</language>"), "{head}");
+}
