@@ -13,6 +13,7 @@ mod creation_with_upload;
 mod devices;
 mod disk_uploads;
 mod enroll;
+mod feed_reading;
 mod feeds;
 mod folds;
 mod limits;

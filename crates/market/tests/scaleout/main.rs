@@ -29,6 +29,8 @@ mod creation_with_upload;
 mod devices;
 #[path = "../it/enroll.rs"]
 mod enroll;
+#[path = "../it/feed_reading.rs"]
+mod feed_reading;
 #[path = "../it/feeds.rs"]
 mod feeds;
 #[path = "../it/limits.rs"]
