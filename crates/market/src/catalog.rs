@@ -121,6 +121,42 @@ pub(crate) fn search(
     public(tx.query(&sql, &values)?)
 }
 
+/// Public listings with at least one photo, in id order, after the id
+/// `after` (`""`: from the first), at most `limit`: one page of a feed
+/// (`feeds`). Paging by id sees each listing once even while others are
+/// written between pages.
+pub(crate) fn with_photos_after(
+    tx: &mut Tx<'_>,
+    cooperative_id: Option<Uuid>,
+    after: &str,
+    limit: usize,
+) -> Result<Vec<PublicListing>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let shown = format!(
+        "{} AND EXISTS (SELECT 1 FROM listing_photos p WHERE p.listing_id = l.id)
+         AND l.id > ?1",
+        select_public()
+    );
+    match cooperative_id {
+        None => {
+            let sql = format!("{shown} ORDER BY l.id LIMIT ?2");
+            public(tx.query(&sql, args![after, limit])?)
+        }
+        Some(id) => {
+            let sql = format!("{shown} AND l.cooperative_id = ?3 ORDER BY l.id LIMIT ?2");
+            public(tx.query(&sql, args![after, limit, &id.to_string()])?)
+        }
+    }
+}
+
+/// The catalog's version: the change feed's last number, moved on by
+/// every write to any listing (content, stock, status, photos,
+/// moderation). Equal versions: the public catalog is the same.
+pub(crate) fn version(tx: &mut Tx<'_>) -> Result<i64> {
+    tx.query_one("SELECT value FROM change_sequence WHERE only_row = 1", &[])?
+        .get(0)
+}
+
 /// A listing's photos in order: `(display, thumb)` hashes.
 pub(crate) fn photos(tx: &mut Tx<'_>, listing_id: Uuid) -> Result<Vec<(String, String)>> {
     tx.query(

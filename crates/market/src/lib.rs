@@ -6,9 +6,12 @@
 //! photos over tus (`tus.rs`) into a content-addressed blob store
 //! (`blobs.rs`). The public reads the catalog as JSON (`/v1/catalog`) or
 //! HTML (`pages/`: home, `/search`, `/c/{slug}`, `/l/{id}`): only approved
-//! listings (`moderation.rs`). A device sets its listings' photos with
-//! `PUT /v1/listings/{id}/photos` (`listing_photos.rs`); search matches
-//! titles normalised by `search.rs`. One data directory
+//! listings (`moderation.rs`); the platforms cooperatives sell on read it as
+//! product feeds (`feeds/`: Google Merchant Center, Meta). Those public
+//! reads carry an `ETag` (`etag.rs`) and go out compressed. A device sets
+//! its listings' photos with `PUT /v1/listings/{id}/photos`
+//! (`listing_photos.rs`); search matches titles normalised by `search.rs`.
+//! One data directory
 //! holds everything: `market.db` (SQLite), `blobs/`, `uploads/` — or the
 //! photos go to an S3-compatible bucket ([`S3Blobs`]). The HTTP
 //! shell lives in [`app`], the admin operations in [`admin`]; the API is
@@ -28,6 +31,8 @@ mod db;
 mod enroll;
 mod enrollment_code;
 mod error;
+mod etag;
+mod feeds;
 mod json;
 mod lang;
 mod listing_photos;

@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{StatusCode, Uri};
-use axum::middleware::map_response;
+use axum::middleware::{from_fn, map_response};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::compression::CompressionLayer;
@@ -15,7 +15,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::error::AppError;
 use crate::{
-    Market, app_update, catalog, enroll, listing_photos, openapi, pages, photos, pull, push, tus,
+    Market, app_update, catalog, enroll, etag, feeds, listing_photos, openapi, pages, photos, pull,
+    push, tus,
 };
 
 /// The marketplace's HTTP app, ready for `axum::serve`.
@@ -31,13 +32,17 @@ pub fn app(market: Market) -> Router {
         .merge(listing_photos::router())
         .merge(tus::router())
         .merge(openapi::router())
-        .merge(catalog::router())
+        .merge(public_read(catalog::router()))
+        // Packages keep their own ETag (their hash) and Range, like photos.
         .merge(app_update::router());
     // The last layer added sees the request first: trace, time out, gunzip,
     // then count the (decompressed) bytes against the limit.
     Router::new()
         .nest(protocol::API_PREFIX, api)
-        .merge(pages::router())
+        .merge(public_read(pages::router()))
+        .merge(public_read(feeds::router()))
+        // Photos keep their own ETag (their hash), Range and caching, and
+        // are JPEG: no layer of `public_read`.
         .merge(photos::public_router())
         .route("/healthz", get(healthz))
         .fallback(not_found)
@@ -50,6 +55,16 @@ pub fn app(market: Market) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(market)
+}
+
+/// What buyers, crawlers and the platforms read (pages, the public JSON,
+/// the feeds): tagged with an `ETag` and answered `304` when unchanged
+/// (`etag.rs`), then gzipped or brotli'd for clients that ask. The tag is
+/// computed on the plain body, inside the compression.
+fn public_read(router: Router<Market>) -> Router<Market> {
+    router
+        .layer(from_fn(etag::revalidate))
+        .layer(CompressionLayer::new())
 }
 
 /// For load balancers: 200 `ok` when the database answers, 503 when not.

@@ -6,8 +6,9 @@
 mod listing;
 mod share;
 
-pub(crate) use share::base_url;
+pub(crate) use share::{amount, base_url};
 mod words;
+pub(crate) use words::words;
 
 use askama::Template;
 use axum::Router;
@@ -26,7 +27,7 @@ use crate::error::{AppError, Error};
 use crate::lang::Lang;
 use crate::price::format_mad;
 use crate::{Market, catalog, cooperative, search};
-use words::{Words, words};
+use words::Words;
 
 pub(crate) fn router() -> Router<Market> {
     Router::new()
@@ -87,7 +88,7 @@ impl Chrome {
 }
 
 /// `path?k=v&…&lang=xx`, URL-encoded.
-fn href(path: &str, keep: &[(&str, &str)], lang: Lang) -> String {
+pub(crate) fn href(path: &str, keep: &[(&str, &str)], lang: Lang) -> String {
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in keep {
         query.append_pair(k, v);

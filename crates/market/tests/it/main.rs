@@ -2,6 +2,7 @@
 //! Handler tests call the app with `oneshot`; `server` and `cli` run a real
 //! listening server and the real binary.
 
+mod caching;
 mod catalog;
 mod catalog_pages;
 mod chromium;
@@ -12,6 +13,8 @@ mod creation_with_upload;
 mod devices;
 mod disk_uploads;
 mod enroll;
+mod feed_reading;
+mod feeds;
 mod folds;
 mod limits;
 mod listing_photos;

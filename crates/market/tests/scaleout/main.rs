@@ -11,6 +11,8 @@ pub(crate) use support::*;
 /// This binary runs the suite on PostgreSQL + S3.
 const BACKEND: Backend = Backend::ScaleOut;
 
+#[path = "../it/caching.rs"]
+mod caching;
 #[path = "../it/catalog.rs"]
 mod catalog;
 #[path = "../it/catalog_pages.rs"]
@@ -27,6 +29,10 @@ mod creation_with_upload;
 mod devices;
 #[path = "../it/enroll.rs"]
 mod enroll;
+#[path = "../it/feed_reading.rs"]
+mod feed_reading;
+#[path = "../it/feeds.rs"]
+mod feeds;
 #[path = "../it/limits.rs"]
 mod limits;
 #[path = "../it/listing_photos.rs"]
