@@ -39,8 +39,14 @@ pub fn specta_builder() -> Builder<Wry> {
             commands::startup_notice,
             commands::import_photos,
             commands::cancel_photo_import,
+            crate::first_paint::first_paint,
             crate::updates::install_update,
             crate::updates::download_update_now,
+            crate::sales::record_sale,
+            crate::sales::add_stock,
+            crate::sales::undo_last_sale,
+            crate::sales::sales_journal,
+            crate::sales::export_sales,
         ])
         .events(collect_events![SyncStatusChanged, ListingsChanged])
 }

@@ -17,7 +17,7 @@ use crate::state::AppState;
 use crate::{editor, listing_page, sync_settings};
 
 /// Runs `f` on the store on a blocking thread.
-async fn with_store<T, F>(state: &AppState, f: F) -> Result<T, AppError>
+pub(crate) async fn with_store<T, F>(state: &AppState, f: F) -> Result<T, AppError>
 where
     T: Send + 'static,
     F: FnOnce(&mut store::Store) -> store::Result<T> + Send + 'static,

@@ -17,6 +17,9 @@ pub struct Config {
     pub enroll_code: Option<String>,
     /// `HANOUT_SYNC_RETRY_MAX_MS`: longest wait between failed attempts.
     pub retry_max: Option<Duration>,
+    /// `HANOUT_BENCH_READY_FILE`: where to write the app's age, in ms, at
+    /// the window's first interactive paint (`cargo xtask bench app`).
+    pub bench_ready_file: Option<PathBuf>,
 }
 
 impl Config {
@@ -34,6 +37,7 @@ impl Config {
             retry_max: var("HANOUT_SYNC_RETRY_MAX_MS")
                 .and_then(|ms| ms.parse().ok())
                 .map(Duration::from_millis),
+            bench_ready_file: var("HANOUT_BENCH_READY_FILE").map(PathBuf::from),
         })
     }
 }

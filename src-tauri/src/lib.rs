@@ -5,12 +5,14 @@ mod bindings;
 mod commands;
 mod config;
 mod editor;
+mod first_paint;
 mod instance;
 pub mod ipc;
 pub mod listing_page;
 mod logging;
 mod notify;
 mod photo_imports;
+mod sales;
 mod state;
 mod sync_settings;
 mod sync_task;
@@ -18,6 +20,7 @@ mod tray;
 pub mod updates;
 
 pub use bindings::{BINDINGS_PATH, export_bindings, specta_builder};
+pub use first_paint::mark_main_started;
 
 use tauri::Manager;
 
@@ -44,6 +47,7 @@ pub fn run() {
         .setup(move |app| {
             builder.mount_events(app);
             let config = config::Config::from_env(app.handle())?;
+            app.manage(first_paint::FirstPaint::new(config.bench_ready_file.clone()));
             let _log_guard = logging::init(&config.data_dir);
             app.manage(_log_guard);
             // Already running (in the tray, or started hidden at login):

@@ -2,5 +2,6 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
+    hanout_app::mark_main_started();
     hanout_app::run();
 }

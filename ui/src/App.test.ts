@@ -34,6 +34,7 @@ vi.mock("./lib/backend", () => ({
   syncSettings: vi.fn(),
   setSyncSettings: vi.fn(),
   setTrayLanguage: vi.fn(),
+  firstPaint: vi.fn(),
 }));
 
 
@@ -41,6 +42,7 @@ const page = (listings: ListingView[], more = false) => ({ status: "ok" as const
 
 const carpet: ListingView = {
   photoCount: 0,
+  stock: 3,
   ledger: null,
   moderation: null,
   id: "1",
@@ -103,6 +105,26 @@ describe("App", () => {
     const downloads = await screen.findByTestId("photo-downloads");
     expect(downloads.dataset.count).toBe("2");
     expect(downloads.textContent).toContain("صورتان من حواسيب أخرى للتنزيل");
+  });
+
+  it("tells the app once, after the first page of the list is on screen", async () => {
+    const rowsAtCall: number[] = [];
+    vi.mocked(backend.firstPaint).mockImplementation(async () => {
+      rowsAtCall.push(document.querySelectorAll("[data-testid=listing]").length);
+      return { status: "ok", data: null };
+    });
+    vi.mocked(backend.listListings).mockResolvedValue(page([carpet]));
+    render(App);
+
+    await waitFor(() => expect(backend.firstPaint).toHaveBeenCalledTimes(1));
+    expect(rowsAtCall).toEqual([1]);
+
+    // Later reads of the list (a pull, a save) do not report again.
+    vi.mocked(backend.listListings).mockResolvedValue(page([carpet, { ...carpet, id: "2" }]));
+    emitListings();
+    await waitFor(() => expect(screen.getAllByTestId("listing")).toHaveLength(2));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(backend.firstPaint).toHaveBeenCalledTimes(1);
   });
 
   it("loads the status and the list on mount", async () => {

@@ -104,6 +104,8 @@ export const commands = {
 	 *  already started finish, the rest are skipped.
 	 */
 	cancelPhotoImport: (listingId: string) => typedError<null, AppError>(__TAURI_INVOKE("cancel_photo_import", { listingId })),
+	/**  The window drew its first page of listings. Only the first call counts. */
+	firstPaint: () => typedError<null, AppError>(__TAURI_INVOKE("first_paint")),
 	/**
 	 *  "Restart now": installs the downloaded update and starts the new
 	 *  version. On Windows the installer takes over and the app leaves.
@@ -111,6 +113,29 @@ export const commands = {
 	installUpdate: () => typedError<null, AppError>(__TAURI_INVOKE("install_update")),
 	/**  "Download it now": the update comes even on a metered link. */
 	downloadUpdateNow: () => typedError<null, AppError>(__TAURI_INVOKE("download_update_now")),
+	/**
+	 *  Records a sale: `quantity` units at `price` as typed (the listing's
+	 *  price when empty), with an optional buyer's note. Refused (validation,
+	 *  field `stock`) when the stock here is smaller.
+	 */
+	recordSale: (id: string, quantity: number, price: string | null, note: string | null) => typedError<SaleView_Serialize, AppError>(__TAURI_INVOKE("record_sale", { id, quantity, price, note })),
+	/**
+	 *  Units delivered: added to the stock (a delta that syncs). Returns the
+	 *  stock now.
+	 */
+	addStock: (id: string, quantity: number) => typedError<number, AppError>(__TAURI_INVOKE("add_stock", { id, quantity })),
+	/**
+	 *  Undoes the last sale not undone yet: its units go back to the stock.
+	 *  `None` when there is none.
+	 */
+	undoLastSale: () => typedError<SaleView_Serialize | null, AppError>(__TAURI_INVOKE("undo_last_sale")),
+	/**  The journal of `[from_ms, to_ms)` (the window sends its local day). */
+	salesJournal: (fromMs: number | null, toMs: number | null) => typedError<JournalView_Serialize, AppError>(__TAURI_INVOKE("sales_journal", { fromMs, toMs })),
+	/**
+	 *  Writes the period's sales as CSV (UTF-8 with BOM, CRLF, Excel-safe, as
+	 *  the catalogue export) to `path`. Returns the rows written.
+	 */
+	exportSales: (fromMs: number | null, toMs: number | null, path: string) => typedError<number, AppError>(__TAURI_INVOKE("export_sales", { fromMs, toMs, path })),
 };
 
 /** Events */
@@ -188,6 +213,37 @@ export type ErrorReason = "required" | "too_long" | "not_a_number" | "too_many_d
  *  cross it in clear.
  */
 "insecure";
+
+/**  What one listing sold in the period. */
+export type JournalLineView = {
+	listingId: string,
+	title: string,
+	units: number,
+	totalCentimes: number | null,
+	/**  Its stock is 0 now. */
+	soldOut: boolean,
+};
+
+/**  A period's sales (those not undone): each, per listing, and in all. */
+export type JournalView = JournalView_Serialize | JournalView_Deserialize;
+
+/**  A period's sales (those not undone): each, per listing, and in all. */
+export type JournalView_Deserialize = {
+	sales: SaleView_Deserialize[],
+	lines: JournalLineView[],
+	count: number,
+	units: number,
+	totalCentimes: number | null,
+};
+
+/**  A period's sales (those not undone): each, per listing, and in all. */
+export type JournalView_Serialize = {
+	sales: SaleView_Serialize[],
+	lines: JournalLineView[],
+	count: number,
+	units: number,
+	totalCentimes: number | null,
+};
 
 export type LedgerKey = "waiting" | "in_review" | "live" | "rejected" | "not_public";
 
@@ -298,6 +354,8 @@ export type ListingView_Deserialize = {
 	titleLang: TitleLang,
 	/**  Centimes of MAD; at most `store::Price::MAX`, so it fits an i32. */
 	priceCentimes: number,
+	/**  Units in stock here (0: sold out). */
+	stock: number,
 	/**  Milliseconds since the Unix epoch. */
 	updatedAtMs: number | null,
 	/**  Where the listing is in its life; says what buyers see of it. */
@@ -320,6 +378,8 @@ export type ListingView_Serialize = {
 	titleLang: TitleLang,
 	/**  Centimes of MAD; at most `store::Price::MAX`, so it fits an i32. */
 	priceCentimes: number,
+	/**  Units in stock here (0: sold out). */
+	stock: number,
 	/**  Milliseconds since the Unix epoch. */
 	updatedAtMs: number | null,
 	/**  Where the listing is in its life; says what buyers see of it. */
@@ -420,6 +480,33 @@ export type RemovalView =
  *  and kept on this laptop.
  */
 "archived";
+
+/**  One sale of the journal. */
+export type SaleView = SaleView_Serialize | SaleView_Deserialize;
+
+/**  One sale of the journal. */
+export type SaleView_Deserialize = {
+	id: string,
+	listingId: string,
+	title: string,
+	quantity: number,
+	unitPriceCentimes: number | null,
+	totalCentimes: number | null,
+	note?: string | null,
+	soldAtMs: number | null,
+};
+
+/**  One sale of the journal. */
+export type SaleView_Serialize = {
+	id: string,
+	listingId: string,
+	title: string,
+	quantity: number,
+	unitPriceCentimes: number | null,
+	totalCentimes: number | null,
+	note: string | null,
+	soldAtMs: number | null,
+};
 
 /**  Why the catalog could not be read or written. */
 export type StorageCause = 

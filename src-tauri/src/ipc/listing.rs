@@ -18,6 +18,8 @@ pub struct ListingView {
     pub title_lang: TitleLang,
     /// Centimes of MAD; at most `store::Price::MAX`, so it fits an i32.
     pub price_centimes: i32,
+    /// Units in stock here (0: sold out).
+    pub stock: u32,
     /// Milliseconds since the Unix epoch.
     pub updated_at_ms: f64,
     /// Where the listing is in its life; says what buyers see of it.
@@ -253,6 +255,7 @@ impl From<&store::Listing> for ListingView {
             title,
             title_lang,
             price_centimes: i32::try_from(l.price.centimes()).unwrap_or(i32::MAX),
+            stock: l.stock,
             updated_at_ms: l.updated_at_ms as f64,
             photo_count: u32::try_from(l.photos.len()).unwrap_or(u32::MAX),
             status: l.status.into(),

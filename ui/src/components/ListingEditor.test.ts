@@ -50,6 +50,7 @@ const details: ListingDetails = {
 
 const saved: ListingView = {
   photoCount: 0,
+  stock: 3,
   ledger: null,
   moderation: null,
   id: ID,

@@ -11,6 +11,7 @@ vi.mock("../lib/backend", () => ({ createListing: vi.fn() }));
 
 const created: ListingView = {
   photoCount: 0,
+  stock: 3,
   ledger: null,
   moderation: null,
   id: "0190a1b2-0000-7000-8000-000000000001",

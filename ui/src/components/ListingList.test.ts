@@ -23,7 +23,7 @@ function listing(
   moderation: ListingView["moderation"] = null,
   status: ListingView["status"] = "ready",
 ): ListingView {
-  return { id, title, titleLang: "fr", priceCentimes: 120000, updatedAtMs, sync, moderation, photoCount: 0, status, ledger: null };
+  return { id, title, titleLang: "fr", priceCentimes: 120000, updatedAtMs, sync, moderation, photoCount: 0, stock: 3, status, ledger: null };
 }
 
 type Ledger = NonNullable<ListingView["ledger"]>;

@@ -31,7 +31,7 @@ describe("PhotoImport", () => {
             data: {
               imported: 1,
               failed: [{ file: "iphone.heic", kind: "heic" }],
-              listing: { id: "L1", title: "Tapis", titleLang: "fr", priceCentimes: 100, updatedAtMs: 1, status: "ready", sync: { state: "waiting" }, moderation: null, photoCount: 1, ledger: null },
+              listing: { id: "L1", title: "Tapis", titleLang: "fr", priceCentimes: 100, updatedAtMs: 1, status: "ready", sync: { state: "waiting" }, moderation: null, photoCount: 1, stock: 3, ledger: null },
             },
           });
       });
@@ -85,7 +85,7 @@ describe("PhotoImport", () => {
       data: {
         imported: 0,
         failed: [{ file: "a.jxl", kind: "quantum_format" }],
-        listing: { id: "L1", title: "Tapis", titleLang: "fr", priceCentimes: 100, updatedAtMs: 1, status: "ready", sync: { state: "live" }, moderation: null, photoCount: 0, ledger: null },
+        listing: { id: "L1", title: "Tapis", titleLang: "fr", priceCentimes: 100, updatedAtMs: 1, status: "ready", sync: { state: "live" }, moderation: null, photoCount: 0, stock: 3, ledger: null },
       },
     });
     render(PhotoImport, { listingId: "L1" });

@@ -7,7 +7,7 @@
 // the `ipc` error kind so callers handle one shape.
 
 import { Channel } from "@tauri-apps/api/core";
-import { open } from "@tauri-apps/plugin-dialog";
+import { open, save } from "@tauri-apps/plugin-dialog";
 import {
   commands,
   events,
@@ -32,6 +32,8 @@ import {
   type SyncSettingsView_Serialize as SyncSettingsView,
   type SyncStatusView_Serialize as SyncStatusView,
   type SyncView,
+  type SaleView_Serialize as SaleView,
+  type JournalView_Serialize as JournalView,
   type UpdateView_Serialize as UpdateView,
   type ModerationView_Serialize as ModerationView,
 } from "../bindings";
@@ -58,6 +60,8 @@ export type {
   SyncSettingsView,
   SyncStatusView,
   SyncView,
+  SaleView,
+  JournalView,
   UpdateView,
   ModerationView,
 };
@@ -214,6 +218,40 @@ export function onListingsChanged(cb: () => void): Promise<Unlisten> {
   return listenSafely(() => events.listingsChanged.listen(() => cb()));
 }
 
+/** Records a sale: `price` as typed (empty: the listing's price). */
+export function recordSale(id: string, quantity: number, price: string, note: string): Promise<Outcome<SaleView>> {
+  return guard(() => commands.recordSale(id, quantity, price.trim() || null, note.trim() || null));
+}
+
+/** Units delivered; the stock after. */
+export function addStock(id: string, quantity: number): Promise<Outcome<number>> {
+  return guard(() => commands.addStock(id, quantity));
+}
+
+/** The last sale not undone yet goes back to the stock (`null`: none). */
+export function undoLastSale(): Promise<Outcome<SaleView | null>> {
+  return guard(() => commands.undoLastSale());
+}
+
+/** The journal of `[fromMs, toMs)`. */
+export function salesJournal(fromMs: number, toMs: number): Promise<Outcome<JournalView>> {
+  return guard(() => commands.salesJournal(fromMs, toMs));
+}
+
+/** Writes the period's sales as CSV where the user chooses; `null` data if cancelled. */
+export async function exportSales(fromMs: number, toMs: number, defaultName: string, title: string): Promise<Outcome<number | null>> {
+  let path: string | null;
+  try {
+    path = await save({ title, defaultPath: defaultName, filters: [{ name: "CSV", extensions: ["csv"] }] });
+  } catch (e) {
+    console.warn("Hanout: no file dialog", e);
+    return { status: "ok", data: null };
+  }
+  if (path === null) return { status: "ok", data: null };
+  const chosen = path;
+  return guard(() => commands.exportSales(fromMs, toMs, chosen));
+}
+
 /** Photo files the user picks in the system's file dialog (empty if cancelled). */
 export async function pickPhotos(title: string): Promise<string[]> {
   try {
@@ -241,6 +279,11 @@ export function importPhotos(
     channel.onmessage = onProgress;
     return commands.importPhotos(listingId, paths, channel);
   });
+}
+
+/** The first page of the list is on screen: the app times its start-up by it. */
+export function firstPaint(): Promise<Outcome<null>> {
+  return guard(() => commands.firstPaint());
 }
 
 /** Stops this listing's photo import; other listings' imports go on. */
