@@ -128,7 +128,7 @@ fn draw(category: &str, index: usize, width: u32) -> anyhow::Result<Vec<u8>> {
     let sketch = image::RgbImage::from_fn(w, h, |x, y| {
         // Lighter towards the top left, stripes one shade darker.
         let light = 255 - (x + y) * 120 / (w + h);
-        let stripe = if (x + 2 * y) / period % 2 == 0 {
+        let stripe = if ((x + 2 * y) / period).is_multiple_of(2) {
             100
         } else {
             80
