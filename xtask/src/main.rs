@@ -3,6 +3,7 @@
 //! "If `cargo xtask test` passes locally, CI is green."
 
 mod bench;
+mod demo_store;
 mod dist;
 #[cfg(target_os = "linux")]
 mod dist_check;

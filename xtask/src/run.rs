@@ -4,12 +4,14 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, Result, bail};
 use xshell::{Shell, cmd};
 
-use crate::setup;
+use crate::{demo_store, setup};
 
 const MARKET_ADDR: &str = "127.0.0.1:7878";
 
 /// Builds everything, starts a local marketplace with the demo cooperative
-/// and an enrollment code, and opens the app pointed at it.
+/// `atlas` and its catalog (`hanout-market demo`), fills the app's catalog
+/// with the demo shop on a first run (see `demo_store`), and opens the app
+/// pointed at them.
 pub fn run(sh: &Shell) -> Result<()> {
     setup::run(sh)?;
     {
@@ -25,9 +27,11 @@ pub fn run(sh: &Shell) -> Result<()> {
     let market_data = dev.join("market-data");
     let app_data = dev.join("app-data");
 
-    let code = cmd!(sh, "{market_bin} --data {market_data} demo")
+    // `demo` prints the code last (after filling the catalog, once).
+    let demo = cmd!(sh, "{market_bin} --data {market_data} demo")
         .read()
         .context("hanout-market demo")?;
+    let code = demo.lines().last().unwrap_or_default().to_owned();
     let mut market = Command::new(&market_bin)
         .args([
             "--data".as_ref(),
@@ -50,6 +54,14 @@ pub fn run(sh: &Shell) -> Result<()> {
         "xtask: marketplace on http://{MARKET_ADDR} (public catalog: http://{MARKET_ADDR}/), enrollment code {code}"
     );
 
+    if demo_store::is_empty(&app_data)
+        && let Err(err) = fill_app(sh, &market_bin, &market_data, &app_data)
+    {
+        let _ = market.kill();
+        let _ = market.wait();
+        return Err(err);
+    }
+
     let status = Command::new(&app_bin)
         .env("HANOUT_DATA_DIR", &app_data)
         .env("HANOUT_MARKET_URL", format!("http://{MARKET_ADDR}"))
@@ -59,6 +71,50 @@ pub fn run(sh: &Shell) -> Result<()> {
     let _ = market.kill();
     let _ = market.wait();
     status?;
+    Ok(())
+}
+
+/// The app's first run: its catalog filled with the demo shop, a
+/// cooperative of its own on the marketplace (see `demo_store`).
+fn fill_app(
+    sh: &Shell,
+    market_bin: &std::path::Path,
+    market_data: &std::path::Path,
+    app_data: &std::path::Path,
+) -> Result<()> {
+    let (slug, name) = (demo_store::SHOP_SLUG, demo_store::SHOP_NAME);
+    // Added by an earlier run whose app data was removed since: fine.
+    let _ = cmd!(
+        sh,
+        "{market_bin} --data {market_data} coop add --slug {slug} --name {name}"
+    )
+    .quiet()
+    .ignore_stderr()
+    .run();
+    let code = cmd!(sh, "{market_bin} --data {market_data} device code {slug}")
+        .read()
+        .context("hanout-market device code")?;
+    let filled = demo_store::fill(
+        app_data,
+        &format!("http://{MARKET_ADDR}"),
+        code.trim(),
+        |listing, reason| {
+            let listing = listing.to_string();
+            cmd!(
+                sh,
+                "{market_bin} --data {market_data} listing reject {listing} --reason {reason}"
+            )
+            .quiet()
+            .ignore_stdout()
+            .run()?;
+            Ok(())
+        },
+    )?;
+    eprintln!(
+        "xtask: the app's catalog holds the {} demo products: one rejected, {} waiting, the rest live",
+        filled.listings,
+        filled.waiting.len()
+    );
     Ok(())
 }
 
