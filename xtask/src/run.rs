@@ -1,4 +1,5 @@
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
@@ -32,24 +33,7 @@ pub fn run(sh: &Shell) -> Result<()> {
         .read()
         .context("hanout-market demo")?;
     let code = demo.lines().last().unwrap_or_default().to_owned();
-    let mut market = Command::new(&market_bin)
-        .args([
-            "--data".as_ref(),
-            market_data.as_os_str(),
-            "serve".as_ref(),
-            "--listen".as_ref(),
-            MARKET_ADDR.as_ref(),
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .context("start hanout-market")?;
-    let stdout = market.stdout.take().context("market stdout")?;
-    let mut first = String::new();
-    BufReader::new(stdout).read_line(&mut first)?;
-    if !first.contains("listening on") {
-        let _ = market.kill();
-        bail!("hanout-market did not start: {first}");
-    }
+    let mut market = start_market(&market_bin, &market_data)?;
     eprintln!(
         "xtask: marketplace on http://{MARKET_ADDR} (public catalog: http://{MARKET_ADDR}/), enrollment code {code}"
     );
@@ -74,14 +58,51 @@ pub fn run(sh: &Shell) -> Result<()> {
     Ok(())
 }
 
+/// `cargo xtask demo-store DIR`: what `run` does to the app's catalog on a
+/// first run, into DIR (which must hold no catalog), against the
+/// marketplace of `run` (target/dev/market-data), without the window.
+pub fn demo_store(sh: &Shell, app_data: &Path) -> Result<()> {
+    cmd!(sh, "cargo build -p market").run()?;
+    let market_bin = target_dir(sh).join("debug/hanout-market");
+    let market_data = sh.current_dir().join("target/dev/market-data");
+    cmd!(sh, "{market_bin} --data {market_data} demo")
+        .ignore_stdout()
+        .run()
+        .context("hanout-market demo")?;
+    let mut market = start_market(&market_bin, &market_data)?;
+    let filled = fill_app(sh, &market_bin, &market_data, app_data);
+    let _ = market.kill();
+    let _ = market.wait();
+    filled
+}
+
+/// `hanout-market serve` on [`MARKET_ADDR`], once it listens.
+fn start_market(market_bin: &Path, market_data: &Path) -> Result<std::process::Child> {
+    let mut market = Command::new(market_bin)
+        .args([
+            "--data".as_ref(),
+            market_data.as_os_str(),
+            "serve".as_ref(),
+            "--listen".as_ref(),
+            MARKET_ADDR.as_ref(),
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("start hanout-market")?;
+    let stdout = market.stdout.take().context("market stdout")?;
+    let mut first = String::new();
+    BufReader::new(stdout).read_line(&mut first)?;
+    if !first.contains("listening on") {
+        let _ = market.kill();
+        let _ = market.wait();
+        bail!("hanout-market did not start: {first}");
+    }
+    Ok(market)
+}
+
 /// The app's first run: its catalog filled with the demo shop, a
 /// cooperative of its own on the marketplace (see `demo_store`).
-fn fill_app(
-    sh: &Shell,
-    market_bin: &std::path::Path,
-    market_data: &std::path::Path,
-    app_data: &std::path::Path,
-) -> Result<()> {
+fn fill_app(sh: &Shell, market_bin: &Path, market_data: &Path, app_data: &Path) -> Result<()> {
     let (slug, name) = (demo_store::SHOP_SLUG, demo_store::SHOP_NAME);
     // Added by an earlier run whose app data was removed since: fine.
     let _ = cmd!(
