@@ -15,6 +15,10 @@ pub enum Command {
     Codegen,
     /// Build, start a local marketplace with a demo cooperative, open the app on it.
     Run,
+    /// Fill DIR (no catalog there yet) with the app's demo shop, as `run`
+    /// does on a first run: 32 listings, live, waiting and one rejected.
+    /// A relative DIR is under the project's root.
+    DemoStore { dir: std::path::PathBuf },
     /// Everything CI runs: fmt, clippy, Rust tests, UI checks and tests, end-to-end tests.
     Test,
     /// Installable packages into target/dist/ (Linux: .deb and .rpm), release

@@ -3,6 +3,7 @@
 //! "If `cargo xtask test` passes locally, CI is green."
 
 mod bench;
+mod demo_store;
 mod dist;
 #[cfg(target_os = "linux")]
 mod dist_check;
@@ -24,6 +25,7 @@ fn main() -> Result<()> {
         flags::Command::Setup => setup::run(&sh),
         flags::Command::Codegen => test::codegen(&sh),
         flags::Command::Run => run::run(&sh),
+        flags::Command::DemoStore { dir } => run::demo_store(&sh, &dir),
         flags::Command::Test => test::run(&sh),
         flags::Command::Dist {
             check,

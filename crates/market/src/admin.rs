@@ -51,6 +51,15 @@ fn upsert_cooperative(
         })
 }
 
+/// Fills the cooperative `slug` with the demo catalog (`hanout-market
+/// demo`): the 32 products of `assets/demo/demo-catalog.csv` in ar/fr/en,
+/// each with a drawn photo, published and approved, as if a device of the
+/// cooperative had pushed them. Does nothing if the marketplace has
+/// listings of it already. Returns how many listings it published.
+pub fn fill_demo_catalog(market: &Market, slug: &str) -> anyhow::Result<usize> {
+    crate::demo::fill(market, slug)
+}
+
 /// A fresh one-time enrollment code for the cooperative `slug`, formatted
 /// `XXXX-XXXX`. Valid for 24 hours; the database keeps only its hash.
 pub fn enrollment_code(market: &Market, slug: &str) -> anyhow::Result<String> {
@@ -254,7 +263,7 @@ pub fn list_releases(market: &Market) -> anyhow::Result<Vec<Release>> {
 
 /// Runs a future of the blob store from blocking code (the CLI, a test),
 /// on a thread of its own so it also works when called from async code.
-fn blocking<T: Send>(
+pub(crate) fn blocking<T: Send>(
     future: impl std::future::Future<Output = Result<T, Error>> + Send,
 ) -> Result<T, Error> {
     std::thread::scope(|scope| {

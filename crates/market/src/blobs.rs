@@ -387,6 +387,24 @@ fn record(tx: &mut Tx<'_>, sha256: &str, size: i64, upload_id: &str, now_ms: i64
     Ok(())
 }
 
+/// [`record`] for a photo put into the store by the operator on behalf of
+/// the cooperative `cooperative_id` (the demo catalog), not by an upload.
+pub(crate) fn record_for(
+    tx: &mut Tx<'_>,
+    sha256: &str,
+    size: i64,
+    cooperative_id: uuid::Uuid,
+    now_ms: i64,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO photos (sha256, size, created_at, cooperative_id)
+         VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (sha256) DO UPDATE SET unreferenced_at = NULL",
+        args![sha256, size, now_ms, &cooperative_id.to_string()],
+    )?;
+    Ok(())
+}
+
 /// Which of `hashes` the store lacks, in their order.
 pub(crate) fn missing(tx: &mut Tx<'_>, hashes: &[String]) -> Result<Vec<String>> {
     let mut missing = Vec::new();

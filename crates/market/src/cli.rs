@@ -98,7 +98,8 @@ enum Command {
         #[command(subcommand)]
         command: ReleaseCommand,
     },
-    /// Ensure the demo cooperative `atlas` and print a fresh enrollment code.
+    /// Ensure the demo cooperative `atlas` with its catalog (32 products with
+    /// photos, published, once) and print a fresh enrollment code.
     Demo,
 }
 
@@ -382,6 +383,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo => {
             admin::ensure_cooperative(&market, DEMO_SLUG, DEMO_NAME)?;
+            let published = admin::fill_demo_catalog(&market, DEMO_SLUG)?;
+            if published > 0 {
+                tracing::info!(published, "demo catalog filled");
+            }
             say(&admin::enrollment_code(&market, DEMO_SLUG)?);
             Ok(())
         }

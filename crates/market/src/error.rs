@@ -59,6 +59,8 @@ pub enum Error {
     Render(#[from] askama::Error),
     #[error("a file in the data directory could not be read or written: {0}")]
     Io(#[from] std::io::Error),
+    #[error("the demo catalog was refused: {0} — a bug of `hanout-market demo`, please report it")]
+    DemoRefused(String),
     #[error("the blob store failed: {0}")]
     ObjectStore(#[from] object_store::Error),
     #[error("a database task did not finish: {0}")]

@@ -28,6 +28,7 @@ pub mod cleanup;
 mod clock;
 mod cooperative;
 mod db;
+mod demo;
 mod enroll;
 mod enrollment_code;
 mod error;

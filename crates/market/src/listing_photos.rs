@@ -26,7 +26,7 @@ pub(crate) fn router() -> Router<Market> {
 }
 
 /// Why the photos were not set.
-enum Refusal {
+pub(crate) enum Refusal {
     /// The device's view of the list is stale: here is the current one.
     Stale(Vec<(String, String)>),
     UnknownListing,
@@ -124,7 +124,7 @@ async fn set_photos(
 /// Replaces the listing's photos, or says why not. Other photos are a
 /// change a buyer sees: under `manual` moderation they send the listing
 /// back to review (see [`ModerationPolicy`]).
-fn set(
+pub(crate) fn set(
     tx: &mut Tx<'_>,
     device: Device,
     listing_id: Uuid,

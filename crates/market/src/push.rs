@@ -58,7 +58,7 @@ async fn push(
 /// size: the listings and the already-applied change ids are read in one
 /// query each, the changes are merged in memory in order (a batch may
 /// touch a listing twice), and each listing that changed is written once.
-fn apply_all(
+pub(crate) fn apply_all(
     tx: &mut Tx<'_>,
     device: Device,
     changes: Vec<Change>,

@@ -3,7 +3,7 @@
 use protocol::{ListingPayload, LocalizedText};
 
 use crate::lang::Lang;
-use crate::{db, enrollment_code, openapi, price, tus};
+use crate::{db, demo, enrollment_code, openapi, price, tus};
 use protocol::ListingField;
 
 #[test]
@@ -435,4 +435,32 @@ fn the_openapi_schemas_declare_every_wire_field() {
         availability: Some("in_stock".into()),
     };
     check(schemas, "PublicListing", to_json(&public));
+}
+
+#[test]
+fn the_embedded_catalog_has_32_products_in_three_languages() {
+    let products = demo::products().unwrap();
+    assert_eq!(products.len(), 32);
+    for p in &products {
+        for title in [&p.title.ar, &p.title.fr, &p.title.en] {
+            assert!(title.as_deref().is_some_and(|t| !t.is_empty()), "{p:?}");
+        }
+        assert!(p.price_centimes > 0, "{p:?}");
+        assert!(!p.region.is_empty(), "{p:?}");
+    }
+    assert_eq!(products[0].price_centimes, 450_000);
+}
+
+#[test]
+fn prices_in_mad_become_centimes() {
+    for (text, expect) in [
+        ("4500.00", Some(450_000)),
+        ("12.5", Some(1250)),
+        ("7", Some(700)),
+        ("1.234", None),
+        ("abc", None),
+        ("3.", None),
+    ] {
+        assert_eq!(demo::centimes(text), expect, "{text}");
+    }
 }

@@ -158,7 +158,20 @@ fn stdout_of(output: &Output) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn manual_moderation_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
-    let code = printed_code(&hanout_market(dir.path(), &["demo"]));
+    // Not `demo`: its catalog would fill the queue's cooperative.
+    let added = hanout_market(
+        dir.path(),
+        &[
+            "coop",
+            "add",
+            "--slug",
+            "atlas",
+            "--name",
+            "Coopérative Atlas",
+        ],
+    );
+    assert!(added.status.success(), "{added:?}");
+    let code = printed_code(&hanout_market(dir.path(), &["device", "code", "atlas"]));
     let server = Serving::start(hanout_market_command(&["--data"]).arg(dir.path()).args([
         "serve",
         "--listen",

@@ -10,6 +10,7 @@ mod cleanup;
 mod cli;
 mod clocks;
 mod creation_with_upload;
+mod demo;
 mod devices;
 mod disk_uploads;
 mod enroll;
