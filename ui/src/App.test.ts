@@ -35,6 +35,14 @@ vi.mock("./lib/backend", () => ({
   setSyncSettings: vi.fn(),
   setTrayLanguage: vi.fn(),
   firstPaint: vi.fn(),
+  salesJournal: vi.fn(async () => ({
+    status: "ok",
+    data: { sales: [], lines: [], count: 0, units: 0, totalCentimes: 0 },
+  })),
+  undoLastSale: vi.fn(),
+  exportSales: vi.fn(),
+  recordSale: vi.fn(),
+  addStock: vi.fn(),
 }));
 
 
