@@ -1,6 +1,9 @@
 use anyhow::{Result, bail};
 use xshell::{Shell, cmd};
 
+#[cfg(target_os = "linux")]
+use crate::bench_app;
+
 /// `cargo xtask bench [store|photos|market|sync|app] [ARGS…]`: release
 /// builds of each bench binary, figures printed and written to
 /// `target/bench/<name>.json`. `ARGS` go to the one benchmark named.
@@ -20,8 +23,12 @@ pub fn run(sh: &Shell, which: Option<&str>, args: &[String]) -> Result<()> {
         let out = sh.current_dir().join(format!("target/bench/{name}.json"));
         eprintln!("\n== xtask bench {name}");
         if name == "app" {
-            // The window's list with 10,000 listings (`--listings N` for
-            // another count): page vs whole list.
+            // The window's list with 10,000 listings (page vs whole list),
+            // then the window itself: cold start, idle memory, packages.
+            #[cfg(target_os = "linux")]
+            bench_app::run(sh, &bench_app::Options::parse(args)?, &out)?;
+            // The window's figures need Xvfb and /proc: elsewhere, the list only.
+            #[cfg(not(target_os = "linux"))]
             cmd!(
                 sh,
                 "cargo run --release --locked -p hanout-app --example list_bench -- --out {out} {args...}"

@@ -3,12 +3,16 @@
 //! "If `cargo xtask test` passes locally, CI is green."
 
 mod bench;
+#[cfg(target_os = "linux")]
+mod bench_app;
 mod demo_store;
 mod dist;
 #[cfg(target_os = "linux")]
 mod dist_check;
 mod flags;
 mod fuzz;
+#[cfg(target_os = "linux")]
+mod pss;
 mod run;
 mod setup;
 mod test;
@@ -87,7 +91,11 @@ pub fn project_root() -> std::path::PathBuf {
         .to_path_buf()
 }
 
+#[cfg(all(test, target_os = "linux"))]
+mod bench_app_tests;
 #[cfg(test)]
 mod dist_tests;
+#[cfg(all(test, target_os = "linux"))]
+mod pss_tests;
 #[cfg(test)]
 mod tests;
