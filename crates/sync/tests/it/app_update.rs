@@ -245,11 +245,6 @@ async fn an_update_comes_through_a_cut_link_resumes_after_a_restart_and_is_verif
     // What came after the restart is the rest of the package (and what the
     // cuts lost in flight, and the requests' answers), not all of it again.
     let rest = appimage.len() as u64 - have;
-    eprintln!(
-        "update after the restart: {received} bytes received for the {rest} left ({} kept before), {} cuts",
-        have,
-        link.counters().cuts
-    );
     assert!(
         received < rest + rest / 5 + 64 * 1024,
         "received {received} bytes for the {rest} left"
