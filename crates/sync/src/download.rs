@@ -276,14 +276,7 @@ async fn fetch_into(
             }
             return Ok(received);
         };
-        engine.meter.received(
-            chunk.len() as u64
-                + if chunked {
-                    crate::meter::chunk_framing(chunk.len())
-                } else {
-                    0
-                },
-        );
+        engine.meter.received_chunk(chunk.len(), chunked);
         size += chunk.len() as u64;
         if size > MAX_BYTES as u64 {
             return Err(Failure::Blob(format!("larger than {MAX_BYTES} bytes")));
@@ -295,13 +288,13 @@ async fn fetch_into(
 
 /// Bytes a ranged download costs beyond the photo's: its request and its
 /// answer's head.
-const RANGE_OVERHEAD: u64 = 512 + crate::meter::ANSWER_HEAD;
+pub(crate) const RANGE_OVERHEAD: u64 = 512 + crate::meter::ANSWER_HEAD;
 
 /// Fewest photo bytes worth asking for at the end of a day's budget.
 const MIN_RANGE: u64 = 4 * 1024;
 
 /// The whole blob's size from a `Content-Range: bytes a-b/total` answer.
-fn content_range_total(headers: &reqwest::header::HeaderMap) -> Option<u64> {
+pub(crate) fn content_range_total(headers: &reqwest::header::HeaderMap) -> Option<u64> {
     headers
         .get(reqwest::header::CONTENT_RANGE)?
         .to_str()

@@ -129,6 +129,12 @@ impl Meter {
         c.unflushed += bytes;
     }
 
+    /// A piece of an answer's body as it travelled: its bytes, plus the
+    /// chunk's framing when the answer is chunked.
+    pub(crate) fn received_chunk(&self, len: usize, chunked: bool) {
+        self.received(len as u64 + if chunked { chunk_framing(len) } else { 0 });
+    }
+
     /// Bytes counted since the last call (to add to the store's day).
     pub(crate) fn take_unflushed(&self) -> u64 {
         std::mem::take(&mut self.lock().unflushed)
@@ -223,14 +229,7 @@ impl Engine {
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
         let mut raw = Vec::new();
         while let Some(chunk) = response.chunk().await? {
-            self.meter.received(
-                chunk.len() as u64
-                    + if chunked {
-                        chunk_framing(chunk.len())
-                    } else {
-                        0
-                    },
-            );
+            self.meter.received_chunk(chunk.len(), chunked);
             if raw.len() as u64 + chunk.len() as u64 > MAX_ANSWER_BYTES {
                 return Err(Error::Protocol("the answer is too large".to_owned()));
             }

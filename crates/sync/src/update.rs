@@ -418,7 +418,7 @@ async fn fetch_once(engine: &Engine, offer: &Offer, partial: &Path, have: u64) -
     let range_end = engine
         .meter
         .left()
-        .map(|left| left.saturating_sub(RANGE_OVERHEAD));
+        .map(|left| left.saturating_sub(crate::download::RANGE_OVERHEAD));
     match range_end {
         Some(0) => return Err(Error::BudgetReached),
         Some(n) => {
@@ -442,7 +442,7 @@ async fn fetch_once(engine: &Engine, offer: &Offer, partial: &Path, have: u64) -
         status => return Err(crate::push::unexpected(status)),
     };
     let total = if append {
-        content_range_total(response.headers())
+        crate::download::content_range_total(response.headers())
     } else {
         response.content_length()
     };
@@ -476,14 +476,7 @@ async fn fetch_once(engine: &Engine, offer: &Offer, partial: &Path, have: u64) -
                 _ => Fetched::Whole,
             });
         };
-        engine.meter.received(
-            chunk.len() as u64
-                + if chunked {
-                    crate::meter::chunk_framing(chunk.len())
-                } else {
-                    0
-                },
-        );
+        engine.meter.received_chunk(chunk.len(), chunked);
         size += chunk.len() as u64;
         if size > MAX_PACKAGE_BYTES {
             return Err(Error::Protocol(
@@ -492,20 +485,6 @@ async fn fetch_once(engine: &Engine, offer: &Offer, partial: &Path, have: u64) -
         }
         file.write_all(&chunk).map_err(io)?;
     }
-}
-
-/// Bytes a ranged request costs beyond the package's.
-const RANGE_OVERHEAD: u64 = 512 + crate::meter::ANSWER_HEAD;
-
-fn content_range_total(headers: &reqwest::header::HeaderMap) -> Option<u64> {
-    headers
-        .get(reqwest::header::CONTENT_RANGE)?
-        .to_str()
-        .ok()?
-        .rsplit_once('/')?
-        .1
-        .parse()
-        .ok()
 }
 
 fn downloading(dir: &Path, offer: &Offer) -> AppUpdate {
