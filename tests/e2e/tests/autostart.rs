@@ -28,7 +28,13 @@ async fn the_login_item_follows_the_checkbox() {
         Some("false")
     );
     toggle.click().await.unwrap();
-    wait_for(&client, "[data-testid=autostart-toggle]:checked").await;
+    // The box ticks at the click; the login item is written when the app
+    // answers, which `data-confirmed` reports.
+    wait_for(
+        &client,
+        "[data-testid=autostart-toggle][data-confirmed=true]:checked",
+    )
+    .await;
     let items: Vec<_> = std::fs::read_dir(&autostart_dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -39,7 +45,11 @@ async fn the_login_item_follows_the_checkbox() {
     assert!(entry.contains("--background"), "{entry}");
 
     toggle.click().await.unwrap();
-    wait_for(&client, "[data-testid=autostart-toggle]:not(:checked)").await;
+    wait_for(
+        &client,
+        "[data-testid=autostart-toggle][data-confirmed=false]:not(:checked)",
+    )
+    .await;
     assert!(!items[0].exists(), "the login item is gone");
 
     client.close().await.unwrap();
