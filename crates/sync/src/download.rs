@@ -249,16 +249,7 @@ async fn fetch_into(
         status => return Err(Failure::Blob(format!("HTTP {status}"))),
     };
     let io = |e: std::io::Error| Failure::Link(format!("cannot write the photo: {e}"));
-    if let Some(dir) = partial.parent() {
-        std::fs::create_dir_all(dir).map_err(io)?;
-    }
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(append)
-        .write(true)
-        .truncate(!append)
-        .open(partial)
-        .map_err(io)?;
+    let mut file = open_partial(partial, append).map_err(io)?;
     let mut size = if append { have } else { 0 };
     let mut received = 0u64;
     loop {
@@ -284,6 +275,20 @@ async fn fetch_into(
         file.write_all(&chunk).map_err(io)?;
         received += chunk.len() as u64;
     }
+}
+
+/// The partial file of a download: appended to when the answer goes on
+/// from where it stopped (206), else emptied for the whole body (200).
+pub(crate) fn open_partial(partial: &Path, append: bool) -> std::io::Result<File> {
+    if let Some(dir) = partial.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(append)
+        .write(true)
+        .truncate(!append)
+        .open(partial)
 }
 
 /// Bytes a ranged download costs beyond the photo's: its request and its

@@ -451,16 +451,7 @@ async fn fetch_once(engine: &Engine, offer: &Offer, partial: &Path, have: u64) -
             "the update package is too large".to_owned(),
         ));
     }
-    if let Some(dir) = partial.parent() {
-        std::fs::create_dir_all(dir).map_err(io)?;
-    }
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(append)
-        .write(true)
-        .truncate(!append)
-        .open(partial)
-        .map_err(io)?;
+    let mut file = crate::download::open_partial(partial, append).map_err(io)?;
     let mut size = if append { have } else { 0 };
     loop {
         let chunk = tokio::time::timeout(stall, response.chunk())
