@@ -49,6 +49,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0010_quotas_and_cleanup.sql")),
     M::up(include_str!("../migrations/0011_upload_finishing.sql")),
     M::up(include_str!("../migrations/0012_app_releases.sql")),
+    M::up(include_str!("../migrations/0013_trust_and_operators.sql")),
 ];
 
 /// File name of the database inside the data directory.

@@ -17,6 +17,7 @@ pub(super) const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/pg/0006_quotas_and_cleanup.sql"),
     include_str!("../migrations/pg/0007_upload_finishing.sql"),
     include_str!("../migrations/pg/0008_app_releases.sql"),
+    include_str!("../migrations/pg/0009_trust_and_operators.sql"),
 ];
 
 /// Key of the advisory lock every PostgreSQL write transaction holds.
