@@ -21,6 +21,7 @@
 
 pub mod admin;
 mod app_update;
+mod audit;
 mod auth;
 mod blobs;
 mod catalog;
