@@ -13,7 +13,7 @@ use crate::db::{Arg, Row, Tx, args};
 use crate::error::{AppError, Result};
 use crate::json::AppJson;
 use crate::stored::{self, Stored};
-use crate::{Market, cooperative, search};
+use crate::{Market, cooperative, search, trust};
 
 /// Most listings one catalog page holds.
 pub(crate) const PAGE_SIZE: usize = 200;
@@ -44,6 +44,7 @@ async fn catalog(
         .read(move |tx| {
             let mut listings = newest(tx, PAGE_SIZE)?;
             with_photos(tx, &mut listings, &base)?;
+            trust::with_trust(tx, &mut listings)?;
             Ok(listings)
         })
         .await?;
@@ -65,6 +66,7 @@ async fn listing(
             };
             let mut one = [listing];
             with_photos(tx, &mut one, &base)?;
+            trust::with_trust(tx, &mut one)?;
             let [listing] = one;
             Ok(Some(listing))
         })
@@ -227,6 +229,8 @@ fn from_row(row: &Row) -> Result<PublicListing> {
         availability: c
             .stock
             .map(|s| if s > 0 { "in_stock" } else { "out_of_stock" }.to_owned()),
+        cooperative_profile: None,
+        labels: Vec::new(),
     })
 }
 

@@ -98,6 +98,8 @@ enum Command {
         #[command(subcommand)]
         command: ReleaseCommand,
     },
+    #[command(flatten)]
+    Trust(market::cli_trust::TrustCommand),
     /// Ensure the demo cooperative `atlas` with its catalog (32 products with
     /// photos, published, once) and print a fresh enrollment code.
     Demo,
@@ -379,6 +381,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     http_date(release.pub_date_ms)
                 ));
             }
+            Ok(())
+        }
+        Command::Trust(command) => {
+            market::cli_trust::run(&market, command)?
+                .iter()
+                .for_each(|l| say(l));
             Ok(())
         }
         Command::Demo => {

@@ -1,12 +1,8 @@
 //! `POST /v1/enroll`: a one-time code becomes a device token.
 
-use std::net::{IpAddr, SocketAddr};
-
 use axum::Router;
 use axum::extract::State;
-use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
-use axum::http::request::Parts;
 use axum::routing::post;
 use protocol::{EnrollRequest, EnrollResponse};
 use uuid::Uuid;
@@ -21,37 +17,18 @@ const MAX_DEVICE_NAME_CHARS: usize = 100;
 const REFUSED: &str =
     "this enrollment code is wrong, used or expired — ask the marketplace for a new one";
 
-/// The peer's address when the server runs with `ConnectInfo`
-/// (`into_make_service_with_connect_info`); `None` otherwise, e.g. under
-/// `Router::oneshot`.
-struct Peer(Option<IpAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for Peer {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Peer, Self::Rejection> {
-        let info = parts.extensions.get::<ConnectInfo<SocketAddr>>();
-        Ok(Peer(info.map(|ConnectInfo(addr)| addr.ip())))
-    }
-}
-
 pub(crate) fn router() -> Router<Market> {
     Router::new().route("/enroll", post(enroll))
 }
 
 async fn enroll(
     State(market): State<Market>,
-    Peer(peer): Peer,
+    rate_limit::Peer(peer): rate_limit::Peer,
     headers: HeaderMap,
     AppJson(request): AppJson<EnrollRequest>,
 ) -> Result<AppJson<EnrollResponse>, AppError> {
     // Counted before anything else: a guesser pays for wrong codes too.
-    let forwarded = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok());
-    let ip = rate_limit::client_ip(peer, forwarded, &market.config().trusted_proxies);
-    let key = rate_limit::client_key(ip);
+    let key = rate_limit::client_key_of(&market, peer, &headers);
     let now_ms = market.now_ms();
     let limiters = market.clone();
     let limited = key.clone();

@@ -27,6 +27,26 @@ pub enum Error {
     NotASha256(String),
     #[error("a rejection needs a reason the cooperative can act on — pass `--reason`")]
     EmptyReason,
+    #[error("{field} has {count} characters — the limit is {max}")]
+    TooLong {
+        field: &'static str,
+        count: usize,
+        max: usize,
+    },
+    #[error("{0} is missing — fill it in")]
+    Missing(&'static str),
+    #[error(
+        "the email or phone is neither an email address nor a phone number — write one the cooperative can answer"
+    )]
+    NotAnAddress,
+    #[error("no open report has the id `{0}` — see `hanout-market report list`")]
+    UnknownReport(String),
+    #[error("no message has the id `{0}` — see `hanout-market message list`")]
+    UnknownMessage(String),
+    #[error(
+        "`{0}` is not a label — use one of made_in_morocco, protected_origin, artisan_label, centre_of_excellence"
+    )]
+    UnknownLabel(String),
     #[error("`{0}` is not a version — give a semantic version like 0.2.0")]
     InvalidVersion(String),
     #[error(

@@ -26,6 +26,7 @@ mod auth;
 mod blobs;
 mod catalog;
 pub mod cleanup;
+pub mod cli_trust;
 mod clock;
 mod cooperative;
 mod db;
@@ -47,6 +48,7 @@ mod photos;
 mod price;
 mod pull;
 mod push;
+pub mod qr;
 mod quota;
 mod ranged;
 mod rate_limit;
@@ -55,6 +57,7 @@ mod routes;
 mod search;
 mod stored;
 mod takedown;
+mod trust;
 mod tus;
 
 use std::path::{Path, PathBuf};
@@ -87,6 +90,9 @@ pub struct Config {
     pub enroll_rate: RateLimit,
     /// Enrollment attempts allowed over all clients together.
     pub enroll_global_rate: RateLimit,
+    /// Messages and reports the public pages' forms take per client
+    /// (IPv4 address or IPv6 /64), each form its own bucket.
+    pub form_rate: RateLimit,
     /// Reverse proxies whose `X-Forwarded-For` is believed (exact
     /// addresses). Empty (the default): the header is ignored.
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -144,6 +150,10 @@ impl Default for Config {
             enroll_global_rate: RateLimit {
                 burst: 200,
                 refill_every: Duration::from_secs(1),
+            },
+            form_rate: RateLimit {
+                burst: 5,
+                refill_every: Duration::from_secs(10 * 60),
             },
             trusted_proxies: Vec::new(),
             storage_quota_bytes: 20 * 1024 * 1024 * 1024,

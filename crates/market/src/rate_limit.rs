@@ -1,4 +1,5 @@
-//! A token bucket per client IP, for `POST /v1/enroll`.
+//! A token bucket per client IP, for `POST /v1/enroll` and the public
+//! pages' forms (contact, report).
 //!
 //! Hand-rolled rather than `tower_governor`: that layer answers in its own
 //! plain-text format and fails every request that lacks `ConnectInfo` (as
@@ -14,9 +15,14 @@
 //! proxy is listed as trusted (`--trusted-proxy`), never by default, since
 //! anyone can send that header. Over all clients, a global ceiling.
 
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+
+use crate::Market;
 use crate::db::{Tx, args};
 use crate::error::Result;
 
@@ -87,6 +93,30 @@ impl Limiter {
         )?;
         Ok(verdict)
     }
+}
+
+/// The peer's address when the server runs with `ConnectInfo`
+/// (`into_make_service_with_connect_info`); `None` otherwise, e.g. under
+/// `Router::oneshot`.
+pub(crate) struct Peer(pub(crate) Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Peer, Self::Rejection> {
+        let info = parts.extensions.get::<ConnectInfo<SocketAddr>>();
+        Ok(Peer(info.map(|ConnectInfo(addr)| addr.ip())))
+    }
+}
+
+/// The bucket key of the client of a request: [`client_ip`] with the
+/// market's trusted proxies, then [`client_key`].
+pub(crate) fn client_key_of(market: &Market, peer: Option<IpAddr>, headers: &HeaderMap) -> String {
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok());
+    client_key(client_ip(peer, forwarded, &market.config().trusted_proxies))
 }
 
 /// The bucket key of a client: `ip 203.0.113.7`, `ip 2001:db8:1:2::/64`,

@@ -433,8 +433,22 @@ fn the_openapi_schemas_declare_every_wire_field() {
             display: "https://souk.example.org/photos/a.jpg".into(),
         }],
         availability: Some("in_stock".into()),
+        cooperative_profile: Some(protocol::PublicCooperative {
+            legal_name: Some("Coopérative Atlas".into()),
+            registration: Some("ODCo 1234".into()),
+            city: Some("Azrou".into()),
+            region: Some("Fès-Meknès".into()),
+            since_ms: 1,
+            labels: vec!["made_in_morocco".into()],
+        }),
+        labels: vec!["artisan_label".into()],
     };
     check(schemas, "PublicListing", to_json(&public));
+    check(
+        schemas,
+        "PublicCooperative",
+        to_json(&public.cooperative_profile),
+    );
 }
 
 #[test]

@@ -258,6 +258,34 @@ pub struct PublicListing {
     /// `in_stock` or `out_of_stock` (absent: its device never said the stock).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability: Option<String>,
+    /// Who sells, as the marketplace's operators recorded it (absent from
+    /// marketplaces older than it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cooperative_profile: Option<PublicCooperative>,
+    /// Keys of the labels the marketplace's operators verified for this
+    /// listing (`made_in_morocco`, `protected_origin`, `artisan_label`,
+    /// `centre_of_excellence`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
+}
+
+/// A cooperative's public profile: who sells, since when, and the labels
+/// the marketplace's operators verified for it (keys, as on a listing).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicCooperative {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_name: Option<String>,
+    /// Its registration number (e.g. with the ODCo).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// When it joined the marketplace, ms since the epoch.
+    pub since_ms: i64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
 }
 
 /// One photo of a public listing: absolute URLs of its thumbnail (320 px)

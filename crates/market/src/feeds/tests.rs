@@ -33,6 +33,8 @@ fn listing(title: LocalizedText, description: LocalizedText) -> PublicListing {
         dimensions: None,
         photos: Vec::new(),
         availability: None,
+        cooperative_profile: None,
+        labels: Vec::new(),
     }
 }
 

@@ -1,5 +1,8 @@
 //! `GET /l/{id}`: one listing, its price, its cooperative and its photos
-//! as responsive images (thumb 320 px, display 1600 px, via `srcset`).
+//! as responsive images (thumb 320 px, display 1600 px, via `srcset`);
+//! the labels operators verified (of the listing and of its cooperative),
+//! sharing (Web Share button, WhatsApp link, QR code of its canonical URL)
+//! and the "report this listing" form (`forms.rs`).
 
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
@@ -8,10 +11,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use uuid::Uuid;
 
+use super::cooperative::{self, Verified, verified};
+use super::trust_words::trust_words;
 use super::{Chrome, PageQuery, href, html, negotiate, not_found, share, title};
 use crate::error::AppError;
-use crate::lang::Lang;
 use crate::price::format_mad;
+use crate::trust::{self, ReportReason, Subject};
 use crate::{Market, catalog};
 
 #[derive(Template)]
@@ -30,6 +35,17 @@ struct ListingHtml {
     description: Option<String>,
     photos: Vec<Photo>,
     share: share::Share,
+    /// The listing's verified labels, then its cooperative's.
+    verified: Vec<Verified>,
+    /// `https://wa.me/?text=…`: sharing without script.
+    whatsapp: String,
+    /// The canonical URL's QR code, an `<svg>` element.
+    qr: Option<String>,
+    contact_href: String,
+    report_action: String,
+    /// Key and name of each reason to report.
+    reasons: Vec<(&'static str, &'static str)>,
+    max_details: usize,
 }
 
 /// One photo: the SHA-256 of each size.
@@ -55,12 +71,17 @@ pub(super) async fn page(
             };
             let photos = catalog::photos(tx, uuid)?;
             let stock = catalog::stock(tx, uuid)?;
-            Ok(Some((listing, photos, stock)))
+            let mut labels = trust::labels(tx, Subject::Listing(uuid))?;
+            let of_coop = trust::labels(tx, Subject::Cooperative(listing.cooperative.id))?;
+            labels.retain(|l| !of_coop.iter().any(|c| c.label == l.label));
+            Ok(Some((listing, photos, stock, labels, of_coop)))
         })
         .await?;
-    let Some((listing, photos, stock)) = found else {
+    let Some((listing, photos, stock, labels, of_coop)) = found else {
         return not_found(lang);
     };
+    let mut verified = verified(labels, false, lang);
+    verified.extend(cooperative::verified(of_coop, true, lang));
     let base = share::base_url(&market, &headers);
     let title_text = title(&listing, lang);
     let description = listing.description.get(lang.code()).map(str::to_owned);
@@ -74,21 +95,43 @@ pub(super) async fn page(
         // Unknown stock (a listing from before stock synced) is for sale.
         stock.is_none_or(|s| s > 0),
     );
+    let price = format_mad(listing.price_centimes, lang);
+    let whatsapp = format!(
+        "https://wa.me/?{}",
+        url::form_urlencoded::Serializer::new(String::new())
+            .append_pair(
+                "text",
+                &format!("{title_text} — {price} {}", share.canonical)
+            )
+            .finish()
+    );
+    let path = format!("/l/{}", listing.id);
     html(
         StatusCode::OK,
         &ListingHtml {
-            chrome: Chrome::new(lang, &format!("/l/{}", listing.id), &[]),
+            chrome: Chrome::new(lang, &path, &[]),
+            verified,
+            whatsapp,
+            qr: crate::qr::qr_svg(&share.canonical, trust_words(lang).qr),
+            contact_href: format!(
+                "{}#contact",
+                href(
+                    &format!("/c/{}", listing.cooperative.slug),
+                    &[("about", &listing.id.to_string())],
+                    lang
+                )
+            ),
+            report_action: href(&format!("{path}/report"), &[], lang),
+            reasons: ReportReason::all()
+                .into_iter()
+                .map(|r| (r.key(), r.name(lang)))
+                .collect(),
+            max_details: trust::MAX_DETAILS_CHARS,
             title: title_text,
-            price: format_mad(listing.price_centimes, lang),
+            price,
             cooperative_href: href(&format!("/c/{}", listing.cooperative.slug), &[], lang),
             cooperative: listing.cooperative.name,
-            origin: match (listing.origin, listing.region) {
-                (Some(town), Some(region)) => {
-                    let comma = if lang == Lang::Ar { "،" } else { "," };
-                    Some(format!("{town}{comma} {region}"))
-                }
-                (town, region) => town.or(region),
-            },
+            origin: cooperative::place(lang, listing.origin, listing.region),
             artisan: listing.artisan,
             materials: listing.materials,
             dimensions: listing.dimensions,

@@ -3,8 +3,11 @@
 //! `/l/{id}`. Every link keeps the page's `?lang=`. Only approved,
 //! published, undeleted listings appear; anything else is a 404 page.
 
+mod cooperative;
+mod forms;
 mod listing;
 mod share;
+mod trust_words;
 
 pub(crate) use share::{amount, base_url};
 mod words;
@@ -13,7 +16,7 @@ pub(crate) use words::words;
 use askama::Template;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::header::{
     ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_SECURITY_POLICY as CONTENT_SECURITY_POLICY_HEADER, VARY,
 };
@@ -26,15 +29,16 @@ use serde::Deserialize;
 use crate::error::{AppError, Error};
 use crate::lang::Lang;
 use crate::price::format_mad;
-use crate::{Market, catalog, cooperative, search};
+use crate::{Market, catalog, search};
 use words::Words;
 
 pub(crate) fn router() -> Router<Market> {
     Router::new()
         .route("/", get(index))
         .route("/search", get(search_page))
-        .route("/c/{slug}", get(cooperative_page))
+        .route("/c/{slug}", get(cooperative::page))
         .route("/l/{id}", get(listing::page))
+        .merge(forms::router())
         .merge(share::router())
 }
 
@@ -42,6 +46,8 @@ pub(crate) fn router() -> Router<Market> {
 struct PageQuery {
     lang: Option<String>,
     q: Option<String>,
+    /// On a cooperative's page: the listing a message would be about.
+    about: Option<String>,
 }
 
 /// What every page shows around its content: language, direction, the
@@ -50,6 +56,7 @@ pub(crate) struct Chrome {
     lang: &'static str,
     dir: &'static str,
     words: &'static Words,
+    trust: &'static trust_words::TrustWords,
     /// What the search box holds.
     query: String,
     switch: Vec<LangLink>,
@@ -69,6 +76,7 @@ impl Chrome {
             lang: lang.code(),
             dir: lang.dir(),
             words: words(lang),
+            trust: trust_words::trust_words(lang),
             query: keep
                 .iter()
                 .find(|(k, _)| *k == "q")
@@ -117,11 +125,10 @@ struct CatalogHtml {
     listings: Vec<ListingCard>,
 }
 
-/// The page allows no script and nothing from elsewhere: if escaping ever
-/// failed, an injected `<script>` would still not run. Images come from
-/// this server only.
-const CONTENT_SECURITY_POLICY: &str =
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'";
+/// The page allows no inline script and nothing from elsewhere: if
+/// escaping ever failed, an injected `<script>` would still not run.
+/// Scripts (only `/static/share.js`) and images come from this server.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'";
 
 /// Listings change a few times a day: a minute in caches is harmless.
 const HTML_CACHE_CONTROL: &str = "public, max-age=60";
@@ -139,12 +146,21 @@ fn negotiate(
 
 /// A rendered page with the catalog's headers.
 fn html(status: StatusCode, page: &impl Template) -> Result<Response, AppError> {
-    let body = page.render().map_err(Error::from)?;
     let cache = if status.is_success() {
         HTML_CACHE_CONTROL
     } else {
         "no-cache"
     };
+    html_cached(status, page, cache)
+}
+
+/// [`html`] with its own `Cache-Control` (a form's answer: `no-store`).
+fn html_cached(
+    status: StatusCode,
+    page: &impl Template,
+    cache: &'static str,
+) -> Result<Response, AppError> {
+    let body = page.render().map_err(Error::from)?;
     Ok((
         status,
         [
@@ -214,39 +230,6 @@ async fn search_page(
             chrome: Chrome::new(lang, "/search", &[("q", &q)]),
             intro: None,
             empty: w.no_results,
-            listings: cards(&listings, lang),
-        },
-    )
-}
-
-async fn cooperative_page(
-    State(market): State<Market>,
-    Path(slug): Path<String>,
-    query: Result<Query<PageQuery>, QueryRejection>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    let (lang, _) = negotiate(query, &headers);
-    let lookup = slug.clone();
-    let found = market
-        .read(move |tx| {
-            let Some(coop) = cooperative::by_slug(tx, &lookup)? else {
-                return Ok(None);
-            };
-            let listings = catalog::of_cooperative(tx, coop.id, catalog::PAGE_SIZE)?;
-            Ok(Some((coop, listings)))
-        })
-        .await?;
-    let Some((coop, listings)) = found else {
-        return not_found(lang);
-    };
-    let w = words(lang);
-    html(
-        StatusCode::OK,
-        &CatalogHtml {
-            chrome: Chrome::new(lang, &format!("/c/{}", coop.slug), &[]),
-            heading: coop.name,
-            intro: Some(w.cooperative.to_owned()),
-            empty: w.empty,
             listings: cards(&listings, lang),
         },
     )

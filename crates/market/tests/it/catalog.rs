@@ -1,10 +1,10 @@
 //! The public JSON catalog, `/healthz` and unknown paths.
 
 use axum::http::StatusCode;
-use protocol::{ErrorKind, LocalizedText, PublicListing};
+use protocol::{ErrorKind, LocalizedText, PublicCooperative, PublicListing};
 use uuid::Uuid;
 
-use crate::{error_kind, get, test_market, upsert, upsert_titled};
+use crate::{START_MS, error_kind, get, test_market, upsert, upsert_titled};
 
 /// Newest first by when the server received them, whatever the devices'
 /// clocks said (see also `clocks.rs`).
@@ -60,6 +60,15 @@ async fn a_listing_is_served_by_id() {
             dimensions: None,
             photos: Vec::new(),
             availability: None,
+            cooperative_profile: Some(PublicCooperative {
+                legal_name: None,
+                registration: None,
+                city: None,
+                region: None,
+                since_ms: START_MS,
+                labels: Vec::new(),
+            }),
+            labels: Vec::new(),
         }
     );
 
