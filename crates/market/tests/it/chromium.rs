@@ -74,7 +74,7 @@ fn run_chromium(profile: &Path, args: &[String]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-async fn dump_dom(profile: &Path, url: String) -> String {
+pub(crate) async fn dump_dom(profile: &Path, url: String) -> String {
     let profile = profile.to_owned();
     tokio::task::spawn_blocking(move || run_chromium(&profile, &["--dump-dom".to_owned(), url]))
         .await
@@ -144,15 +144,22 @@ async fn pages_render_in_headless_chromium() {
     assert!(dom.contains("زربية حمراء"), "{dom}");
 
     // The title is text in the heading; the parser made no script element
-    // but the page's one JSON-LD data block (never executed), in which the
-    // title's `<` stays escaped.
+    // but the page's JSON-LD data block (never executed), in which the
+    // title's `<` stays escaped, and the share button's own file.
     let dom = dump_dom(profile.path(), format!("{base}/l/{xss}?lang=fr")).await;
     assert!(
         dom.contains(r#"<h1 dir="auto">&lt;script&gt;alert(1)&lt;/script&gt;</h1>"#),
         "{dom}"
     );
     let lower = dom.to_lowercase();
-    assert_eq!(lower.matches("<script").count(), 1, "{dom}");
+    assert_eq!(lower.matches("<script").count(), 2, "{dom}");
+    assert_eq!(
+        lower
+            .matches(r#"<script src="/static/share.js" defer=""></script>"#)
+            .count(),
+        1,
+        "{dom}"
+    );
     assert_eq!(
         lower
             .matches(r#"<script type="application/ld+json">"#)

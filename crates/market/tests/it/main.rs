@@ -33,6 +33,7 @@ mod server;
 mod share;
 mod status;
 mod takedown;
+mod trust;
 mod tus_interop;
 mod tus_rules;
 

@@ -15,7 +15,7 @@ async fn page(t: &TestMarket, request: Request<Body>) -> String {
 }
 
 #[tokio::test]
-async fn the_page_allows_no_script_and_nothing_external() {
+async fn the_page_allows_only_its_own_script_and_nothing_external() {
     let t = test_market();
     let response = market::app(t.market.clone())
         .oneshot(get("/"))
@@ -24,10 +24,11 @@ async fn the_page_allows_no_script_and_nothing_external() {
     let csp = response.headers()[header::CONTENT_SECURITY_POLICY]
         .to_str()
         .unwrap();
-    // Images from this server only; the search form posts back here.
+    // Scripts (the share button's file, no inline script) and images from
+    // this server only; the forms post back here.
     assert_eq!(
         csp,
-        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'"
+        "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'"
     );
     assert!(
         response.headers()[header::CONTENT_TYPE]

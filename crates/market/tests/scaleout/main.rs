@@ -61,6 +61,8 @@ mod server;
 mod status;
 #[path = "../it/takedown.rs"]
 mod takedown;
+#[path = "../it/trust.rs"]
+mod trust;
 #[path = "../it/tus_interop.rs"]
 mod tus_interop;
 #[path = "../it/tus_rules.rs"]
