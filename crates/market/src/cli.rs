@@ -383,12 +383,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Trust(command) => {
-            market::cli_trust::run(&market, command)?
-                .iter()
-                .for_each(|l| say(l));
-            Ok(())
-        }
+        Command::Trust(command) => market::cli_trust::run(&market, command, say),
         Command::Demo => {
             admin::ensure_cooperative(&market, DEMO_SLUG, DEMO_NAME)?;
             let published = admin::fill_demo_catalog(&market, DEMO_SLUG)?;

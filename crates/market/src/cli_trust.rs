@@ -1,7 +1,7 @@
 //! The operator commands of trust: a cooperative's profile, verified
 //! labels, the reports queue and buyers' messages. `cli.rs` flattens
-//! [`TrustCommand`] into its commands and hands each to [`run`], which
-//! returns the lines to print. Every command that changes something, and
+//! [`TrustCommand`] into its commands and hands each to [`run`] with its
+//! way of printing a line (the library prints nothing itself). Every command that changes something, and
 //! every reading of buyers' messages (their email or phone), writes an
 //! audit entry by the operator `cli` in the same transaction.
 
@@ -128,8 +128,16 @@ pub enum MessageCommand {
     },
 }
 
-/// Runs one command on `market` (blocking); the lines to print.
-pub fn run(market: &Market, command: TrustCommand) -> anyhow::Result<Vec<String>> {
+/// Runs one command on `market` (blocking); `say` prints each line of
+/// its answer.
+pub fn run(market: &Market, command: TrustCommand, say: fn(&str)) -> anyhow::Result<()> {
+    for line in answer(market, command)? {
+        say(&line);
+    }
+    Ok(())
+}
+
+fn answer(market: &Market, command: TrustCommand) -> anyhow::Result<Vec<String>> {
     let now_ms = market.now_ms();
     let lines = match command {
         TrustCommand::Cooperative {

@@ -34,6 +34,7 @@ mod share;
 mod status;
 mod takedown;
 mod trust;
+mod trust_forms;
 mod tus_interop;
 mod tus_rules;
 

@@ -63,6 +63,8 @@ mod status;
 mod takedown;
 #[path = "../it/trust.rs"]
 mod trust;
+#[path = "../it/trust_forms.rs"]
+mod trust_forms;
 #[path = "../it/tus_interop.rs"]
 mod tus_interop;
 #[path = "../it/tus_rules.rs"]
