@@ -24,7 +24,7 @@ const REFUSED: &str =
 /// The peer's address when the server runs with `ConnectInfo`
 /// (`into_make_service_with_connect_info`); `None` otherwise, e.g. under
 /// `Router::oneshot`.
-struct Peer(Option<IpAddr>);
+pub(crate) struct Peer(pub(crate) Option<IpAddr>);
 
 impl<S: Send + Sync> FromRequestParts<S> for Peer {
     type Rejection = std::convert::Infallible;

@@ -27,6 +27,10 @@ pub enum Error {
     NotASha256(String),
     #[error("a rejection needs a reason the cooperative can act on — pass `--reason`")]
     EmptyReason,
+    #[error("`{0}` is not an email address")]
+    InvalidEmail(String),
+    #[error("could not hash the password: {0}")]
+    PasswordHash(String),
     #[error("`{0}` is not a version — give a semantic version like 0.2.0")]
     InvalidVersion(String),
     #[error(

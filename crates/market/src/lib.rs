@@ -27,6 +27,7 @@ mod blobs;
 mod catalog;
 pub mod cleanup;
 mod clock;
+mod console;
 mod cooperative;
 mod db;
 mod demo;

@@ -9,6 +9,7 @@ mod chromium;
 mod cleanup;
 mod cli;
 mod clocks;
+mod console;
 mod creation_with_upload;
 mod demo;
 mod devices;
