@@ -181,7 +181,11 @@ pub(super) async fn setup_page(
     State(market): State<Market>,
     Path(token): Path<String>,
     headers: HeaderMap,
+    Query(query): Query<LangQuery>,
 ) -> Result<Response, Refusal> {
+    if let Some(switched) = lang_switch(query.lang.as_deref(), &format!("/admin/setup/{token}")) {
+        return Ok(switched);
+    }
     let lang = lang_of(&headers);
     let now_ms = market.now_ms();
     let found = market

@@ -10,6 +10,7 @@ mod cleanup;
 mod cli;
 mod clocks;
 mod console;
+mod console_chromium;
 mod creation_with_upload;
 mod demo;
 mod devices;
