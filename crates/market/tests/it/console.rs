@@ -427,3 +427,55 @@ async fn admins_manage_devices_codes_and_operators() {
         assert!(log.contains(action), "{action} missing from the audit log");
     }
 }
+
+#[tokio::test]
+async fn the_operator_command_prints_a_setup_link_that_works() {
+    let t = test_market_with(ModerationPolicy::Manual);
+    let run = |args: &[&str]| {
+        let output = t
+            .command(args)
+            .env_remove("HANOUT_MARKET_PUBLIC_URL")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let printed = run(&[
+        "operator",
+        "add",
+        "youssef@chambre.ma",
+        "--role",
+        "admin",
+        "--public-url",
+        "https://souk.example.org/",
+    ]);
+    let token = printed
+        .trim_end()
+        .strip_prefix("https://souk.example.org/admin/setup/")
+        .unwrap_or_else(|| panic!("{printed:?}"));
+    assert!(token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert_eq!(
+        run(&["operator", "list"]),
+        "youssef@chambre.ma\tadmin\tnot set up\n"
+    );
+    let base = serve(&t).await;
+    let mut browser = Browser::new(&base);
+    browser.set_up(token, PASSWORD).await;
+    assert_eq!(
+        run(&["operator", "list"]),
+        "youssef@chambre.ma\tadmin\tactive\n"
+    );
+    run(&["operator", "disable", "youssef@chambre.ma"]);
+    assert_eq!(
+        browser.get("/admin/queue").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        run(&["operator", "list"]),
+        "youssef@chambre.ma\tadmin\tdisabled\n"
+    );
+}
