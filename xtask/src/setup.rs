@@ -18,6 +18,8 @@ pub const APT_PACKAGES: &[&str] = &[
     "imagemagick",
     "libvips-tools",
     "chromium",
+    // The marketplace's console is tested in Chromium through WebDriver.
+    "chromium-driver",
     "file",
     // `cargo xtask dist --check` validates the packaged .desktop entry.
     "desktop-file-utils",

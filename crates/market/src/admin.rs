@@ -11,6 +11,9 @@ use crate::{
     Market, cooperative, enrollment_code, moderation, moderation_history, releases, takedown,
 };
 
+pub use crate::console::{
+    OperatorInfo, Role as OperatorRole, add_operator, disable_operator, list_operators,
+};
 pub use crate::releases::{MAX_PACKAGE_BYTES, Release, ReleaseInput};
 
 /// Adds a cooperative. Fails if the slug is taken.
@@ -64,50 +67,70 @@ pub fn fill_demo_catalog(market: &Market, slug: &str) -> anyhow::Result<usize> {
 /// `XXXX-XXXX`. Valid for 24 hours; the database keeps only its hash.
 pub fn enrollment_code(market: &Market, slug: &str) -> anyhow::Result<String> {
     let now_ms = market.now_ms();
-    let code = market.db().write(|tx| {
-        let coop = cooperative::by_slug(tx, slug)?
-            .ok_or_else(|| Error::UnknownCooperative(slug.to_owned()))?;
-        // Expired codes can never be used again: drop them so the table
-        // stays small and a new code only has to avoid the live ones.
-        tx.execute(
-            "DELETE FROM enrollment_codes WHERE expires_at <= ?1",
-            args![now_ms],
-        )?;
-        loop {
-            let code = enrollment_code::generate();
-            let inserted = tx.execute(
-                "INSERT INTO enrollment_codes (code_hash, cooperative_id, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (code_hash) DO NOTHING",
-                args![
-                    &enrollment_code::hash(&code),
-                    &coop.id.to_string(),
-                    now_ms,
-                    now_ms + enrollment_code::LIFETIME_MS
-                ],
-            )?;
-            // 0 rows: a live code already has these 40 bits; draw again.
-            if inserted == 1 {
-                break Ok(code);
-            }
-        }
-    })?;
+    let code = market
+        .db()
+        .write(|tx| issue_enrollment_code(tx, slug, now_ms))?;
     tracing::info!(slug, "enrollment code issued");
-    Ok(enrollment_code::display(&code))
+    Ok(code)
+}
+
+/// [`enrollment_code`] inside a transaction (the console writes its audit
+/// entry in the same one). Returns the code formatted `XXXX-XXXX`.
+pub(crate) fn issue_enrollment_code(
+    tx: &mut crate::db::Tx<'_>,
+    slug: &str,
+    now_ms: i64,
+) -> Result<String, Error> {
+    let coop = cooperative::by_slug(tx, slug)?
+        .ok_or_else(|| Error::UnknownCooperative(slug.to_owned()))?;
+    // Expired codes can never be used again: drop them so the table
+    // stays small and a new code only has to avoid the live ones.
+    tx.execute(
+        "DELETE FROM enrollment_codes WHERE expires_at <= ?1",
+        args![now_ms],
+    )?;
+    loop {
+        let code = enrollment_code::generate();
+        let inserted = tx.execute(
+            "INSERT INTO enrollment_codes (code_hash, cooperative_id, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT (code_hash) DO NOTHING",
+            args![
+                &enrollment_code::hash(&code),
+                &coop.id.to_string(),
+                now_ms,
+                now_ms + enrollment_code::LIFETIME_MS
+            ],
+        )?;
+        // 0 rows: a live code already has these 40 bits; draw again.
+        if inserted == 1 {
+            break Ok(enrollment_code::display(&code));
+        }
+    }
 }
 
 /// Revokes a device: its token stops working at once. Revoking twice is fine.
 pub fn revoke_device(market: &Market, device_id: Uuid) -> anyhow::Result<()> {
     let now_ms = market.now_ms();
-    let found = market.db().write(|tx| {
-        tx.execute(
-            "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?1) WHERE id = ?2",
-            args![now_ms, &device_id.to_string()],
-        )
-    })?;
-    if found == 0 {
-        return Err(Error::UnknownDevice(device_id.to_string()).into());
-    }
+    market
+        .db()
+        .write(|tx| revoke_device_in(tx, device_id, now_ms))?;
     tracing::info!(%device_id, "device revoked");
+    Ok(())
+}
+
+/// [`revoke_device`] inside a transaction.
+pub(crate) fn revoke_device_in(
+    tx: &mut crate::db::Tx<'_>,
+    device_id: Uuid,
+    now_ms: i64,
+) -> Result<(), Error> {
+    let found = tx.execute(
+        "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?1) WHERE id = ?2",
+        args![now_ms, &device_id.to_string()],
+    )?;
+    if found == 0 {
+        return Err(Error::UnknownDevice(device_id.to_string()));
+    }
     Ok(())
 }
 

@@ -3,8 +3,6 @@
 //! refuses UPDATE and DELETE on `audit_log`). Write the entry in the same
 //! transaction as the action it records.
 
-#![allow(dead_code)] // TEMP: its callers (console, trust) land next.
-
 use uuid::Uuid;
 
 use crate::db::{Tx, args};

@@ -93,6 +93,11 @@ enum Command {
         #[command(subcommand)]
         command: PhotoCommand,
     },
+    /// The console's operators (`/admin`).
+    Operator {
+        #[command(subcommand)]
+        command: crate::cli_operator::OperatorCommand,
+    },
     /// Publish the desktop app's installers and updates.
     Release {
         #[command(subcommand)]
@@ -383,6 +388,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Operator { command } => crate::cli_operator::run(&market, command),
         Command::Trust(command) => market::cli_trust::run(&market, command, say),
         Command::Demo => {
             admin::ensure_cooperative(&market, DEMO_SLUG, DEMO_NAME)?;
@@ -493,6 +499,6 @@ fn http_date(ms: i64) -> String {
 
 /// One line on stdout, for whoever runs the command.
 #[expect(clippy::print_stdout, reason = "stdout is the CLI's output channel")]
-fn say(line: &str) {
+pub(crate) fn say(line: &str) {
     println!("{line}");
 }

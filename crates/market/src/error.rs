@@ -47,6 +47,10 @@ pub enum Error {
         "`{0}` is not a label — use one of made_in_morocco, protected_origin, artisan_label, centre_of_excellence"
     )]
     UnknownLabel(String),
+    #[error("`{0}` is not an email address")]
+    InvalidEmail(String),
+    #[error("could not hash the password: {0}")]
+    PasswordHash(String),
     #[error("`{0}` is not a version — give a semantic version like 0.2.0")]
     InvalidVersion(String),
     #[error(

@@ -28,6 +28,7 @@ mod catalog;
 pub mod cleanup;
 pub mod cli_trust;
 mod clock;
+mod console;
 mod cooperative;
 mod db;
 mod demo;

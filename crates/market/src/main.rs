@@ -2,6 +2,7 @@
 //! commands live in `cli.rs`, the server in the `market` library.
 
 mod cli;
+mod cli_operator;
 
 fn main() -> anyhow::Result<()> {
     cli::run(<cli::Cli as clap::Parser>::parse())

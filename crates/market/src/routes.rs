@@ -15,8 +15,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::error::AppError;
 use crate::{
-    Market, app_update, catalog, enroll, etag, feeds, listing_photos, openapi, pages, photos, pull,
-    push, tus,
+    Market, app_update, catalog, console, enroll, etag, feeds, listing_photos, openapi, pages,
+    photos, pull, push, tus,
 };
 
 /// The marketplace's HTTP app, ready for `axum::serve`.
@@ -44,6 +44,8 @@ pub fn app(market: Market) -> Router {
         // Photos keep their own ETag (their hash), Range and caching, and
         // are JPEG: no layer of `public_read`.
         .merge(photos::public_router())
+        // The operators' console: private pages, never cached (`console`).
+        .merge(console::router())
         .route("/healthz", get(healthz))
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(config.body_limit))

@@ -9,6 +9,8 @@ mod chromium;
 mod cleanup;
 mod cli;
 mod clocks;
+mod console;
+mod console_chromium;
 mod creation_with_upload;
 mod demo;
 mod devices;

@@ -23,6 +23,10 @@ mod chromium;
 mod cleanup;
 #[path = "../it/clocks.rs"]
 mod clocks;
+#[path = "../it/console.rs"]
+mod console;
+#[path = "../it/console_chromium.rs"]
+mod console_chromium;
 #[path = "../it/creation_with_upload.rs"]
 mod creation_with_upload;
 #[path = "../it/devices.rs"]
