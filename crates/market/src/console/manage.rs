@@ -19,8 +19,8 @@ use super::{
     lang_of, lang_switch, redirect, redirect_with, set_cookie, when,
 };
 use crate::db::args;
-use crate::rate_limit::Peer;
 use crate::lang::Lang;
+use crate::rate_limit::Peer;
 use crate::rate_limit::{self, Limiter, RateLimit};
 use crate::{Market, admin, audit};
 
