@@ -78,7 +78,14 @@ mod tests {
         market
             .db()
             .write(|tx| {
-                super::record(tx, 1, "amina@chamber.ma", "listing.approve", Some("L1"), None)?;
+                super::record(
+                    tx,
+                    1,
+                    "amina@chamber.ma",
+                    "listing.approve",
+                    Some("L1"),
+                    None,
+                )?;
                 super::record(tx, 2, "cli", "operator.add", Some("x@y.ma"), Some("admin"))
             })
             .unwrap();
@@ -86,10 +93,16 @@ mod tests {
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[0].action, "operator.add", "newest first");
         assert_eq!(entries[1].subject.as_deref(), Some("L1"));
-        for sql in ["UPDATE audit_log SET operator = 'someone else'", "DELETE FROM audit_log"] {
+        for sql in [
+            "UPDATE audit_log SET operator = 'someone else'",
+            "DELETE FROM audit_log",
+        ] {
             let err = market.db().write(|tx| tx.execute(sql, &[])).unwrap_err();
             assert!(err.to_string().contains("append-only"), "{sql}: {err}");
         }
-        assert_eq!(market.db().read(|tx| super::newest(tx, 10)).unwrap(), entries);
+        assert_eq!(
+            market.db().read(|tx| super::newest(tx, 10)).unwrap(),
+            entries
+        );
     }
 }

@@ -83,10 +83,7 @@ pub async fn check(base: &str, ids: &[Uuid]) -> anyhow::Result<()> {
         .error_for_status()?
         .text()
         .await?;
-    anyhow::ensure!(
-        page.contains("/photos/"),
-        "the listing page shows no photo"
-    );
+    anyhow::ensure!(page.contains("/photos/"), "the listing page shows no photo");
     let found = plain
         .get(format!("{base}/search?q=tapis"))
         .send()
@@ -140,7 +137,10 @@ async fn drive(
         while Instant::now() < deadline {
             let url = match ask {
                 Ask::Pages(ids) => {
-                    format!("{base}/l/{}", ids[(next(&mut rng) % ids.len() as u64) as usize])
+                    format!(
+                        "{base}/l/{}",
+                        ids[(next(&mut rng) % ids.len() as u64) as usize]
+                    )
                 }
                 Ask::Search(queries) => {
                     let q = &queries[n % queries.len()];
