@@ -25,11 +25,13 @@ pub struct Options {
     pub engines: Vec<String>,
     pub seconds: f64,
     pub connections: usize,
+    /// The buyers' `Accept-Encoding`; `None`: a browser's.
+    pub accept_encoding: Option<String>,
 }
 
 impl Options {
     /// `--listings N`, `--cooperatives N`, `--engine sqlite|postgres|both`,
-    /// `--seconds S`, `--connections N`.
+    /// `--seconds S`, `--connections N`, `--accept-encoding gzip|br|identity|…`.
     pub fn parse(args: &[String]) -> Result<Options> {
         let mut options = Options {
             listings: 100_000,
@@ -37,6 +39,7 @@ impl Options {
             engines: vec!["sqlite".into()],
             seconds: 10.0,
             connections: 32,
+            accept_encoding: None,
         };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
@@ -54,6 +57,7 @@ impl Options {
                 "--connections" => {
                     options.connections = value()?.parse().context("--connections N")?;
                 }
+                "--accept-encoding" => options.accept_encoding = Some(value()?),
                 "--engine" => {
                     options.engines = match value()?.as_str() {
                         "sqlite" => vec!["sqlite".into()],
@@ -63,7 +67,7 @@ impl Options {
                     }
                 }
                 other => bail!(
-                    "unknown argument {other:?} for bench catalog: --listings N, --cooperatives N, --engine sqlite|postgres|both, --seconds S, --connections N"
+                    "unknown argument {other:?} for bench catalog: --listings N, --cooperatives N, --engine sqlite|postgres|both, --seconds S, --connections N, --accept-encoding E"
                 ),
             }
         }
@@ -88,6 +92,10 @@ impl Options {
             "--connections".to_owned(),
             self.connections.to_string(),
         ];
+        if let Some(encoding) = &self.accept_encoding {
+            args.push("--accept-encoding".to_owned());
+            args.push(encoding.clone());
+        }
         for engine in &self.engines {
             args.push("--engine".to_owned());
             args.push(engine.clone());
@@ -114,11 +122,12 @@ pub fn run(sh: &Shell, options: &Options, out: &Path) -> Result<()> {
 /// The figures of each engine beside the goals.
 pub fn table(report: &Value) -> String {
     let mut text = format!(
-        "catalog: {} listings of {} cooperatives, {} connections, {} s a phase; {} cores ({})\n",
+        "catalog: {} listings of {} cooperatives, {} connections, {} s a phase, Accept-Encoding {}; {} cores ({})\n",
         report["listings"],
         report["cooperatives"],
         report["connections"],
         report["seconds_per_phase"],
+        report["accept_encoding"].as_str().unwrap_or("?"),
         report["machine"]["cores"],
         report["machine"]["cpu"].as_str().unwrap_or("?"),
     );

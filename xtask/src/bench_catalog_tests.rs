@@ -19,7 +19,7 @@ fn arguments() {
         (100_000, 500, vec!["sqlite".to_owned()], 10.0, 32)
     );
     let o = Options::parse(&args(
-        "--listings 2000 --seconds 2 --engine both --connections 8 --cooperatives 50",
+        "--listings 2000 --seconds 2 --engine both --connections 8 --cooperatives 50 --accept-encoding gzip",
     ))
     .expect("all given");
     assert_eq!(
@@ -70,7 +70,7 @@ fn the_table_puts_figures_beside_goals() {
     };
     let report = json!({
         "listings": 100000, "cooperatives": 500, "connections": 32,
-        "seconds_per_phase": 10.0,
+        "seconds_per_phase": 10.0, "accept_encoding": "gzip, deflate, br, zstd",
         "machine": {"cores": 2, "cpu": "AMD EPYC"},
         "engines": {
             "sqlite": engine(2345.4, 12.34, 61.0),

@@ -11,6 +11,9 @@ use uuid::Uuid;
 
 use crate::server::{Server, memory_kib};
 
+/// What browsers send as `Accept-Encoding`.
+pub const BROWSER_ENCODINGS: &str = "gzip, deflate, br, zstd";
+
 /// Untimed asking before each phase: connections open, caches warm.
 const WARM_UP: Duration = Duration::from_secs(1);
 
@@ -58,12 +61,9 @@ pub fn queries(listings: usize) -> Vec<String> {
     ]
 }
 
-fn client(connections: usize) -> anyhow::Result<reqwest::Client> {
+fn client(accept_encoding: &str, connections: usize) -> anyhow::Result<reqwest::Client> {
     let mut headers = HeaderMap::new();
-    headers.insert(
-        ACCEPT_ENCODING,
-        HeaderValue::from_static("gzip, deflate, br, zstd"),
-    );
+    headers.insert(ACCEPT_ENCODING, HeaderValue::from_str(accept_encoding)?);
     Ok(reqwest::Client::builder()
         // Bodies are counted as they travel, compressed, not unpacked.
         .no_gzip()
@@ -98,11 +98,12 @@ pub async fn check(base: &str, ids: &[Uuid]) -> anyhow::Result<()> {
 /// `connections` buyers asking for `ask` during a warm-up, then `phase`.
 pub async fn run(
     base: &str,
+    accept_encoding: &str,
     connections: usize,
     phase: Duration,
     ask: Ask<'_>,
 ) -> anyhow::Result<Figures> {
-    let client = client(connections)?;
+    let client = client(accept_encoding, connections)?;
     drive(&client, base, connections, WARM_UP, ask).await?;
     let started = Instant::now();
     let runs = drive(&client, base, connections, phase, ask).await?;

@@ -63,6 +63,10 @@ struct Args {
     /// Kept-alive connections, each a buyer asking as soon as answered.
     #[arg(long, default_value_t = 32)]
     connections: usize,
+    /// The buyers' `Accept-Encoding` (browsers': the server answers
+    /// brotli); `gzip` or `identity` to compare what compression costs.
+    #[arg(long, default_value = load::BROWSER_ENCODINGS)]
+    accept_encoding: String,
     /// What `cargo bench` passes to every bench binary.
     #[arg(long, hide = true)]
     bench: bool,
@@ -103,6 +107,7 @@ fn main() -> anyhow::Result<()> {
         "cooperatives": args.cooperatives,
         "connections": args.connections,
         "seconds_per_phase": args.seconds,
+        "accept_encoding": args.accept_encoding,
         "machine": machine(),
     });
     if let (Some((_, first)), Value::Object(top)) = (engines.first(), &mut report) {
@@ -150,7 +155,14 @@ fn run(args: &Args, engine: Engine) -> anyhow::Result<Value> {
             "pages: {} connections, {:.0} s…",
             args.connections, args.seconds
         );
-        let pages = load::run(base, args.connections, phase, load::Ask::Pages(&data.ids)).await?;
+        let pages = load::run(
+            base,
+            &args.accept_encoding,
+            args.connections,
+            phase,
+            load::Ask::Pages(&data.ids),
+        )
+        .await?;
         println!(
             "  {:.0} pages/s, p50 {:.1} ms, p99 {:.1} ms",
             pages.per_s, pages.p50_ms, pages.p99_ms
@@ -159,8 +171,14 @@ fn run(args: &Args, engine: Engine) -> anyhow::Result<Value> {
             "search: {} connections, {:.0} s…",
             args.connections, args.seconds
         );
-        let searches =
-            load::run(base, args.connections, phase, load::Ask::Search(&queries)).await?;
+        let searches = load::run(
+            base,
+            &args.accept_encoding,
+            args.connections,
+            phase,
+            load::Ask::Search(&queries),
+        )
+        .await?;
         println!(
             "  {:.0} searches/s, p50 {:.1} ms, p99 {:.1} ms",
             searches.per_s, searches.p50_ms, searches.p99_ms
@@ -232,5 +250,9 @@ fn machine() -> Value {
         "cpu": model,
         "memory_mb": mem_mb,
         "os": std::env::consts::OS,
+        // Others' work on the same cores moves every figure.
+        "load_average_at_end": std::fs::read_to_string("/proc/loadavg")
+            .ok()
+            .and_then(|l| l.split_whitespace().next().and_then(|n| n.parse::<f64>().ok())),
     })
 }
