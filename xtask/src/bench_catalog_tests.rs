@@ -87,7 +87,7 @@ fn the_table_puts_figures_beside_goals() {
     assert_eq!(
         lines("catalog:"),
         [
-            "catalog: 100000 listings of 500 cooperatives, 32 connections, 10.0 s a phase; 2 cores (AMD EPYC)"
+            "catalog: 100000 listings of 500 cooperatives, 32 connections, 10.0 s a phase, Accept-Encoding gzip, deflate, br, zstd; 2 cores (AMD EPYC)"
         ]
     );
     assert_eq!(
