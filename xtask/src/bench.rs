@@ -2,13 +2,13 @@ use anyhow::{Result, bail};
 use xshell::{Shell, cmd};
 
 #[cfg(target_os = "linux")]
-use crate::bench_app;
+use crate::{bench_app, bench_catalog};
 
-/// `cargo xtask bench [store|photos|market|sync|app] [ARGS…]`: release
+/// `cargo xtask bench [store|photos|market|sync|app|catalog] [ARGS…]`: release
 /// builds of each bench binary, figures printed and written to
 /// `target/bench/<name>.json`. `ARGS` go to the one benchmark named.
 pub fn run(sh: &Shell, which: Option<&str>, args: &[String]) -> Result<()> {
-    let all = ["store", "photos", "market", "sync", "app"];
+    let all = ["store", "photos", "market", "sync", "app", "catalog"];
     if which.is_none() && !args.is_empty() {
         bail!("name the benchmark the arguments {args:?} are for");
     }
@@ -34,6 +34,12 @@ pub fn run(sh: &Shell, which: Option<&str>, args: &[String]) -> Result<()> {
                 "cargo run --release --locked -p hanout-app --example list_bench -- --out {out} {args...}"
             )
             .run()?;
+        } else if name == "catalog" {
+            // The real server's process: its memory is read from /proc.
+            #[cfg(target_os = "linux")]
+            bench_catalog::run(sh, &bench_catalog::Options::parse(args)?, &out)?;
+            #[cfg(not(target_os = "linux"))]
+            bail!("the catalog benchmark reads the server's memory from /proc: Linux only");
         } else if name == "market" || name == "sync" {
             // `cargo bench` targets, so they can use the test fixtures
             // (dev-dependencies): PostgreSQL, the market, the link shaper.

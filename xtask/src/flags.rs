@@ -82,10 +82,11 @@ pub enum Command {
         /// Only this target: protocol_json, tus_headers or photo_import.
         target: Option<String>,
     },
-    /// Benchmarks (release builds): store, photos, market, sync, app; all when none is named.
+    /// Benchmarks (release builds): store, photos, market, sync, app, catalog; all when none is named.
     Bench {
         name: Option<String>,
-        /// Passed on to the benchmark, e.g. `sync --scale 0.1 --scenario cuts`.
+        /// Passed on to the benchmark, e.g. `sync --scale 0.1 --scenario cuts`,
+        /// `catalog --listings 2000 --seconds 2 --engine both`.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },

@@ -5,6 +5,8 @@
 mod bench;
 #[cfg(target_os = "linux")]
 mod bench_app;
+#[cfg(target_os = "linux")]
+mod bench_catalog;
 mod demo_store;
 mod dist;
 #[cfg(target_os = "linux")]
@@ -93,6 +95,8 @@ pub fn project_root() -> std::path::PathBuf {
 
 #[cfg(all(test, target_os = "linux"))]
 mod bench_app_tests;
+#[cfg(all(test, target_os = "linux"))]
+mod bench_catalog_tests;
 #[cfg(test)]
 mod dist_tests;
 #[cfg(all(test, target_os = "linux"))]

@@ -23,6 +23,9 @@ pub mod admin;
 mod app_update;
 mod audit;
 mod auth;
+/// A synthetic catalog for `cargo xtask bench catalog`: not an API.
+#[doc(hidden)]
+pub mod bench_catalog;
 mod blobs;
 mod catalog;
 pub mod cleanup;

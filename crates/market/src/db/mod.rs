@@ -52,6 +52,16 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0013_trust_and_operators.sql")),
 ];
 
+/// How many migrations this build's SQLite schema has had.
+pub(crate) fn sqlite_schema_version() -> usize {
+    MIGRATIONS.len()
+}
+
+/// How many migrations this build's PostgreSQL schema has had.
+pub(crate) fn postgres_schema_version() -> usize {
+    pg::PG_MIGRATIONS.len()
+}
+
 /// File name of the database inside the data directory.
 pub const FILE_NAME: &str = "market.db";
 
