@@ -360,7 +360,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 file,
                 version,
                 target,
-                signature: signature_text(&signature)?,
+                signature: crate::cli_release::signature_text(&signature)?,
                 notes_ar,
                 notes_fr,
                 notes_en,
@@ -462,19 +462,6 @@ fn init_tracing() {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
-}
-
-/// `--signature`: the text of the `.sig` file at that path if there is
-/// one, else the argument itself.
-fn signature_text(given: &str) -> anyhow::Result<String> {
-    let path = std::path::Path::new(given);
-    if path.is_file() {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("could not read the signature file {}", path.display()))?;
-        Ok(text.trim().to_owned())
-    } else {
-        Ok(given.trim().to_owned())
-    }
 }
 
 /// Who an operator command is recorded as: `--by`, else `$USER`.

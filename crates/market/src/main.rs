@@ -3,6 +3,7 @@
 
 mod cli;
 mod cli_operator;
+mod cli_release;
 
 fn main() -> anyhow::Result<()> {
     cli::run(<cli::Cli as clap::Parser>::parse())

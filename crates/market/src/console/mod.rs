@@ -12,6 +12,8 @@
 mod accounts;
 mod manage;
 mod moderate;
+mod signin;
+mod trust;
 mod words;
 
 pub use accounts::{OperatorInfo, Role, add_operator, disable_operator, list_operators};
@@ -47,13 +49,14 @@ pub(crate) fn router() -> Router<Market> {
     Router::new()
         .route("/admin", get(|| async { redirect("/admin/queue") }))
         .route("/admin/", get(|| async { redirect("/admin/queue") }))
-        .route("/admin/login", get(manage::login_page).post(manage::login))
-        .route("/admin/logout", post(manage::logout))
+        .route("/admin/login", get(signin::login_page).post(signin::login))
+        .route("/admin/logout", post(signin::logout))
         .route(
             "/admin/setup/{token}",
-            get(manage::setup_page).post(manage::setup),
+            get(signin::setup_page).post(signin::setup),
         )
         .merge(moderate::router())
+        .merge(trust::router())
         .merge(manage::router())
 }
 

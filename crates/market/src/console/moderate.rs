@@ -217,6 +217,7 @@ struct HistoryRow {
 }
 
 struct ReportRow {
+    id: String,
     when: String,
     reason: String,
     details: String,
@@ -230,6 +231,7 @@ struct ListingHtml {
     history: Vec<HistoryRow>,
     reports: Vec<ReportRow>,
     reasons: Vec<ReasonOption>,
+    labels: Vec<super::trust::LabelRow>,
 }
 
 fn preview(tx: &mut Tx<'_>, id: Uuid, lang: Lang) -> crate::Result<Option<Preview>> {
@@ -315,23 +317,25 @@ async fn listing(
                 .collect::<Vec<_>>();
             let reports = tx
                 .query(
-                    "SELECT at_ms, reason, COALESCE(details, '') FROM listing_reports
+                    "SELECT id, at_ms, reason, COALESCE(details, '') FROM listing_reports
                      WHERE listing_id = ?1 AND state = 'open' ORDER BY at_ms DESC",
                     args![&id.to_string()],
                 )?
                 .iter()
                 .map(|r| {
                     Ok(ReportRow {
-                        when: when(r.get(0)?),
-                        reason: r.get(1)?,
-                        details: r.get(2)?,
+                        id: r.get(0)?,
+                        when: when(r.get(1)?),
+                        reason: super::trust::report_reason(&r.get::<String>(2)?, lang),
+                        details: r.get(3)?,
                     })
                 })
                 .collect::<crate::Result<Vec<_>>>()?;
-            Ok(Some((listing, history, reports)))
+            let labels = super::trust::label_rows(tx, crate::trust::Subject::Listing(id), lang)?;
+            Ok(Some((listing, history, reports, labels)))
         })
         .await?;
-    let Some((listing, history, reports)) = found else {
+    let Some((listing, history, reports, labels)) = found else {
         return Err(Refusal::NotFound(session.lang));
     };
     let page = ListingHtml {
@@ -340,6 +344,7 @@ async fn listing(
         history,
         reports,
         reasons: reason_options(session.lang),
+        labels,
     };
     Ok(html(StatusCode::OK, &page, &[]))
 }

@@ -11,6 +11,7 @@ mod cli;
 mod clocks;
 mod console;
 mod console_chromium;
+mod console_trust;
 mod creation_with_upload;
 mod demo;
 mod devices;

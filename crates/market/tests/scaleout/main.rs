@@ -27,6 +27,8 @@ mod clocks;
 mod console;
 #[path = "../it/console_chromium.rs"]
 mod console_chromium;
+#[path = "../it/console_trust.rs"]
+mod console_trust;
 #[path = "../it/creation_with_upload.rs"]
 mod creation_with_upload;
 #[path = "../it/devices.rs"]
