@@ -112,7 +112,7 @@ pub(crate) fn search(
     if words.is_empty() {
         return Ok(Vec::new());
     }
-    let (conditions, patterns) = search::conditions(words, 2);
+    let (conditions, patterns) = search::conditions(words, 2, tx.is_sqlite());
     let sql = format!(
         "{} AND {conditions} ORDER BY l.received_at_ms DESC, l.id DESC LIMIT ?1",
         select_public()

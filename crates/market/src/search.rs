@@ -1,6 +1,6 @@
 //! Catalog search: titles in all three languages, normalised once when a
 //! listing is written (`listings.search_text`) and matched word by word
-//! with `LIKE`, which is plenty at a marketplace's scale.
+//! as substrings through a trigram index (`conditions`).
 
 use rusqlite::{Connection, params};
 
@@ -64,24 +64,38 @@ pub(crate) fn query_words(query: &str) -> Vec<String> {
         .collect()
 }
 
+/// Shortest word the trigram index can look up (FTS5's `trigram`
+/// tokenizer indexes runs of three characters).
+const MIN_INDEXED_CHARS: usize = 3;
+
 /// `WHERE` conditions (joined by `AND`, numbered from `?first`) that match
-/// every word of `words`, and their `LIKE` patterns.
-pub(crate) fn conditions(words: &[String], first: usize) -> (String, Vec<String>) {
-    let sql = (0..words.len())
-        .map(|i| format!("l.search_text LIKE ?{} ESCAPE '\\'", first + i))
-        .collect::<Vec<_>>()
-        .join(" AND ");
-    let patterns = words
-        .iter()
-        .map(|w| {
-            let escaped = w
+/// every word of `words` anywhere in `search_text`, and their parameters.
+/// On SQLite a word of three letters or more is looked up in the trigram
+/// index `listings_search` (a phrase query there is a substring match);
+/// shorter words, and every word on PostgreSQL (whose `pg_trgm` index
+/// serves `LIKE` itself), are `LIKE '%word%'`.
+pub(crate) fn conditions(words: &[String], first: usize, sqlite: bool) -> (String, Vec<String>) {
+    let mut sql = Vec::with_capacity(words.len());
+    let mut params = Vec::with_capacity(words.len());
+    for (i, word) in words.iter().enumerate() {
+        let n = first + i;
+        if sqlite && word.chars().count() >= MIN_INDEXED_CHARS {
+            sql.push(format!(
+                "l.rowid IN (SELECT rowid FROM listings_search WHERE listings_search MATCH ?{n})"
+            ));
+            // Normalised words are letters and digits only: nothing to
+            // escape inside the quotes.
+            params.push(format!("\"{}\"", word.replace('"', "\"\"")));
+        } else {
+            sql.push(format!("l.search_text LIKE ?{n} ESCAPE '\\'"));
+            let escaped = word
                 .replace('\\', "\\\\")
                 .replace('%', "\\%")
                 .replace('_', "\\_");
-            format!("%{escaped}%")
-        })
-        .collect();
-    (sql, patterns)
+            params.push(format!("%{escaped}%"));
+        }
+    }
+    (sql.join(" AND "), params)
 }
 
 /// Gives listings written before search existed their `search_text`.

@@ -50,6 +50,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0011_upload_finishing.sql")),
     M::up(include_str!("../migrations/0012_app_releases.sql")),
     M::up(include_str!("../migrations/0013_trust_and_operators.sql")),
+    M::up(include_str!("../migrations/0014_search_index.sql")),
 ];
 
 /// How many migrations this build's SQLite schema has had.
@@ -268,6 +269,11 @@ pub(crate) enum Tx<'a> {
 }
 
 impl Tx<'_> {
+    /// Whether this is SQLite (for the few queries that differ by engine).
+    pub(crate) fn is_sqlite(&self) -> bool {
+        matches!(self, Tx::Sqlite(_))
+    }
+
     /// Runs a statement; returns how many rows it changed.
     pub(crate) fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64> {
         match self {

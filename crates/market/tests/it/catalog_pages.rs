@@ -91,6 +91,45 @@ async fn search_ignores_accents_case_and_harakat() {
     check("", &[]).await;
 }
 
+/// The index finds a word inside another (as `LIKE '%…%'` did), short
+/// words still match, and it follows every edit: a listing is found by its
+/// new title and no longer by the old one.
+#[tokio::test]
+async fn search_finds_inner_words_and_follows_edits() {
+    let t = test_market();
+    let atlas = t.enroll("atlas").await;
+    let [rug, pot] = [Uuid::now_v7(), Uuid::now_v7()];
+    t.push(
+        &atlas.token,
+        vec![
+            upsert_titled(rug, titled("الزربية", "Tapis berbère XL"), 450_000, 1),
+            upsert(pot, "Tajine 2 personnes", 25_000, 2),
+        ],
+    )
+    .await;
+    let found = |q: &'static str| {
+        let t = &t;
+        async move {
+            let html = page(t, &format!("/search?q={}&lang=fr", urlencode(q))).await;
+            [rug, pot].map(|id| html.contains(&format!("/l/{id}?lang=fr")))
+        }
+    };
+    assert_eq!(found("زربيه").await, [true, false], "inside الزربية");
+    assert_eq!(found("pis").await, [true, false], "inside tapis");
+    assert_eq!(found("xl").await, [true, false], "two letters");
+    assert_eq!(found("2").await, [false, true], "one digit");
+    assert_eq!(found("berbere tap").await, [true, false]);
+
+    t.push(
+        &atlas.token,
+        vec![upsert_titled(rug, titled("حنبل", "Hanbel rouge"), 450_000, 3)],
+    )
+    .await;
+    assert_eq!(found("hanbel").await, [true, false]);
+    assert_eq!(found("tapis").await, [false, false], "the old title is gone");
+    assert_eq!(found("زربيه").await, [false, false]);
+}
+
 fn urlencode(q: &str) -> String {
     url::form_urlencoded::byte_serialize(q.as_bytes()).collect()
 }
