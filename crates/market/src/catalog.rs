@@ -108,16 +108,44 @@ pub(crate) fn search(
     tx: &mut Tx<'_>,
     words: &[String],
     limit: usize,
+    window: i64,
 ) -> Result<Vec<PublicListing>> {
     if words.is_empty() {
         return Ok(Vec::new());
     }
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    // Common words first: the newest listings, read in order, fill a page
+    // long before the index's thousands of matches would be fetched and
+    // sorted. If the newest `window` hold a page of matches, those are the
+    // newest matches of all (everything else is older); with fewer public
+    // listings than that, reading them all is the whole answer.
+    let cutoff = tx
+        .query_opt(
+            "SELECT received_at_ms FROM listings l
+             WHERE l.deleted = 0 AND l.published = 1 AND l.moderation = 'approved'
+             ORDER BY l.received_at_ms DESC, l.id DESC LIMIT 1 OFFSET ?1",
+            args![window.max(1) - 1],
+        )?
+        .map(|row| row.get::<i64>(0))
+        .transpose()?;
+    let (conditions, patterns) = search::conditions(words, 3, false);
+    let sql = format!(
+        "{} AND l.received_at_ms >= ?2 AND {conditions}
+         ORDER BY l.received_at_ms DESC, l.id DESC LIMIT ?1",
+        select_public()
+    );
+    let mut values: Vec<Arg<'_>> = vec![Arg::Int(limit), Arg::Int(cutoff.unwrap_or(i64::MIN))];
+    values.extend(patterns.iter().map(Arg::from));
+    let found = public(tx.query(&sql, &values)?)?;
+    if cutoff.is_none() || i64::try_from(found.len()).unwrap_or(i64::MAX) >= limit {
+        return Ok(found);
+    }
+    // Rare words: the trigram index finds the few listings that have them.
     let (conditions, patterns) = search::conditions(words, 2, tx.is_sqlite());
     let sql = format!(
         "{} AND {conditions} ORDER BY l.received_at_ms DESC, l.id DESC LIMIT ?1",
         select_public()
     );
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let mut values: Vec<Arg<'_>> = vec![Arg::Int(limit)];
     values.extend(patterns.iter().map(Arg::from));
     public(tx.query(&sql, &values)?)

@@ -97,6 +97,9 @@ pub struct Config {
     /// Messages and reports the public pages' forms take per client
     /// (IPv4 address or IPv6 /64), each form its own bucket.
     pub form_rate: RateLimit,
+    /// How many of the newest public listings a search reads in order
+    /// before it asks the trigram index (see `catalog::search`).
+    pub search_window: i64,
     /// Reverse proxies whose `X-Forwarded-For` is believed (exact
     /// addresses). Empty (the default): the header is ignored.
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -159,6 +162,7 @@ impl Default for Config {
                 burst: 5,
                 refill_every: Duration::from_secs(10 * 60),
             },
+            search_window: 2_000,
             trusted_proxies: Vec::new(),
             storage_quota_bytes: 20 * 1024 * 1024 * 1024,
             upload_rate: RateLimit {

@@ -70,30 +70,38 @@ const MIN_INDEXED_CHARS: usize = 3;
 
 /// `WHERE` conditions (joined by `AND`, numbered from `?first`) that match
 /// every word of `words` anywhere in `search_text`, and their parameters.
-/// On SQLite a word of three letters or more is looked up in the trigram
-/// index `listings_search` (a phrase query there is a substring match);
+/// On SQLite the words of three letters or more are looked up together in
+/// the trigram index `listings_search` (one `MATCH` of quoted phrases
+/// joined by `AND`: each a substring match, intersected inside the index);
 /// shorter words, and every word on PostgreSQL (whose `pg_trgm` index
 /// serves `LIKE` itself), are `LIKE '%word%'`.
 pub(crate) fn conditions(words: &[String], first: usize, sqlite: bool) -> (String, Vec<String>) {
-    let mut sql = Vec::with_capacity(words.len());
-    let mut params = Vec::with_capacity(words.len());
-    for (i, word) in words.iter().enumerate() {
-        let n = first + i;
-        if sqlite && word.chars().count() >= MIN_INDEXED_CHARS {
-            sql.push(format!(
-                "l.rowid IN (SELECT rowid FROM listings_search WHERE listings_search MATCH ?{n})"
-            ));
-            // Normalised words are letters and digits only: nothing to
-            // escape inside the quotes.
-            params.push(format!("\"{}\"", word.replace('"', "\"\"")));
-        } else {
-            sql.push(format!("l.search_text LIKE ?{n} ESCAPE '\\'"));
-            let escaped = word
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            params.push(format!("%{escaped}%"));
-        }
+    let mut sql = Vec::new();
+    let mut params = Vec::new();
+    let (indexed, scanned): (Vec<&String>, Vec<&String>) = words
+        .iter()
+        .partition(|w| sqlite && w.chars().count() >= MIN_INDEXED_CHARS);
+    if !indexed.is_empty() {
+        sql.push(format!(
+            "l.rowid IN (SELECT rowid FROM listings_search WHERE listings_search MATCH ?{first})"
+        ));
+        // Normalised words are letters and digits: quoting is all they need.
+        let phrases: Vec<String> = indexed
+            .iter()
+            .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+            .collect();
+        params.push(phrases.join(" AND "));
+    }
+    for word in scanned {
+        sql.push(format!(
+            "l.search_text LIKE ?{} ESCAPE '\\'",
+            first + params.len()
+        ));
+        let escaped = word
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        params.push(format!("%{escaped}%"));
     }
     (sql.join(" AND "), params)
 }

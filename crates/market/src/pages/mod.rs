@@ -211,6 +211,12 @@ async fn index(
     )
 }
 
+/// Results a search page shows, newest first: a buyer refines a search
+/// rather than reading hundreds of answers, and a page this long is found
+/// among the newest listings without the index for any common word
+/// (`catalog::search`).
+const SEARCH_PAGE_SIZE: usize = 60;
+
 async fn search_page(
     State(market): State<Market>,
     query: Result<Query<PageQuery>, QueryRejection>,
@@ -219,8 +225,9 @@ async fn search_page(
     let (lang, query) = negotiate(query, &headers);
     let q = query.q.unwrap_or_default();
     let words_of_q = search::query_words(&q);
+    let window = market.config().search_window;
     let listings = market
-        .read(move |tx| catalog::search(tx, &words_of_q, catalog::PAGE_SIZE))
+        .read(move |tx| catalog::search(tx, &words_of_q, SEARCH_PAGE_SIZE, window))
         .await?;
     let w = words(lang);
     html(
