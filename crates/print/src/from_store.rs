@@ -36,10 +36,10 @@ impl Addresses {
 
     /// The listing's public page once it is live, else the cooperative's.
     fn listing(&self, store: &Store, listing: &Listing) -> Result<Option<String>> {
-        if is_live(store, listing)? {
-            if let Some(market) = &self.market {
-                return Ok(Some(format!("{market}/l/{}", listing.id)));
-            }
+        if let Some(market) = &self.market
+            && is_live(store, listing)?
+        {
+            return Ok(Some(format!("{market}/l/{}", listing.id)));
         }
         Ok(self.cooperative())
     }
