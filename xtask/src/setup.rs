@@ -31,6 +31,11 @@ pub const APT_PACKAGES: &[&str] = &[
     // hour back through libfaketime (LD_PRELOAD; nothing in the app reads
     // a test clock).
     "faketime",
+    // The printed labels and catalogue are read back as a person's tools
+    // would: `pdftotext`, `pdftoppm`, `pdfimages` (poppler) and `zbarimg`
+    // for their QR codes.
+    "poppler-utils",
+    "zbar-tools",
 ];
 
 pub fn run(sh: &Shell) -> Result<()> {

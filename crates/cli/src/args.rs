@@ -130,6 +130,25 @@ pub enum Command {
         #[arg(long)]
         csv: Option<PathBuf>,
     },
+    /// Price labels of listings as a PDF (title in Arabic and French, price, cooperative, origin, QR code).
+    Labels {
+        /// The listings, one label each (repeat an id for more labels).
+        #[arg(required = true)]
+        ids: Vec<String>,
+        #[arg(long)]
+        out: PathBuf,
+        /// a4-3x8 (70×37 mm), a4-2x7 (99.1×38.1 mm) or thermal-58x40 (one label per page).
+        #[arg(long, default_value = "a4-3x8", value_parser = ["a4-3x8", "a4-2x7", "thermal-58x40"])]
+        layout: String,
+    },
+    /// The catalogue as a PDF, in the edition of --lang: ar right to left, fr left to right (en: the French edition).
+    Catalogue {
+        #[arg(long)]
+        out: PathBuf,
+        /// Only the listings live on the marketplace (else all but drafts and archives).
+        #[arg(long)]
+        only_live: bool,
+    },
     /// Show or change sync settings: pause/resume, metered link, daily data budget, marketplace address.
     Config {
         /// Stop sending and receiving until --resume.

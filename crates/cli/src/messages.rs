@@ -75,6 +75,9 @@ pub fn error(lang: Lang, error: &anyhow::Error) -> (&'static str, String) {
         if let Some(clap) = error.downcast_ref::<UsageError>() {
             return ("usage", clap.0.clone());
         }
+        if let Some(e) = error.downcast_ref::<print::Error>() {
+            return print_error(lang, e);
+        }
         if let Some(failed) = error.downcast_ref::<crate::commands::SyncFailed>() {
             return (failed.kind, failed.message.clone());
         }
@@ -111,6 +114,35 @@ pub fn error(lang: Lang, error: &anyhow::Error) -> (&'static str, String) {
             ),
         ),
         other => ("store", other.to_string()),
+    }
+}
+
+/// A stable kind and a translated message for a PDF not made.
+fn print_error(lang: Lang, error: &print::Error) -> (&'static str, String) {
+    match error {
+        print::Error::Empty => (
+            "nothing_to_print",
+            pick(
+                lang,
+                "لا شيء للطباعة — لا يوجد إعلان جاهز (المسودات والأرشيف لا تُطبع)",
+                "rien à imprimer — aucune annonce prête (les brouillons et archives ne s'impriment pas)",
+                "nothing to print — no listing is ready (drafts and archives are not printed)",
+            )
+            .to_owned(),
+        ),
+        print::Error::Store(e) => ("store", e.to_string()),
+        print::Error::Layout(_) | print::Error::Pdf(_) => (
+            "print",
+            format!(
+                "{} ({error})",
+                pick(
+                    lang,
+                    "تعذّر إعداد ملف PDF — أرسل هذه الرسالة إلى الدعم",
+                    "impossible de composer le PDF — envoyez ce message à l'assistance",
+                    "could not lay out the PDF — send this message to support",
+                )
+            ),
+        ),
     }
 }
 

@@ -52,7 +52,6 @@ mod photos;
 mod price;
 mod pull;
 mod push;
-pub mod qr;
 mod quota;
 mod ranged;
 mod rate_limit;

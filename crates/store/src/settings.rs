@@ -23,6 +23,9 @@ pub enum SettingKey {
     /// The id of the cooperative the device is enrolled in: enrolling into
     /// another one starts the pull over from the beginning.
     CooperativeId,
+    /// The cooperative's slug on the marketplace: its public page is
+    /// `/c/{slug}` (printed labels point there before a listing is live).
+    CooperativeSlug,
     /// `1` while the manager has paused sync.
     SyncPaused,
     /// `1`: this connection is metered (text and thumbnails only); `0`: it
@@ -46,6 +49,7 @@ impl SettingKey {
             SettingKey::DeviceHlc => "device_hlc",
             SettingKey::DeviceKey => "device_key",
             SettingKey::CooperativeId => "cooperative_id",
+            SettingKey::CooperativeSlug => "cooperative_slug",
             SettingKey::SyncPaused => "sync_paused",
             SettingKey::SyncMetered => "sync_metered",
             SettingKey::SyncDailyBudget => "sync_daily_budget",

@@ -83,6 +83,10 @@ pub(crate) async fn token(engine: &Engine, base: &Url) -> Result<String> {
                 SettingKey::CooperativeName,
                 Some(&enrolled.cooperative.name),
             )?;
+            s.set_setting(
+                SettingKey::CooperativeSlug,
+                Some(&enrolled.cooperative.slug),
+            )?;
             s.set_setting(SettingKey::EnrollCode, None)
         })
         .await?;

@@ -1,6 +1,7 @@
 //! Fixtures shared by the integration tests of several crates. Real parts
 //! only: a real `hanout-market` listening on a loopback port.
 
+pub mod pdf;
 pub mod services;
 pub mod shaper;
 

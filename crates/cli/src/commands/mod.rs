@@ -4,6 +4,7 @@ mod conflicts;
 mod csv;
 pub(crate) mod listing;
 mod photos;
+mod print;
 mod sales;
 mod status;
 mod sync;
@@ -53,6 +54,19 @@ pub fn run(args: &Args, out: &Output) -> Result<Outcome> {
         ),
         Command::Restock { id, qty } => sales::restock(&data, id, *qty, out),
         Command::Sales { day, csv } => sales::journal(&data, day.as_deref(), csv.as_deref(), out),
+        Command::Labels {
+            ids,
+            out: file,
+            layout,
+        } => {
+            // clap checked the name against the same list.
+            let layout = layout.parse().unwrap_or_default();
+            print::labels(&data, ids, layout, file, out)
+        }
+        Command::Catalogue {
+            out: file,
+            only_live,
+        } => print::catalogue(&data, *only_live, file, out),
         Command::Config {
             pause,
             resume,

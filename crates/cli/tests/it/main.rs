@@ -4,6 +4,7 @@ mod budget;
 mod catalog;
 mod conflicts;
 mod photos;
+mod print;
 mod safety;
 mod sales;
 mod sync;

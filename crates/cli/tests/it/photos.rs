@@ -2,7 +2,7 @@ use std::path::Path;
 
 use crate::hanout;
 
-fn write_jpeg(path: &Path, width: u32, height: u32) {
+pub(crate) fn write_jpeg(path: &Path, width: u32, height: u32) {
     let img = image::RgbImage::from_fn(width, height, |x, y| {
         image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
     });

@@ -112,7 +112,7 @@ pub(super) async fn page(
             chrome: Chrome::new(lang, &path, &[]),
             verified,
             whatsapp,
-            qr: crate::qr::qr_svg(&share.canonical, trust_words(lang).qr),
+            qr: qr::qr_svg(&share.canonical, trust_words(lang).qr),
             contact_href: format!(
                 "{}#contact",
                 href(

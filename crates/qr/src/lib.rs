@@ -1,7 +1,6 @@
-//! QR codes of listing URLs, as SVG text: on every listing page, and the
-//! same code the desktop app's printed labels will carry. Depends on
-//! nothing of the server (only `qrcode`), so it can move to a crate both
-//! programs share when the labels need it.
+//! QR codes of listing URLs, as SVG text: on every listing page of the
+//! marketplace and on the labels and catalogue the desktop app prints, so
+//! both carry the same code. Only `qrcode` underneath.
 
 use qrcode::render::svg;
 use qrcode::{EcLevel, QrCode};

@@ -1,0 +1,89 @@
+//! Price labels: every layout, read back.
+
+use print::Layout;
+use test_support::pdf;
+
+use crate::{COOP_PAGE, checkable_words, demo_store, flat, write};
+
+#[test]
+fn every_layout_carries_both_titles_the_price_and_the_qr_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let listings = store.listings().unwrap();
+    let picked: Vec<&store::Listing> = listings.iter().take(3).collect();
+    let ids: Vec<store::ListingId> = picked.iter().map(|l| l.id).collect();
+    let items = print::label_items(&store, &ids).unwrap();
+    // Nothing was sent: every label points at the cooperative's page.
+    assert!(items.iter().all(|i| i.url.as_deref() == Some(COOP_PAGE)));
+
+    for layout in Layout::ALL {
+        let path = write(
+            dir.path(),
+            &format!("{}.pdf", layout.key()),
+            &print::labels(&items, layout).unwrap(),
+        );
+        let text = flat(&pdf::text(&path, &[]));
+        for listing in &picked {
+            let fr = listing.titles.fr.as_deref().unwrap();
+            assert!(text.contains(fr), "{}: {fr} not in {text}", layout.key());
+            let ar = listing.titles.ar.as_deref().unwrap();
+            for word in checkable_words(ar) {
+                assert!(
+                    text.contains(word),
+                    "{}: {word} not in {text}",
+                    layout.key()
+                );
+            }
+            let price = listing.price.to_string();
+            assert!(
+                text.contains(&price),
+                "{}: {price} not in {text}",
+                layout.key()
+            );
+        }
+        assert!(text.contains("Coopérative Atlas"), "{text}");
+        assert!(text.contains("تعاونية الأطلس"), "{text}");
+        if layout == Layout::Thermal58x40 {
+            // One label per page.
+            assert_eq!(pdf::pages(&path), 3);
+            for page in 1..=3 {
+                assert_eq!(pdf::qr_codes(&path, page), [COOP_PAGE]);
+            }
+        } else {
+            assert_eq!(pdf::pages(&path), 1);
+            assert_eq!(pdf::qr_codes(&path, 1), [COOP_PAGE; 3]);
+        }
+    }
+}
+
+#[test]
+fn a_full_sheet_holds_24_labels_and_the_25th_starts_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let ids: Vec<store::ListingId> = store.listings().unwrap().iter().map(|l| l.id).collect();
+    let items = print::label_items(&store, &ids[..25]).unwrap();
+    let path = write(
+        dir.path(),
+        "sheet.pdf",
+        &print::labels(&items, Layout::A4_3x8).unwrap(),
+    );
+    assert_eq!(pdf::pages(&path), 2);
+    let cells = pdf::qr_codes_by_cell(&path, 1, 3, 8);
+    assert!(cells.iter().all(|codes| codes == &[COOP_PAGE]), "{cells:?}");
+    assert_eq!(pdf::qr_codes(&path, 2), [COOP_PAGE]);
+}
+
+#[test]
+fn nothing_to_print_and_unknown_ids_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    assert!(matches!(
+        print::labels(&[], Layout::A4_3x8),
+        Err(print::Error::Empty)
+    ));
+    let unknown = store::ListingId::new();
+    assert!(matches!(
+        print::label_items(&store, &[unknown]),
+        Err(print::Error::Store(store::Error::NotFound(_)))
+    ));
+}
