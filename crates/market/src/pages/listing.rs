@@ -39,8 +39,10 @@ struct ListingHtml {
     verified: Vec<Verified>,
     /// `https://wa.me/?text=…`: sharing without script.
     whatsapp: String,
-    /// The canonical URL's QR code, an `<svg>` element.
-    qr: Option<String>,
+    /// Where the canonical URL's QR code is (`qr_code`): an image of its
+    /// own, cached, so pages stay small and cheap to compress.
+    qr: String,
+    qr_label: &'static str,
     contact_href: String,
     report_action: String,
     /// Key and name of each reason to report.
@@ -112,7 +114,8 @@ pub(super) async fn page(
             chrome: Chrome::new(lang, &path, &[]),
             verified,
             whatsapp,
-            qr: qr::qr_svg(&share.canonical, trust_words(lang).qr),
+            qr: href(&format!("{path}/qr.svg"), &[], lang),
+            qr_label: trust_words(lang).qr,
             contact_href: format!(
                 "{}#contact",
                 href(
@@ -143,4 +146,39 @@ pub(super) async fn page(
             share,
         },
     )
+}
+
+/// `GET /l/{id}/qr.svg?lang=`: the QR code of the listing page's canonical
+/// URL in that language — the code the printed labels carry. The same for
+/// as long as the listing exists: cached for a day.
+pub(super) async fn qr_code(
+    State(market): State<Market>,
+    Path(id): Path<String>,
+    query: Result<Query<PageQuery>, QueryRejection>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
+    use axum::response::IntoResponse as _;
+
+    let (lang, _) = negotiate(query, &headers);
+    let Ok(uuid) = Uuid::parse_str(&id) else {
+        return not_found(lang);
+    };
+    let public = market
+        .read(move |tx| Ok(catalog::by_id(tx, uuid)?.is_some()))
+        .await?;
+    let base = share::base_url(&market, &headers);
+    let canonical = format!("{base}{}", href(&format!("/l/{uuid}"), &[], lang));
+    let Some(svg) = qr::qr_svg(&canonical, trust_words(lang).qr).filter(|_| public) else {
+        return not_found(lang);
+    };
+    Ok((
+        [
+            (CONTENT_TYPE, "image/svg+xml"),
+            (CACHE_CONTROL, "public, max-age=86400"),
+            (X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{svg}"),
+    )
+        .into_response())
 }

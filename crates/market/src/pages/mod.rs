@@ -38,6 +38,7 @@ pub(crate) fn router() -> Router<Market> {
         .route("/search", get(search_page))
         .route("/c/{slug}", get(cooperative::page))
         .route("/l/{id}", get(listing::page))
+        .route("/l/{id}/qr.svg", get(listing::qr_code))
         .merge(forms::router())
         .merge(share::router())
 }

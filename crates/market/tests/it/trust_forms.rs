@@ -318,13 +318,30 @@ async fn a_listing_page_shares_by_script_by_link_and_by_qr_code() {
         "{text}"
     );
 
-    // The inline QR code reads back as the canonical URL.
-    let start = html.find("<svg").expect("an inline QR code");
-    let end = html[start..].find("</svg>").unwrap() + start;
-    let svg = &html[start..end];
+    // The QR code, an image of its own, reads back as the canonical URL.
+    let qr_src = format!("/l/{id}/qr.svg?lang=fr");
     assert!(
-        svg.contains(r#"role="img" aria-label="QR code de cette page""#),
+        html.contains(&format!(
+            r#"<img class="qr" src="{qr_src}" alt="QR code de cette page""#
+        )),
+        "{html}"
+    );
+    let (status, headers, body) = t.send_full(get(&qr_src)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[CONTENT_TYPE], "image/svg+xml");
+    let svg = String::from_utf8(body).unwrap();
+    assert!(
+        svg.contains(r#"xmlns="http://www.w3.org/2000/svg""#),
         "{svg}"
+    );
+    let svg = svg.as_str();
+    let (status, _, _) = t
+        .send_full(get(&format!("/l/{}/qr.svg", uuid::Uuid::now_v7())))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "no code for a listing that is not public"
     );
     let (size, dark) = qr_modules(svg);
     let mut image = rqrr::PreparedImage::prepare_from_bitmap(size, size, |x, y| dark[y * size + x]);
