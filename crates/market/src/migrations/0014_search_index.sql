@@ -29,3 +29,11 @@ BEGIN
         VALUES ('delete', old.rowid, old.search_text);
     INSERT INTO listings_search (rowid, search_text) VALUES (new.rowid, new.search_text);
 END;
+
+-- The public listings newest first, with their search text: a search
+-- reads the newest few thousand in order from this index alone, without
+-- the rows (`catalog::search`), and the catalog's newest-first lists use
+-- it as they used the index it replaces.
+DROP INDEX listings_public;
+CREATE INDEX listings_public ON listings (received_at_ms DESC, id DESC, search_text)
+    WHERE deleted = 0 AND published = 1 AND moderation = 'approved';
