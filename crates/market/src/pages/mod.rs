@@ -216,7 +216,7 @@ async fn index(
 /// rather than reading hundreds of answers, and a page this long is found
 /// among the newest listings without the index for any common word
 /// (`catalog::search`).
-const SEARCH_PAGE_SIZE: usize = 60;
+const SEARCH_PAGE_SIZE: usize = 24;
 
 async fn search_page(
     State(market): State<Market>,
