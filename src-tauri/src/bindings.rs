@@ -39,6 +39,8 @@ pub fn specta_builder() -> Builder<Wry> {
             commands::startup_notice,
             commands::import_photos,
             commands::cancel_photo_import,
+            crate::listing_photos::listing_photos,
+            crate::listing_photos::arrange_photos,
             crate::first_paint::first_paint,
             crate::updates::install_update,
             crate::updates::download_update_now,
@@ -47,6 +49,9 @@ pub fn specta_builder() -> Builder<Wry> {
             crate::sales::undo_last_sale,
             crate::sales::sales_journal,
             crate::sales::export_sales,
+            crate::print::print_preview,
+            crate::print::save_print,
+            crate::print::open_print,
         ])
         .events(collect_events![SyncStatusChanged, ListingsChanged])
 }

@@ -41,6 +41,12 @@ vi.mock("./lib/backend", () => ({
   })),
   undoLastSale: vi.fn(),
   exportSales: vi.fn(),
+  printPreview: vi.fn(),
+  savePrint: vi.fn(),
+  openPrint: vi.fn(),
+  listingPhotos: vi.fn(async () => ({ status: "ok", data: [] })),
+  arrangePhotos: vi.fn(),
+  onFileDrop: vi.fn(async () => () => {}),
   recordSale: vi.fn(),
   addStock: vi.fn(),
 }));

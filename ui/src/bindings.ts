@@ -104,6 +104,13 @@ export const commands = {
 	 *  already started finish, the rest are skipped.
 	 */
 	cancelPhotoImport: (listingId: string) => typedError<null, AppError>(__TAURI_INVOKE("cancel_photo_import", { listingId })),
+	/**  The photos of listing `id`, cover first. */
+	listingPhotos: (id: string) => typedError<PhotoView_Serialize[], AppError>(__TAURI_INVOKE("listing_photos", { id })),
+	/**
+	 *  Puts listing `id`'s photos in `order` (display hashes, cover first;
+	 *  those left out are taken off the listing). The change syncs.
+	 */
+	arrangePhotos: (id: string, order: string[]) => typedError<ListingView_Serialize, AppError>(__TAURI_INVOKE("arrange_photos", { id, order })),
 	/**  The window drew its first page of listings. Only the first call counts. */
 	firstPaint: () => typedError<null, AppError>(__TAURI_INVOKE("first_paint")),
 	/**
@@ -136,6 +143,18 @@ export const commands = {
 	 *  the catalogue export) to `path`. Returns the rows written.
 	 */
 	exportSales: (fromMs: number | null, toMs: number | null, path: string) => typedError<number, AppError>(__TAURI_INVOKE("export_sales", { fromMs, toMs, path })),
+	/**
+	 *  The first pages of `job` as they will print, and how many pages and
+	 *  items it has.
+	 */
+	printPreview: (job: PrintJob_Deserialize) => typedError<PrintPreview, AppError>(__TAURI_INVOKE("print_preview", { job })),
+	/**
+	 *  Writes `job` as a PDF to `path` (a temporary file renamed into place: a
+	 *  cut never leaves half a PDF under the chosen name). Returns its size.
+	 */
+	savePrint: (job: PrintJob_Deserialize, path: string) => typedError<number | null, AppError>(__TAURI_INVOKE("save_print", { job, path })),
+	/**  Opens a saved PDF in the system's viewer, to print it there. */
+	openPrint: (path: string) => typedError<null, AppError>(__TAURI_INVOKE("open_print", { path })),
 };
 
 /** Events */
@@ -155,6 +174,8 @@ export type AppError = { kind: "validation"; field: ErrorField; reason: ErrorRea
 { kind: "storage"; cause: StorageCause } | 
 /**  The operating system refused (the login item). */
 { kind: "system"; action: SystemAction } | 
+/**  Labels or a catalogue could not be made or saved. */
+{ kind: "print"; cause: PrintCause } | 
 /**  Something inside the app failed (a background task panicked). */
 { kind: "internal" } | 
 /**
@@ -163,6 +184,9 @@ export type AppError = { kind: "validation"; field: ErrorField; reason: ErrorRea
  *  the listing as it is now, so the manager can compare and choose.
  */
 { kind: "edited_meanwhile"; fields: ErrorField[]; current: ListingDetails };
+
+/**  The catalogue's editions: Arabic right to left, French left to right. */
+export type CatalogueEdition = "ar" | "fr";
 
 /**  What the manager types to connect this laptop. */
 export type ConnectInput = {
@@ -244,6 +268,15 @@ export type JournalView_Serialize = {
 	units: number,
 	totalCentimes: number | null,
 };
+
+/**  The label sheets the window offers (`print::Layout`). */
+export type LabelLayout = 
+/**  A4, 3 × 8 labels of 70 × 37 mm. */
+"a4_3x8" | 
+/**  A4, 2 × 7 labels of 99.1 × 38.1 mm. */
+"a4_2x7" | 
+/**  One 58 × 40 mm label per page (thermal printers). */
+"thermal_58x40";
 
 export type LedgerKey = "waiting" | "in_review" | "live" | "rejected" | "not_public";
 
@@ -462,6 +495,82 @@ export type PhotoProgress = {
 	current: string,
 };
 
+/**  One photo of a listing, in its order (the first is the cover). */
+export type PhotoView = PhotoView_Serialize | PhotoView_Deserialize;
+
+/**  One photo of a listing, in its order (the first is the cover). */
+export type PhotoView_Deserialize = {
+	/**  The display JPEG's SHA-256: the photo's name in `arrange_photos`. */
+	sha256: string,
+	/**
+	 *  The thumbnail as a `data:` URL; `None` while it is not on this
+	 *  laptop yet (a photo another laptop added, still downloading).
+	 */
+	thumb?: string | null,
+	width: number,
+	height: number,
+	/**  The file it was imported from, when this laptop imported it. */
+	sourceName?: string | null,
+};
+
+/**  One photo of a listing, in its order (the first is the cover). */
+export type PhotoView_Serialize = {
+	/**  The display JPEG's SHA-256: the photo's name in `arrange_photos`. */
+	sha256: string,
+	/**
+	 *  The thumbnail as a `data:` URL; `None` while it is not on this
+	 *  laptop yet (a photo another laptop added, still downloading).
+	 */
+	thumb: string | null,
+	width: number,
+	height: number,
+	/**  The file it was imported from, when this laptop imported it. */
+	sourceName: string | null,
+};
+
+/**  Why labels or a catalogue were not made. */
+export type PrintCause = 
+/**  No listing to print (none chosen, or drafts and archives only). */
+"nothing_to_print" | 
+/**  The PDF could not be written where the manager chose. */
+"not_saved" | 
+/**  The layout failed (a bug; the log file says what). */
+"failed";
+
+/**  What to print. */
+export type PrintJob = PrintJob_Serialize | PrintJob_Deserialize;
+
+/**  What to print. */
+export type PrintJob_Deserialize = 
+/**  `copies` labels of each listing of `ids`, in that order. */
+{ kind: "labels"; ids: string[]; copies: number; layout: LabelLayout } | 
+/**
+ *  The catalogue of the listings that are not drafts or archived (only
+ *  those live on the marketplace with `only_live`); `date` (as the
+ *  window writes today's) goes on the cover.
+ */
+{ kind: "catalogue"; edition: CatalogueEdition; only_live: boolean; date?: string | null };
+
+/**  What to print. */
+export type PrintJob_Serialize = 
+/**  `copies` labels of each listing of `ids`, in that order. */
+{ kind: "labels"; ids: string[]; copies: number; layout: LabelLayout } | 
+/**
+ *  The catalogue of the listings that are not drafts or archived (only
+ *  those live on the marketplace with `only_live`); `date` (as the
+ *  window writes today's) goes on the cover.
+ */
+{ kind: "catalogue"; edition: CatalogueEdition; only_live: boolean; date: string | null };
+
+/**  The first pages of a print, drawn. */
+export type PrintPreview = {
+	/**  The first pages, each an SVG document. */
+	pages: string[],
+	totalPages: number,
+	/**  Labels, or products in the catalogue. */
+	items: number,
+};
+
 /**
  *  Shown once at start-up when the catalog file was damaged and Hanout
  *  restored its latest backup.
@@ -669,7 +778,9 @@ export type SystemAction =
 /**  Open a folder in the file manager. */
 "open_folder" | 
 /**  Install the downloaded update. */
-"install_update";
+"install_update" | 
+/**  Open a saved file (a PDF to print) in its viewer. */
+"open_file";
 
 export type TitleLang = "ar" | "fr" | "en";
 

@@ -31,6 +31,7 @@ pub fn field(lang: Lang, field: store::Field) -> &'static str {
         F::Materials => pick(lang, "المواد", "matériaux", "materials"),
         F::Origin => pick(lang, "المنشأ", "origine", "origin"),
         F::Dimensions => pick(lang, "الأبعاد", "dimensions", "dimensions"),
+        F::Photos => pick(lang, "الصور", "photos", "photos"),
     }
 }
 

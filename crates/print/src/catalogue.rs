@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use serde_json::json;
 
-use crate::world::Job;
+use crate::world::{Job, Preview};
 use crate::{Error, Result};
 
 /// The edition's language: its direction and which title comes first.
@@ -92,6 +92,15 @@ fn words(lang: Lang) -> Words {
 
 /// The catalogue's PDF in `lang`'s edition. `Error::Empty` without products.
 pub fn catalogue(catalogue: &Catalogue, lang: Lang) -> Result<Vec<u8>> {
+    catalogue_job(catalogue, lang)?.pdf()
+}
+
+/// The first `pages` pages of [`catalogue`], drawn for a preview.
+pub fn catalogue_preview(catalogue: &Catalogue, lang: Lang, pages: usize) -> Result<Preview> {
+    catalogue_job(catalogue, lang)?.preview(pages)
+}
+
+fn catalogue_job(catalogue: &Catalogue, lang: Lang) -> Result<Job> {
     if catalogue.products.is_empty() {
         return Err(Error::Empty);
     }
@@ -137,7 +146,7 @@ pub fn catalogue(catalogue: &Catalogue, lang: Lang) -> Result<Vec<u8>> {
         "products": products,
     });
     job.file("/data.json", data.to_string().into_bytes());
-    job.pdf()
+    Ok(job)
 }
 
 /// The QR code of `url` as `/qr/{name}.svg` in `job`; its path.

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use serde_json::json;
 
-use crate::world::Job;
+use crate::world::{Job, Preview};
 use crate::{Error, Result};
 
 /// What one label says.
@@ -134,6 +134,15 @@ impl FromStr for Layout {
 /// The labels of `items`, in order, as a PDF: as many pages as the layout
 /// needs. `Error::Empty` when there is nothing to print.
 pub fn labels(items: &[LabelItem], layout: Layout) -> Result<Vec<u8>> {
+    labels_job(items, layout)?.pdf()
+}
+
+/// The first `pages` pages of [`labels`], drawn for a preview.
+pub fn labels_preview(items: &[LabelItem], layout: Layout, pages: usize) -> Result<Preview> {
+    labels_job(items, layout)?.preview(pages)
+}
+
+fn labels_job(items: &[LabelItem], layout: Layout) -> Result<Job> {
     if items.is_empty() {
         return Err(Error::Empty);
     }
@@ -167,5 +176,5 @@ pub fn labels(items: &[LabelItem], layout: Layout) -> Result<Vec<u8>> {
         "items": rows,
     });
     job.file("/data.json", data.to_string().into_bytes());
-    job.pdf()
+    Ok(job)
 }

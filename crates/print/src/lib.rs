@@ -12,7 +12,8 @@ mod from_store;
 mod labels;
 mod world;
 
-pub use catalogue::{Catalogue, Lang, Product, catalogue};
+pub use catalogue::{Catalogue, Lang, Product, catalogue, catalogue_preview};
 pub use error::{Error, Result};
 pub use from_store::{CatalogueOptions, catalogue_from_store, label_items};
-pub use labels::{LabelItem, Layout, labels};
+pub use labels::{LabelItem, Layout, labels, labels_preview};
+pub use world::Preview;

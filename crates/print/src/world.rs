@@ -67,18 +67,52 @@ impl Job {
 
     /// Lays the document out and writes it as PDF.
     pub(crate) fn pdf(&self) -> Result<Vec<u8>> {
+        let document = self.layout()?;
+        let pdf = typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default())
+            .map_err(|e| Error::Pdf(messages(&e)));
+        evict();
+        pdf
+    }
+
+    /// Lays the document out and draws its first `pages` pages as SVG: what
+    /// the window previews (the PDF itself is drawn by the same layout).
+    pub(crate) fn preview(&self, pages: usize) -> Result<Preview> {
+        let document = self.layout()?;
+        let preview = Preview {
+            pages: document
+                .pages
+                .iter()
+                .take(pages)
+                .map(typst_svg::svg)
+                .collect(),
+            total_pages: document.pages.len(),
+        };
+        evict();
+        Ok(preview)
+    }
+
+    fn layout(&self) -> Result<PagedDocument> {
         let warned = typst::compile::<PagedDocument>(self);
         for warning in &warned.warnings {
             tracing::warn!(message = %warning.message, "typst");
         }
-        let document = warned.output.map_err(|e| Error::Layout(messages(&e)))?;
-        let pdf = typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default())
-            .map_err(|e| Error::Pdf(messages(&e)));
-        // Typst memoizes across runs; an app that prints all day keeps
-        // only the last few runs' entries.
-        typst::comemo::evict(4);
-        pdf
+        warned.output.map_err(|e| Error::Layout(messages(&e)))
     }
+}
+
+/// Pages of a document drawn for a preview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    /// The first pages, each an SVG document.
+    pub pages: Vec<String>,
+    /// How many pages the document has in all.
+    pub total_pages: usize,
+}
+
+/// Typst memoizes across runs; an app that prints all day keeps only the
+/// last few runs' entries.
+fn evict() {
+    typst::comemo::evict(4);
 }
 
 fn id(path: &str) -> FileId {

@@ -85,6 +85,8 @@ pub enum Field {
     Materials,
     Origin,
     Dimensions,
+    /// A listing's photos (their order, which it has).
+    Photos,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +117,7 @@ impl Field {
             Field::Materials => "materials",
             Field::Origin => "origin",
             Field::Dimensions => "dimensions",
+            Field::Photos => "photos",
         }
     }
 }

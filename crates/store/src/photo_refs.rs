@@ -3,7 +3,7 @@
 
 use rusqlite::OptionalExtension;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Reason, Result, ValidationError};
 use crate::{Listing, ListingId, NewListing, Store};
 
 /// One imported photo: its `display` and `thumb` JPEGs, by SHA-256.
@@ -65,6 +65,40 @@ impl Store {
                 input.photos.push(sha.clone());
             }
         }
+        self.update_listing(id, NewListing::validate(input)?, now_ms)
+    }
+
+    /// Puts a listing's photos in `order` (display hashes, the cover
+    /// first): a new order, a new cover, or photos taken off (those left
+    /// out; their files stay, other listings may show them). Only photos
+    /// the listing has, each once (else `Validation` on `photos`). The
+    /// change syncs like any edit; the same order again changes nothing.
+    pub fn arrange_photos(
+        &mut self,
+        id: ListingId,
+        order: &[String],
+        now_ms: i64,
+    ) -> Result<Listing> {
+        let listing = self
+            .listing(id)?
+            .filter(|l| !l.deleted)
+            .ok_or_else(|| Error::NotFound(id.to_string()))?;
+        let mut seen = std::collections::HashSet::new();
+        if order
+            .iter()
+            .any(|sha| !listing.photos.contains(sha) || !seen.insert(sha))
+        {
+            return Err(ValidationError {
+                field: Field::Photos,
+                reason: Reason::Unknown,
+            }
+            .into());
+        }
+        if order == listing.photos.as_slice() {
+            return Ok(listing);
+        }
+        let mut input = listing.to_input();
+        input.photos = order.to_vec();
         self.update_listing(id, NewListing::validate(input)?, now_ms)
     }
 }

@@ -129,3 +129,14 @@ pub fn words(pdf: &Path) -> Vec<Word> {
     }
     found
 }
+
+/// Page `page` (from 1) of `pdf` rendered by `pdftoppm` at `dpi` in
+/// shades of grey, as a binary PGM file's bytes (`P5`, then width,
+/// height, 255, then one byte per pixel).
+pub fn render_gray(pdf: &Path, page: u32, dpi: u32) -> Vec<u8> {
+    let page_arg = page.to_string();
+    run(Command::new("pdftoppm")
+        .args(["-r", &dpi.to_string(), "-gray", "-singlefile"])
+        .args(["-f", &page_arg, "-l", &page_arg])
+        .arg(pdf))
+}

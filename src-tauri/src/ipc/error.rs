@@ -22,6 +22,9 @@ pub enum AppError {
     /// The operating system refused (the login item).
     #[error("the system refused: {action:?}")]
     System { action: SystemAction },
+    /// Labels or a catalogue could not be made or saved.
+    #[error("print failed: {cause:?}")]
+    Print { cause: PrintCause },
     /// Something inside the app failed (a background task panicked).
     #[error("internal error")]
     Internal,
@@ -51,6 +54,18 @@ pub enum StorageCause {
     Other,
 }
 
+/// Why labels or a catalogue were not made.
+#[derive(Debug, Clone, Copy, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum PrintCause {
+    /// No listing to print (none chosen, or drafts and archives only).
+    NothingToPrint,
+    /// The PDF could not be written where the manager chose.
+    NotSaved,
+    /// The layout failed (a bug; the log file says what).
+    Failed,
+}
+
 /// What the operating system was asked to do.
 #[derive(Debug, Clone, Copy, Serialize, Type)]
 #[serde(rename_all = "snake_case")]
@@ -63,6 +78,8 @@ pub enum SystemAction {
     OpenFolder,
     /// Install the downloaded update.
     InstallUpdate,
+    /// Open a saved file (a PDF to print) in its viewer.
+    OpenFile,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]

@@ -23,6 +23,12 @@ vi.mock("../lib/backend", () => ({
   onListingsChanged: vi.fn(),
   lostEdits: vi.fn(),
   settleLostEdit: vi.fn(),
+  listingPhotos: vi.fn(async () => ({ status: "ok", data: [] })),
+  arrangePhotos: vi.fn(),
+  onFileDrop: vi.fn(async () => () => {}),
+  pickPhotos: vi.fn(),
+  importPhotos: vi.fn(),
+  cancelPhotoImport: vi.fn(),
 }));
 
 const ID = "0190a1b2-0000-7000-8000-000000000001";

@@ -50,7 +50,8 @@ const FIELD_REASONS = [
 /** The reasons the quick form's title and price have sentences of their own for. */
 const QUICK_FORM_REASONS = ["required", "too_long", "not_a_number", "too_many_decimals", "negative", "too_large", "unknown"] as const;
 const STORAGE_CAUSES = ["disk_full", "damaged", "too_new", "busy", "other"] as const;
-const SYSTEM_ACTIONS = ["start_at_login", "open_page", "open_folder", "install_update"] as const;
+const SYSTEM_ACTIONS = ["start_at_login", "open_page", "open_folder", "install_update", "open_file"] as const;
+const PRINT_CAUSES = ["nothing_to_print", "not_saved", "failed"] as const;
 
 function oneOf<T extends string>(list: readonly T[], value: unknown): value is T {
   return typeof value === "string" && (list as readonly string[]).includes(value);
@@ -80,6 +81,8 @@ export function errorText(lang: Lang, error: BackendError): string {
       return translate(lang, `error.storage.${oneOf(STORAGE_CAUSES, e.cause) ? e.cause : "other"}`);
     case "system":
       return oneOf(SYSTEM_ACTIONS, e.action) ? translate(lang, `error.system.${e.action}`) : translate(lang, "error.unknown");
+    case "print":
+      return translate(lang, `error.print.${oneOf(PRINT_CAUSES, e.cause) ? e.cause : "failed"}`);
     case "internal":
       return translate(lang, "error.internal");
     case "edited_meanwhile":

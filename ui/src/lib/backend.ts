@@ -7,6 +7,7 @@
 // the `ipc` error kind so callers handle one shape.
 
 import { Channel } from "@tauri-apps/api/core";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { open, save } from "@tauri-apps/plugin-dialog";
 import {
   commands,
@@ -36,10 +37,20 @@ import {
   type JournalView_Serialize as JournalView,
   type UpdateView_Serialize as UpdateView,
   type ModerationView_Serialize as ModerationView,
+  type PrintJob_Deserialize as PrintJob,
+  type PrintPreview,
+  type PhotoView_Serialize as PhotoView,
+  type LabelLayout,
+  type CatalogueEdition,
 } from "../bindings";
 
 export type {
   AppError,
+  PhotoView,
+  PrintJob,
+  PrintPreview,
+  LabelLayout,
+  CatalogueEdition,
   ConnectInput,
   Connection,
   ConnectionView,
@@ -289,4 +300,53 @@ export function firstPaint(): Promise<Outcome<null>> {
 /** Stops this listing's photo import; other listings' imports go on. */
 export function cancelPhotoImport(listingId: string): Promise<Outcome<null>> {
   return guard(() => commands.cancelPhotoImport(listingId));
+}
+
+/** The first pages of a print as they will come out (SVG), and its page count. */
+export function printPreview(job: PrintJob): Promise<Outcome<PrintPreview>> {
+  return guard(() => commands.printPreview(job));
+}
+
+/** Saves a print as PDF where the user chooses; its path, or `null` data if cancelled. */
+export async function savePrint(job: PrintJob, defaultName: string, title: string): Promise<Outcome<string | null>> {
+  let path: string | null;
+  try {
+    path = await save({ title, defaultPath: defaultName, filters: [{ name: "PDF", extensions: ["pdf"] }] });
+  } catch (e) {
+    console.warn("Hanout: no file dialog", e);
+    return { status: "ok", data: null };
+  }
+  if (path === null) return { status: "ok", data: null };
+  const chosen = path;
+  const saved = await guard(() => commands.savePrint(job, chosen));
+  return saved.status === "ok" ? { status: "ok", data: chosen } : saved;
+}
+
+/** Opens a saved PDF in the system's viewer, where it is printed. */
+export function openPrint(path: string): Promise<Outcome<null>> {
+  return guard(() => commands.openPrint(path));
+}
+
+/** A listing's photos, cover first, each with its thumbnail. */
+export function listingPhotos(id: string): Promise<Outcome<PhotoView[]>> {
+  return guard(() => commands.listingPhotos(id));
+}
+
+/** Puts a listing's photos in `order` (cover first; those left out are taken off). */
+export function arrangePhotos(id: string, order: string[]): Promise<Outcome<ListingView>> {
+  return guard(() => commands.arrangePhotos(id, order));
+}
+
+/** Files dragged from the file manager over the window, and dropped. */
+export type FileDrop = { type: "over" } | { type: "leave" } | { type: "drop"; paths: string[] };
+
+export function onFileDrop(cb: (drop: FileDrop) => void): Promise<Unlisten> {
+  return listenSafely(() =>
+    getCurrentWebview().onDragDropEvent((event) => {
+      const p = event.payload;
+      if (p.type === "drop") cb({ type: "drop", paths: p.paths });
+      else if (p.type === "leave") cb({ type: "leave" });
+      else cb({ type: "over" });
+    }),
+  );
 }

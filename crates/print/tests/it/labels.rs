@@ -87,3 +87,48 @@ fn nothing_to_print_and_unknown_ids_are_errors() {
         Err(print::Error::Store(store::Error::NotFound(_)))
     ));
 }
+
+#[test]
+fn the_preview_draws_the_first_pages_of_the_same_layout_as_the_pdf() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let ids: Vec<store::ListingId> = store.listings().unwrap().iter().map(|l| l.id).collect();
+    let items = print::label_items(&store, &ids[..30]).unwrap();
+    for (layout, pages, width_pt) in [
+        // 30 labels: 2 sheets of 24, 3 of 14, 30 thermal labels.
+        (Layout::A4_3x8, 2, 595.28),
+        (Layout::A4_2x7, 3, 595.28),
+        (Layout::Thermal58x40, 30, 164.41),
+    ] {
+        let path = write(
+            dir.path(),
+            &format!("preview-{}.pdf", layout.key()),
+            &print::labels(&items, layout).unwrap(),
+        );
+        assert_eq!(pdf::pages(&path), pages, "{}", layout.key());
+        let preview = print::labels_preview(&items, layout, 2).unwrap();
+        assert_eq!(preview.total_pages, pages as usize, "{}", layout.key());
+        assert_eq!(preview.pages.len(), 2, "{}", layout.key());
+        for svg in &preview.pages {
+            assert!(svg.starts_with("<svg"), "{}", &svg[..80.min(svg.len())]);
+            let width: f64 = svg
+                .split("width=\"")
+                .nth(1)
+                .and_then(|rest| rest.split(['"', 'p']).next())
+                .and_then(|w| w.parse().ok())
+                .unwrap_or_else(|| panic!("no width in {}", &svg[..200.min(svg.len())]));
+            assert!(
+                (width - width_pt).abs() < 0.5,
+                "{}: {width} pt wide",
+                layout.key()
+            );
+            // The QR codes (images) and the glyphs (paths) are drawn.
+            assert!(svg.contains("<image"), "{}: no QR code", layout.key());
+            assert!(svg.matches("<path").count() >= 20, "{}", layout.key());
+        }
+    }
+    assert!(matches!(
+        print::labels_preview(&[], Layout::A4_3x8, 2),
+        Err(print::Error::Empty)
+    ));
+}

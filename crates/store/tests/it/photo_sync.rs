@@ -106,3 +106,59 @@ fn an_upload_url_survives_reopening_until_forgotten() {
     store.forget_photo_upload(&sha).unwrap();
     assert_eq!(store.photo_upload_url(&sha).unwrap(), None);
 }
+
+#[test]
+fn photos_are_arranged_by_hand_and_the_new_order_syncs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = store::open(&dir.path().join("catalog.db")).unwrap();
+    let rug = store
+        .create_listing(new_listing("Tapis", "3200"), 1)
+        .unwrap();
+    let (p1, p2, p3) = (photo("ab", "cd"), photo("ef", "01"), photo("23", "45"));
+    for p in [&p1, &p2, &p3] {
+        store.record_photo(p, 2).unwrap();
+    }
+    let all = [&p1, &p2, &p3].map(|p| p.display_sha256.clone());
+    store.attach_photos(rug.id, &all, 3).unwrap();
+    let pending = store.pending_changes(10).unwrap();
+    let acks: Vec<_> = pending
+        .iter()
+        .map(|p| (p.listing_id, p.seq, store::PushAck::Accepted))
+        .collect();
+    store.record_acks(&acks, 4).unwrap();
+    let set = store.photo_sets_to_send().unwrap().remove(0);
+    store.mark_photos_synced(rug.id, &set.key).unwrap();
+    assert!(store.pending_changes(10).unwrap().is_empty());
+
+    // The third photo becomes the cover, the second is taken off.
+    let order = vec![all[2].clone(), all[0].clone()];
+    let arranged = store.arrange_photos(rug.id, &order, 5).unwrap();
+    assert_eq!(arranged.photos, order);
+    assert_eq!(store.listing(rug.id).unwrap().unwrap().photos, order);
+    assert_eq!(
+        store.pending_changes(10).unwrap().len(),
+        1,
+        "the edit syncs"
+    );
+    let set = store.photo_sets_to_send().unwrap().remove(0);
+    let sent: Vec<&str> = set.photos.iter().map(|p| p.display.as_str()).collect();
+    assert_eq!(sent, [all[2].as_str(), all[0].as_str()], "cover first");
+
+    // The same order again is no change; a photo it does not have, or one
+    // twice, is refused and changes nothing.
+    let before = store.pending_changes(10).unwrap();
+    store.arrange_photos(rug.id, &order, 6).unwrap();
+    assert_eq!(store.pending_changes(10).unwrap(), before);
+    for bad in [vec![all[1].clone()], vec![all[0].clone(), all[0].clone()]] {
+        let err = store.arrange_photos(rug.id, &bad, 7).unwrap_err();
+        assert!(
+            matches!(&err, store::Error::Validation(v) if v.field == store::Field::Photos),
+            "{err}"
+        );
+    }
+    assert_eq!(store.listing(rug.id).unwrap().unwrap().photos, order);
+    assert!(matches!(
+        store.arrange_photos(store::ListingId::new(), &[], 8),
+        Err(store::Error::NotFound(_))
+    ));
+}
