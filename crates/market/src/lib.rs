@@ -184,6 +184,9 @@ pub struct Market {
 
 struct Inner {
     db: db::Database,
+    /// One per reader: a read waits here, first come first served, before
+    /// it takes a blocking thread (`Market::read`).
+    read_permits: Arc<tokio::sync::Semaphore>,
     data_dir: PathBuf,
     blobs: blobs::BlobStore,
     config: Config,
@@ -216,6 +219,7 @@ impl Market {
         tracing::info!(engine = db.engine(), "database ready");
         Ok(Market {
             inner: Arc::new(Inner {
+                read_permits: Arc::new(tokio::sync::Semaphore::new(db.readers())),
                 db,
                 data_dir: data_dir.to_owned(),
                 blobs,
@@ -278,8 +282,20 @@ impl Market {
         F: FnOnce(&mut db::Tx<'_>) -> Result<T> + Send + 'static,
         T: Send + 'static,
     {
+        // Waiting for a reader in tokio's fair queue, rather than on the
+        // pool's condition variable from a blocking thread: there a newly
+        // arrived read can take a reader before one that waited, and under
+        // many buyers a few reads wait far longer than the rest (the p99).
+        let permit = Arc::clone(&self.inner.read_permits)
+            .acquire_owned()
+            .await
+            .expect("the read permits are never closed");
         let market = self.clone();
-        tokio::task::spawn_blocking(move || market.inner.db.read(f)).await?
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            market.inner.db.read(f)
+        })
+        .await?
     }
 }
 

@@ -80,13 +80,6 @@ pub(crate) enum Database {
 /// Read connections kept open beside the SQLite writer.
 const SQLITE_READERS: usize = 4;
 
-/// How much of the database file a reader maps (`PRAGMA mmap_size`): the
-/// whole of a marketplace of a few hundred thousand listings.
-const READER_MMAP_BYTES: i64 = 1 << 30;
-
-/// Each reader's page cache, KiB (`PRAGMA cache_size`, negative: KiB).
-const READER_CACHE_KIB: i64 = 16 * 1024;
-
 /// A fixed set of read-only SQLite connections. Hand-rolled (a `Vec` under
 /// a mutex and a condition variable): `r2d2_sqlite` would add a crate for
 /// what is a dozen lines here.
@@ -172,6 +165,15 @@ impl Database {
         })?;
         tracing::debug!("market database on PostgreSQL");
         Ok(Database::Postgres(pool))
+    }
+
+    /// How many reads can run at once: the readers of SQLite, the
+    /// connections of PostgreSQL's pool.
+    pub(crate) fn readers(&self) -> usize {
+        match self {
+            Database::Sqlite { .. } => SQLITE_READERS,
+            Database::Postgres(_) => PG_POOL_SIZE as usize,
+        }
     }
 
     pub(crate) fn engine(&self) -> &'static str {
@@ -377,11 +379,6 @@ fn open_reader(path: &Path) -> Result<Connection> {
     #[allow(clippy::disallowed_methods)] // the pragmas and schema are the writer's.
     let conn = Connection::open(path)?;
     conn.pragma_update(None, "query_only", "ON")?;
-    // Buyers' reads map the file instead of copying each page into the
-    // connection's cache (the OS's page cache is shared by all readers),
-    // and keep a larger cache of the pages they decode.
-    conn.pragma_update(None, "mmap_size", READER_MMAP_BYTES)?;
-    conn.pragma_update(None, "cache_size", -READER_CACHE_KIB)?;
     // Every page, feed and search shape keeps its statement prepared (the
     // default of 16 is fewer than the public pages use).
     conn.set_prepared_statement_cache_capacity(128);
