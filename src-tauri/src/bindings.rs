@@ -52,6 +52,11 @@ pub fn specta_builder() -> Builder<Wry> {
             crate::print::print_preview,
             crate::print::save_print,
             crate::print::open_print,
+            crate::catalog_files::plan_csv_import,
+            crate::catalog_files::apply_csv_import,
+            crate::catalog_files::export_catalog_csv,
+            crate::catalog_files::backup_catalog,
+            crate::catalog_files::restore_catalog,
         ])
         .events(collect_events![SyncStatusChanged, ListingsChanged])
 }

@@ -2,6 +2,7 @@
 //! task, the tray. No SQL and no business rule lives here.
 
 mod bindings;
+mod catalog_files;
 mod commands;
 mod config;
 mod editor;
@@ -20,6 +21,7 @@ mod sync_settings;
 mod sync_task;
 mod tray;
 pub mod updates;
+mod webview_tuning;
 
 pub use bindings::{BINDINGS_PATH, export_bindings, specta_builder};
 pub use first_paint::mark_main_started;
@@ -48,6 +50,9 @@ pub fn run() {
         .invoke_handler(invoke_handler)
         .setup(move |app| {
             builder.mount_events(app);
+            if let Some(window) = app.get_webview_window("main") {
+                webview_tuning::tune(&window);
+            }
             let config = config::Config::from_env(app.handle())?;
             app.manage(first_paint::FirstPaint::new(config.bench_ready_file.clone()));
             let _log_guard = logging::init(&config.data_dir);

@@ -47,6 +47,13 @@ vi.mock("./lib/backend", () => ({
   listingPhotos: vi.fn(async () => ({ status: "ok", data: [] })),
   arrangePhotos: vi.fn(),
   onFileDrop: vi.fn(async () => () => {}),
+  pickCsv: vi.fn(),
+  pickBackup: vi.fn(),
+  planCsvImport: vi.fn(),
+  applyCsvImport: vi.fn(),
+  exportCatalogCsv: vi.fn(),
+  backupCatalog: vi.fn(),
+  restoreCatalog: vi.fn(),
   recordSale: vi.fn(),
   addStock: vi.fn(),
 }));

@@ -155,6 +155,30 @@ export const commands = {
 	savePrint: (job: PrintJob_Deserialize, path: string) => typedError<number | null, AppError>(__TAURI_INVOKE("save_print", { job, path })),
 	/**  Opens a saved PDF in the system's viewer, to print it there. */
 	openPrint: (path: string) => typedError<null, AppError>(__TAURI_INVOKE("open_print", { path })),
+	/**
+	 *  Reads the CSV file at `path` and says which rows would be imported and
+	 *  which not (row, column, reason). Writes nothing.
+	 */
+	planCsvImport: (path: string) => typedError<ImportPlanView, AppError>(__TAURI_INVOKE("plan_csv_import", { path })),
+	/**
+	 *  Imports the valid rows of the CSV file at `path` (read again: what is
+	 *  imported is the file as it is now). Returns how many listings.
+	 */
+	applyCsvImport: (path: string) => typedError<number, AppError>(__TAURI_INVOKE("apply_csv_import", { path })),
+	/**
+	 *  Writes the catalog as CSV (UTF-8 with BOM, CRLF: opens in Excel) to
+	 *  `path`. Returns the rows written.
+	 */
+	exportCatalogCsv: (path: string) => typedError<number, AppError>(__TAURI_INVOKE("export_catalog_csv", { path })),
+	/**  Copies the whole catalog to `path` (consistent while the app runs). */
+	backupCatalog: (path: string) => typedError<null, AppError>(__TAURI_INVOKE("backup_catalog", { path })),
+	/**
+	 *  Replaces the catalog with the backup at `path`. Without `confirm`,
+	 *  refuses (`AppError::RestoreWouldLose`, with their titles) if listings
+	 *  not yet sent to the marketplace would be overwritten. The catalog as it
+	 *  was is backed up first either way.
+	 */
+	restoreCatalog: (path: string, confirm: boolean) => typedError<RestoreView, AppError>(__TAURI_INVOKE("restore_catalog", { path, confirm })),
 };
 
 /** Events */
@@ -174,6 +198,13 @@ export type AppError = { kind: "validation"; field: ErrorField; reason: ErrorRea
 { kind: "storage"; cause: StorageCause } | 
 /**  The operating system refused (the login item). */
 { kind: "system"; action: SystemAction } | 
+/**
+ *  Restoring would overwrite listings not yet sent to the marketplace
+ *  (their titles); nothing was changed. Ask, then restore with `confirm`.
+ */
+{ kind: "restore_would_lose"; titles: string[] } | 
+/**  The file is not a CSV file Hanout can read (no header row, binary). */
+{ kind: "csv_unreadable" } | 
 /**  Labels or a catalogue could not be made or saved. */
 { kind: "print"; cause: PrintCause } | 
 /**  Something inside the app failed (a background task panicked). */
@@ -237,6 +268,15 @@ export type ErrorReason = "required" | "too_long" | "not_a_number" | "too_many_d
  *  cross it in clear.
  */
 "insecure";
+
+/**  What importing a CSV file would do; nothing is written yet. */
+export type ImportPlanView = {
+	/**  Rows that will be imported. */
+	valid: number,
+	errors: RowErrorView[],
+	/**  `utf-8` or `windows-1256` (Excel's Arabic Windows files). */
+	encoding: string,
+};
 
 /**  What one listing sold in the period. */
 export type JournalLineView = {
@@ -589,6 +629,24 @@ export type RemovalView =
  *  and kept on this laptop.
  */
 "archived";
+
+/**  What a restore did. */
+export type RestoreView = {
+	/**  Titles of the listings not yet sent that the restore overwrote. */
+	lost: string[],
+	/**  Where the catalog as it was just before is kept. */
+	safetyBackup: string,
+};
+
+/**  One row of a CSV file that will not be imported, and why. */
+export type RowErrorView = {
+	/**  The row as a spreadsheet numbers it (the header is row 1). */
+	row: number,
+	/**  The column's header. */
+	column: string,
+	/**  `required`, `too_long`, `not_a_number`, … (as validation errors). */
+	reason: string,
+};
 
 /**  One sale of the journal. */
 export type SaleView = SaleView_Serialize | SaleView_Deserialize;

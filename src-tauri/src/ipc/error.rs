@@ -22,6 +22,13 @@ pub enum AppError {
     /// The operating system refused (the login item).
     #[error("the system refused: {action:?}")]
     System { action: SystemAction },
+    /// Restoring would overwrite listings not yet sent to the marketplace
+    /// (their titles); nothing was changed. Ask, then restore with `confirm`.
+    #[error("restoring would lose {} unsent listing(s)", .titles.len())]
+    RestoreWouldLose { titles: Vec<String> },
+    /// The file is not a CSV file Hanout can read (no header row, binary).
+    #[error("the CSV file could not be read")]
+    CsvUnreadable,
     /// Labels or a catalogue could not be made or saved.
     #[error("print failed: {cause:?}")]
     Print { cause: PrintCause },
@@ -216,6 +223,15 @@ impl From<store::Error> for AppError {
         let cause = match &e {
             store::Error::Validation(v) => return (*v).into(),
             store::Error::NotFound(id) => return AppError::NotFound { id: id.clone() },
+            store::Error::RestoreWouldLose { unsynced } => {
+                return AppError::RestoreWouldLose {
+                    titles: unsynced.clone(),
+                };
+            }
+            store::Error::Csv(_) => {
+                tracing::warn!(error = %e, "CSV not read");
+                return AppError::CsvUnreadable;
+            }
             store::Error::EditedMeanwhile { .. } => {
                 // The command that can meet this one attaches the current
                 // listing itself; reaching here is a bug, logged as such.

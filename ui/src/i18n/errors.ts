@@ -64,7 +64,7 @@ function oneOf<T extends string>(list: readonly T[], value: unknown): value is T
  * raw key.
  */
 export function errorText(lang: Lang, error: BackendError): string {
-  const e = error as { kind: string; field?: unknown; reason?: unknown; cause?: unknown; action?: unknown };
+  const e = error as { kind: string; field?: unknown; reason?: unknown; cause?: unknown; action?: unknown; titles?: unknown };
   switch (e.kind) {
     case "validation": {
       const reason = oneOf(FIELD_REASONS, e.reason) ? e.reason : "invalid";
@@ -81,6 +81,10 @@ export function errorText(lang: Lang, error: BackendError): string {
       return translate(lang, `error.storage.${oneOf(STORAGE_CAUSES, e.cause) ? e.cause : "other"}`);
     case "system":
       return oneOf(SYSTEM_ACTIONS, e.action) ? translate(lang, `error.system.${e.action}`) : translate(lang, "error.unknown");
+    case "restore_would_lose":
+      return translate(lang, "files.restoreWouldLose", { count: Array.isArray(e.titles) ? e.titles.length : 0 });
+    case "csv_unreadable":
+      return translate(lang, "error.csv_unreadable");
     case "print":
       return translate(lang, `error.print.${oneOf(PRINT_CAUSES, e.cause) ? e.cause : "failed"}`);
     case "internal":

@@ -40,12 +40,16 @@ import {
   type PrintJob_Deserialize as PrintJob,
   type PrintPreview,
   type PhotoView_Serialize as PhotoView,
+  type ImportPlanView,
+  type RestoreView,
   type LabelLayout,
   type CatalogueEdition,
 } from "../bindings";
 
 export type {
   AppError,
+  ImportPlanView,
+  RestoreView,
   PhotoView,
   PrintJob,
   PrintPreview,
@@ -349,4 +353,63 @@ export function onFileDrop(cb: (drop: FileDrop) => void): Promise<Unlisten> {
       else cb({ type: "over" });
     }),
   );
+}
+
+/** A file the user picks to read (`null` if cancelled). */
+async function pickFile(title: string, name: string, extensions: string[]): Promise<string | null> {
+  try {
+    const picked = await open({ title, multiple: false, directory: false, filters: [{ name, extensions }] });
+    return Array.isArray(picked) ? (picked[0] ?? null) : picked;
+  } catch (e) {
+    console.warn("Hanout: no file dialog", e);
+    return null;
+  }
+}
+
+/** Where the user chooses to write a file (`null` if cancelled). */
+async function pickDestination(title: string, defaultPath: string, name: string, extensions: string[]): Promise<string | null> {
+  try {
+    return await save({ title, defaultPath, filters: [{ name, extensions }] });
+  } catch (e) {
+    console.warn("Hanout: no file dialog", e);
+    return null;
+  }
+}
+
+export function pickCsv(title: string): Promise<string | null> {
+  return pickFile(title, "CSV", ["csv", "txt"]);
+}
+
+export function pickBackup(title: string): Promise<string | null> {
+  return pickFile(title, "Hanout", ["db", "sqlite", "hanout"]);
+}
+
+/** What importing this CSV file would do (nothing is written). */
+export function planCsvImport(path: string): Promise<Outcome<ImportPlanView>> {
+  return guard(() => commands.planCsvImport(path));
+}
+
+/** Imports the valid rows of this CSV file; how many listings. */
+export function applyCsvImport(path: string): Promise<Outcome<number>> {
+  return guard(() => commands.applyCsvImport(path));
+}
+
+/** Saves the catalog as CSV where the user chooses: the rows written, `null` if cancelled. */
+export async function exportCatalogCsv(defaultName: string, title: string): Promise<Outcome<number | null>> {
+  const path = await pickDestination(title, defaultName, "CSV", ["csv"]);
+  if (path === null) return { status: "ok", data: null };
+  return guard(() => commands.exportCatalogCsv(path));
+}
+
+/** Backs the catalog up where the user chooses: the path, `null` if cancelled. */
+export async function backupCatalog(defaultName: string, title: string): Promise<Outcome<string | null>> {
+  const path = await pickDestination(title, defaultName, "Hanout", ["db"]);
+  if (path === null) return { status: "ok", data: null };
+  const done = await guard(() => commands.backupCatalog(path));
+  return done.status === "ok" ? { status: "ok", data: path } : done;
+}
+
+/** Replaces the catalog with a backup; without `confirm`, refuses if unsent listings would be lost. */
+export function restoreCatalog(path: string, confirm: boolean): Promise<Outcome<RestoreView>> {
+  return guard(() => commands.restoreCatalog(path, confirm));
 }

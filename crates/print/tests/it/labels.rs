@@ -132,3 +132,46 @@ fn the_preview_draws_the_first_pages_of_the_same_layout_as_the_pdf() {
         Err(print::Error::Empty)
     ));
 }
+
+#[test]
+fn a_long_title_shrinks_the_label_and_keeps_the_price_on_the_sticker() {
+    let dir = tempfile::tempdir().unwrap();
+    let long_fr = "Grand tapis berbère Beni Ouarain en laine vierge tissé à la main par les femmes de la coopérative, motifs losanges traditionnels, franges nouées";
+    let long_ar = "زربية أمازيغية كبيرة بني ورين من الصوف الخالص منسوجة يدويًا من طرف نساء التعاونية بزخارف المعين التقليدية وأهداب معقودة";
+    let item = |title_fr: &str, title_ar: &str| print::LabelItem {
+        title_ar: Some(title_ar.to_owned()),
+        title_fr: Some(title_fr.to_owned()),
+        price: store::Price::parse("4500").unwrap(),
+        cooperative: vec!["تعاونية الأطلس".into(), "Coopérative Atlas".into()],
+        origin: Some("Azilal, Béni Mellal-Khénifra".into()),
+        url: Some(COOP_PAGE.into()),
+    };
+    // A long one in the first cell of the sheet, a short one in the second.
+    let items = [item(long_fr, long_ar), item("Tapis", "زربية")];
+    let path = write(
+        dir.path(),
+        "long.pdf",
+        &print::labels(&items, Layout::A4_3x8).unwrap(),
+    );
+    const MM: f64 = 72.0 / 25.4;
+    let words = pdf::words(&path);
+    let prices: Vec<&pdf::Word> = words.iter().filter(|w| w.text == "4500.00").collect();
+    assert_eq!(prices.len(), 2, "{prices:?}");
+    // Both prices inside their sticker (the first row runs 0.5 → 37.5 mm;
+    // the price's line is about 4 mm tall at the smallest size), and the
+    // long label's text smaller: its price starts higher up relative to
+    // the text it follows than it would below a title of many lines.
+    for price in &prices {
+        assert!(price.y_min < 37.5 * MM - 4.0 * MM, "{price:?}");
+    }
+    let last_title_word = words
+        .iter()
+        .rfind(|w| w.page == 1 && w.x_min < 70.0 * MM && w.text == "nouées")
+        .expect("the long French title's last word is printed");
+    assert!(
+        last_title_word.y_min < prices[0].y_min,
+        "{last_title_word:?}"
+    );
+    let text = flat(&pdf::text(&path, &[]));
+    assert!(text.contains("Coopérative Atlas"), "{text}");
+}
