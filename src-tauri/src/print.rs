@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::State;
 
-use crate::commands::with_store;
 use crate::ipc::{AppError, PrintCause, SystemAction};
 use crate::state::AppState;
 
@@ -155,10 +154,7 @@ async fn content(state: &AppState, job: PrintJob) -> Result<Content, AppError> {
                 .flat_map(|&id| std::iter::repeat_n(id, copies))
                 .take(MAX_LABELS)
                 .collect();
-            let items = with_store(state, move |s| {
-                print::label_items(s, &wanted).map_err(into_store)
-            })
-            .await?;
+            let items = read_store(state, move |s| print::label_items(s, &wanted)).await?;
             Ok(Content::Labels(items, layout.into()))
         }
         PrintJob::Catalogue {
@@ -171,8 +167,8 @@ async fn content(state: &AppState, job: PrintJob) -> Result<Content, AppError> {
                 only_live,
                 date: date.filter(|d| !d.trim().is_empty()),
             };
-            let catalogue = with_store(state, move |s| {
-                print::catalogue_from_store(s, &data_dir, &options).map_err(into_store)
+            let catalogue = read_store(state, move |s| {
+                print::catalogue_from_store(s, &data_dir, &options)
             })
             .await?;
             Ok(Content::Catalogue(catalogue, edition.into()))
@@ -180,12 +176,21 @@ async fn content(state: &AppState, job: PrintJob) -> Result<Content, AppError> {
     }
 }
 
-/// Reading the catalog for a print fails only as the store does.
-fn into_store(e: print::Error) -> store::Error {
-    match e {
-        print::Error::Store(e) => e,
-        other => store::Error::Io(std::io::Error::other(other.to_string())),
-    }
+/// `f` on the store under its lock, off the async runtime (as
+/// `commands::with_store`, for `print`'s own errors).
+async fn read_store<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&store::Store) -> print::Result<T> + Send + 'static,
+) -> Result<T, AppError> {
+    let store = state.store.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let guard = store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&guard)
+    })
+    .await?
+    .map_err(print_error)
 }
 
 /// Lays `content` out off the async runtime.

@@ -308,8 +308,20 @@ mod tests {
             json,
             serde_json::json!({"kind": "storage", "cause": "disk_full"})
         );
+        // The CSV reader's own sentence stays in the log; the window says
+        // the file cannot be read, in its language.
         let e: AppError = store::Error::Csv("ligne 3: guillemet".into()).into();
         let json = serde_json::to_string(&e).unwrap();
-        assert_eq!(json, r#"{"kind":"storage","cause":"other"}"#);
+        assert_eq!(json, r#"{"kind":"csv_unreadable"}"#);
+        // The titles a restore would overwrite are the listings' own words.
+        let e: AppError = store::Error::RestoreWouldLose {
+            unsynced: vec!["زربية".into()],
+        }
+        .into();
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "restore_would_lose", "titles": ["زربية"]})
+        );
     }
 }

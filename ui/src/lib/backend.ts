@@ -255,16 +255,9 @@ export function salesJournal(fromMs: number, toMs: number): Promise<Outcome<Jour
 
 /** Writes the period's sales as CSV where the user chooses; `null` data if cancelled. */
 export async function exportSales(fromMs: number, toMs: number, defaultName: string, title: string): Promise<Outcome<number | null>> {
-  let path: string | null;
-  try {
-    path = await save({ title, defaultPath: defaultName, filters: [{ name: "CSV", extensions: ["csv"] }] });
-  } catch (e) {
-    console.warn("Hanout: no file dialog", e);
-    return { status: "ok", data: null };
-  }
+  const path = await pickDestination(title, defaultName, "CSV", ["csv"]);
   if (path === null) return { status: "ok", data: null };
-  const chosen = path;
-  return guard(() => commands.exportSales(fromMs, toMs, chosen));
+  return guard(() => commands.exportSales(fromMs, toMs, path));
 }
 
 /** Photo files the user picks in the system's file dialog (empty if cancelled). */
@@ -313,17 +306,10 @@ export function printPreview(job: PrintJob): Promise<Outcome<PrintPreview>> {
 
 /** Saves a print as PDF where the user chooses; its path, or `null` data if cancelled. */
 export async function savePrint(job: PrintJob, defaultName: string, title: string): Promise<Outcome<string | null>> {
-  let path: string | null;
-  try {
-    path = await save({ title, defaultPath: defaultName, filters: [{ name: "PDF", extensions: ["pdf"] }] });
-  } catch (e) {
-    console.warn("Hanout: no file dialog", e);
-    return { status: "ok", data: null };
-  }
+  const path = await pickDestination(title, defaultName, "PDF", ["pdf"]);
   if (path === null) return { status: "ok", data: null };
-  const chosen = path;
-  const saved = await guard(() => commands.savePrint(job, chosen));
-  return saved.status === "ok" ? { status: "ok", data: chosen } : saved;
+  const saved = await guard(() => commands.savePrint(job, path));
+  return saved.status === "ok" ? { status: "ok", data: path } : saved;
 }
 
 /** Opens a saved PDF in the system's viewer, where it is printed. */
