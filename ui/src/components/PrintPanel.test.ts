@@ -89,4 +89,15 @@ describe("PrintPanel", () => {
     await waitFor(() => expect(screen.getByTestId("print-error")).toBeTruthy());
     expect(screen.getByTestId("print-error").textContent).toMatch(/^Rien à imprimer/);
   });
+
+  it("keeps the preview when the list is read again with the same listings, and drops it when they change", async () => {
+    const user = userEvent.setup();
+    const { rerender } = render(PrintPanel, { ids: ["L1", "L2"] });
+    await user.click(screen.getByTestId("print-preview"));
+    await waitFor(() => expect(screen.getAllByTestId("print-page")).toHaveLength(2));
+    await rerender({ ids: ["L1", "L2"] });
+    expect(screen.getAllByTestId("print-page")).toHaveLength(2);
+    await rerender({ ids: ["L1"] });
+    await waitFor(() => expect(screen.queryByTestId("print-page")).toBeNull());
+  });
 });
