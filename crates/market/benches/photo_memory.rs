@@ -188,6 +188,7 @@ async fn measure(base: &str, code: String, pid: u32, place: &str) -> anyhow::Res
                 thumb: sha.clone(),
             }],
             expected: None,
+            when_uploaded: false,
         })
         .send()
         .await?

@@ -78,6 +78,12 @@ async fn pass(market: &Market) -> Result<Report> {
                 args![now_ms],
             )?;
             let due = now_ms.saturating_sub(grace_ms);
+            // Photo lists kept for files that never came: the device sends
+            // its list again once its uploads are done anyway.
+            tx.execute(
+                "DELETE FROM pending_photo_lists WHERE created_at < ?1",
+                args![due],
+            )?;
             let limit = i64::try_from(BATCH).unwrap_or(i64::MAX);
             tx.query(
                 "SELECT sha256 FROM photos WHERE unreferenced_at <= ?1

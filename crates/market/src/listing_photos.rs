@@ -34,6 +34,8 @@ pub(crate) enum Refusal {
     MissingBlobs(Vec<String>),
     /// Photos an operator purged.
     TakenDown(Vec<String>),
+    /// Kept (`when_uploaded`) until the missing photos arrive.
+    Pending,
 }
 
 async fn set_photos(
@@ -65,11 +67,12 @@ async fn set_photos(
         )));
     }
     let expected = request.expected;
+    let when_uploaded = request.when_uploaded;
     let policy = market.config().moderation;
     let now_ms = market.now_ms();
     let refused = market
         .run(move |tx| {
-            set(
+            let refused = set(
                 tx,
                 device,
                 listing_id,
@@ -77,13 +80,22 @@ async fn set_photos(
                 expected.as_deref(),
                 policy,
                 now_ms,
-            )
+            )?;
+            if when_uploaded && let Some(Refusal::MissingBlobs(_)) = refused {
+                keep_pending(tx, device, listing_id, &photos, expected.as_deref(), now_ms)?;
+                return Ok(Some(Refusal::Pending));
+            }
+            Ok(refused)
         })
         .await?;
     match refused {
         None => {
             tracing::info!(device_id = %device.id, %listing_id, photos = count, "listing photos set");
             Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        Some(Refusal::Pending) => {
+            tracing::info!(device_id = %device.id, %listing_id, photos = count, "listing photos kept until their files arrive");
+            Ok(StatusCode::ACCEPTED.into_response())
         }
         Some(Refusal::Stale(current)) => {
             tracing::info!(device_id = %device.id, %listing_id, "listing photos changed meanwhile");
@@ -93,6 +105,7 @@ async fn set_photos(
                     .map(|(display, thumb)| ListingPhoto { display, thumb })
                     .collect(),
                 expected: None,
+                when_uploaded: false,
             };
             Ok((StatusCode::PRECONDITION_FAILED, axum::Json(body)).into_response())
         }
@@ -150,6 +163,12 @@ pub(crate) fn set(
     let state = moderation::from_sql(&row.get::<String>(2)?).unwrap_or(ModerationState::Pending);
     let reason: Option<String> = row.get(3)?;
     let current = crate::catalog::photos(tx, listing_id)?;
+    if current == photos {
+        // Already so (a list kept until its photos arrived and set then,
+        // or an answer lost on the way): done, whatever the device last saw.
+        drop_pending(tx, &id)?;
+        return Ok(None);
+    }
     if let Some(expected) = expected {
         let displays: Vec<&str> = current.iter().map(|(d, _)| d.as_str()).collect();
         let expected: Vec<String> = expected.iter().map(|h| h.to_ascii_lowercase()).collect();
@@ -169,9 +188,7 @@ pub(crate) fn set(
     if !missing.is_empty() {
         return Ok(Some(Refusal::MissingBlobs(missing)));
     }
-    if current == photos {
-        return Ok(None);
-    }
+    drop_pending(tx, &id)?;
     tx.execute(
         "DELETE FROM listing_photos WHERE listing_id = ?1",
         args![&id],
@@ -208,4 +225,99 @@ pub(crate) fn set(
         )?;
     }
     Ok(None)
+}
+
+/// Keeps `photos` to set once every blob they name is here (replacing the
+/// list kept for this listing before, if any).
+fn keep_pending(
+    tx: &mut Tx<'_>,
+    device: Device,
+    listing_id: Uuid,
+    photos: &[(String, String)],
+    expected: Option<&[String]>,
+    now_ms: i64,
+) -> Result<()> {
+    // Lists of strings: always serialisable.
+    let photos = serde_json::to_string(photos).unwrap_or_default();
+    let expected = serde_json::to_string(&expected).unwrap_or_default();
+    tx.execute(
+        "INSERT INTO pending_photo_lists
+             (listing_id, device_id, cooperative_id, photos, expected, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (listing_id) DO UPDATE SET device_id = excluded.device_id,
+             cooperative_id = excluded.cooperative_id, photos = excluded.photos,
+             expected = excluded.expected, created_at = excluded.created_at",
+        args![
+            &listing_id.to_string(),
+            &device.id.to_string(),
+            &device.cooperative_id.to_string(),
+            &photos,
+            &expected,
+            now_ms
+        ],
+    )?;
+    Ok(())
+}
+
+fn drop_pending(tx: &mut Tx<'_>, listing_id: &str) -> Result<()> {
+    tx.execute(
+        "DELETE FROM pending_photo_lists WHERE listing_id = ?1",
+        args![listing_id],
+    )?;
+    Ok(())
+}
+
+/// The photo `sha256` just arrived: sets the kept lists it completes, in
+/// the transaction that admitted it. A list another device's changed
+/// meanwhile (its `expected` no longer holds), or that can no longer be
+/// set (listing deleted, a photo taken down), is dropped: the device's
+/// own `PUT` after its uploads learns why, as it would have without it.
+pub(crate) fn apply_pending(
+    tx: &mut Tx<'_>,
+    sha256: &str,
+    policy: ModerationPolicy,
+    now_ms: i64,
+) -> Result<()> {
+    let rows = tx.query(
+        "SELECT listing_id, device_id, cooperative_id, photos, expected
+         FROM pending_photo_lists WHERE photos LIKE ?1",
+        args![&format!("%\"{sha256}\"%")],
+    )?;
+    for row in rows {
+        let id: String = row.get(0)?;
+        let parsed = (|| {
+            let device = Device {
+                id: Uuid::parse_str(&row.get::<String>(1).ok()?).ok()?,
+                cooperative_id: Uuid::parse_str(&row.get::<String>(2).ok()?).ok()?,
+            };
+            let photos: Vec<(String, String)> =
+                serde_json::from_str(&row.get::<String>(3).ok()?).ok()?;
+            let expected: Option<Vec<String>> =
+                serde_json::from_str(&row.get::<String>(4).ok()?).ok()?;
+            Some((device, Uuid::parse_str(&id).ok()?, photos, expected))
+        })();
+        let Some((device, listing_id, photos, expected)) = parsed else {
+            drop_pending(tx, &id)?;
+            continue;
+        };
+        match set(
+            tx,
+            device,
+            listing_id,
+            &photos,
+            expected.as_deref(),
+            policy,
+            now_ms,
+        )? {
+            None => {
+                tracing::info!(%listing_id, photos = photos.len(), "listing photos set as their last file arrived");
+            }
+            Some(Refusal::MissingBlobs(_)) => {}
+            Some(_) => {
+                tracing::info!(%listing_id, "kept photo list dropped: the listing changed meanwhile");
+                drop_pending(tx, &id)?;
+            }
+        }
+    }
+    Ok(())
 }

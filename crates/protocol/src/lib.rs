@@ -375,6 +375,15 @@ pub struct ListingPhotosRequest {
     /// the device merges instead of dropping another laptop's photos.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected: Option<Vec<String>>,
+    /// Some photos are still on their way up: instead of 422, the server
+    /// keeps this list (answer 202) and sets it itself the moment the last
+    /// of them arrives, checking `expected` then too. The device sends it
+    /// as its uploads begin, so the listing shows its photos as soon as
+    /// they are there, not a round trip later. Any list set for the
+    /// listing meanwhile drops it; sending the same list again once the
+    /// uploads are done answers 204 whichever way it went.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub when_uploaded: bool,
 }
 
 /// `POST /v1/photos/missing`: which of these photos (SHA-256, lowercase hex)

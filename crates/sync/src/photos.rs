@@ -33,6 +33,42 @@ pub fn photo_path(root: &Path, sha256: &str) -> PathBuf {
         .join(format!("{sha256}.jpg"))
 }
 
+/// Which photos the server was asked about, and which of those it lacks.
+#[derive(Debug, Default)]
+pub(crate) struct Asked {
+    pub hashes: HashSet<String>,
+    pub missing: HashSet<String>,
+}
+
+impl Asked {
+    /// The distinct photos `sets` name, in order.
+    pub(crate) fn hashes_of(sets: &[PhotoSetToSend]) -> Vec<String> {
+        let mut seen = HashSet::new();
+        sets.iter()
+            .flat_map(|s| s.hashes())
+            .filter(|h| seen.insert(*h))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// `POST /v1/photos/missing` for `hashes`, in batches.
+    pub(crate) async fn ask(
+        engine: &Engine,
+        base: &Url,
+        token: &str,
+        hashes: Vec<String>,
+    ) -> Result<Asked> {
+        let mut missing = HashSet::new();
+        for batch in hashes.chunks(MAX_PHOTOS_MISSING) {
+            missing.extend(ask_missing(engine, base, token, batch).await?);
+        }
+        Ok(Asked {
+            hashes: hashes.into_iter().collect(),
+            missing,
+        })
+    }
+}
+
 /// Uploads every photo the server lacks among `sets`, several at once
 /// ([`UPLOADS_IN_FLIGHT`]), listing by listing in `sets`' order (oldest
 /// change first), each listing's thumbnails before its display photos.
@@ -49,6 +85,7 @@ pub(crate) async fn upload_missing(
     base: &Url,
     token: &str,
     sets: &[PhotoSetToSend],
+    asked: &Asked,
     report: &mut Report,
 ) -> Result<HashSet<String>> {
     let mut failed = HashSet::new();
@@ -67,10 +104,10 @@ pub(crate) async fn upload_missing(
             }
         }
     }
-    let mut missing = HashSet::new();
-    for batch in wanted.chunks(MAX_PHOTOS_MISSING) {
-        missing.extend(ask_missing(engine, base, token, batch).await?);
-    }
+    // Asked already (while the listings were pushed): only what is new.
+    wanted.retain(|h| !asked.hashes.contains(h));
+    let mut missing = asked.missing.clone();
+    missing.extend(Asked::ask(engine, base, token, wanted).await?.missing);
     let root = engine.photos_root().await?;
     let mut jobs = upload_order(sets, &missing);
     if engine
@@ -96,6 +133,8 @@ pub(crate) async fn upload_missing(
         failed,
         report,
         ready: Vec::new(),
+        announced: HashSet::new(),
+        merged: HashSet::new(),
     });
     // Sets whose photos the server has already: their lists go first.
     for (i, w) in waiting.iter().enumerate() {
@@ -119,7 +158,28 @@ pub(crate) async fn upload_missing(
                 if budget_spent.load(std::sync::atomic::Ordering::Relaxed) {
                     return Ok(());
                 }
-                let sent = match send_one(engine, base, token, root, &sha256, pace).await {
+                // The first upload of a listing's photos takes its list
+                // along, so the server sets it the moment the last one is
+                // there (a round trip sooner than the `PUT` after them).
+                let to_announce = {
+                    let mut progress = lock(state);
+                    let waiting = waiting.lock().unwrap_or_else(|p| p.into_inner());
+                    let mut found = Vec::new();
+                    for (i, w) in waiting.iter().enumerate() {
+                        if w.contains(sha256.as_str())
+                            && announceable(&sets[i], &progress.failed)
+                            && progress.announced.insert(i)
+                        {
+                            found.push(i);
+                        }
+                    }
+                    found
+                };
+                let (sent, ()) = tokio::join!(
+                    send_one(engine, base, token, root, &sha256, pace),
+                    announce(engine, base, token, sets, &to_announce, state),
+                );
+                let sent = match sent {
                     Err(Error::BudgetReached) => {
                         budget_spent.store(true, std::sync::atomic::Ordering::Relaxed);
                         return Ok(());
@@ -273,13 +333,7 @@ fn photos_sent(set: &PhotoSetToSend, waiting: &HashSet<&str>, failed: &HashSet<S
 /// file once; some may be on the server already).
 pub(crate) async fn bytes_waiting(engine: &Engine) -> Result<u64> {
     let sets = engine.with_store(|s| s.photo_sets_to_send()).await?;
-    let mut seen = HashSet::new();
-    let hashes: Vec<String> = sets
-        .iter()
-        .flat_map(|s| s.hashes())
-        .filter(|h| seen.insert(h.to_owned()))
-        .map(str::to_owned)
-        .collect();
+    let hashes = Asked::hashes_of(&sets);
     file_sizes(&engine.photos_root().await?, &hashes).await
 }
 
@@ -301,6 +355,10 @@ struct Progress<'a> {
     report: &'a mut Report,
     /// Sets whose blobs are all on the server now, lists not yet set.
     ready: Vec<usize>,
+    /// Sets whose list went ahead of their uploads (`when_uploaded`).
+    announced: HashSet<usize>,
+    /// Sets another laptop changed meanwhile: merged, sent next pass.
+    merged: HashSet<usize>,
 }
 
 fn lock<'m, 'a>(state: &'m Mutex<Progress<'a>>) -> std::sync::MutexGuard<'m, Progress<'a>> {
@@ -381,15 +439,49 @@ async fn put_ready(
             (index, failed)
         };
         let set = &sets[index];
-        if failed || !set.listing_live || set.photos.iter().any(|p| p.thumb.is_none()) {
+        if failed || !announceable(set, &HashSet::new()) || lock(state).merged.contains(&index) {
             continue;
         }
-        let put = put_list(engine, base, token, set).await?;
+        let put = put_list(engine, base, token, set, false).await?;
         let mut progress = lock(state);
         match put {
             Put::Set => progress.report.photo_lists_set += 1,
             Put::Merged => progress.report.photo_lists_merged += 1,
-            Put::Refused => {}
+            Put::Refused | Put::Kept => {}
+        }
+    }
+}
+
+/// Whether a set's list may go to the server once its photos are there:
+/// its listing is there, every photo has its thumbnail, none failed.
+fn announceable(set: &PhotoSetToSend, failed: &HashSet<String>) -> bool {
+    set.listing_live
+        && set.photos.iter().all(|p| p.thumb.is_some())
+        && !set.hashes().any(|h| failed.contains(h))
+}
+
+/// Sends the lists of `sets[indices]` ahead of their photos
+/// (`when_uploaded`). Only a head start: whatever happens here, the `PUT`
+/// after the uploads says where the list stands, so failures are logged.
+async fn announce(
+    engine: &Engine,
+    base: &Url,
+    token: &str,
+    sets: &[PhotoSetToSend],
+    indices: &[usize],
+    state: &Mutex<Progress<'_>>,
+) {
+    for &index in indices {
+        match put_list(engine, base, token, &sets[index], true).await {
+            Ok(Put::Merged) => {
+                let mut progress = lock(state);
+                progress.merged.insert(index);
+                progress.report.photo_lists_merged += 1;
+            }
+            Ok(Put::Set | Put::Kept | Put::Refused) => {}
+            Err(e) => {
+                tracing::info!(listing = %sets[index].listing_id, error = %e, "photo list not sent ahead; it goes after the photos");
+            }
         }
     }
 }
@@ -409,10 +501,10 @@ pub(crate) async fn set_photo_lists(
         {
             continue;
         }
-        match put_list(engine, base, token, set).await? {
+        match put_list(engine, base, token, set, false).await? {
             Put::Set => report.photo_lists_set += 1,
             Put::Merged => report.photo_lists_merged += 1,
-            Put::Refused => {}
+            Put::Refused | Put::Kept => {}
         }
     }
     Ok(())
@@ -425,6 +517,8 @@ enum Put {
     Merged,
     /// Refused for now (logged); the set stays to send.
     Refused,
+    /// Kept by the server until its photos arrive (`when_uploaded`).
+    Kept,
 }
 
 /// What a photo list's answer may cost: a 412 carries the server's list.
@@ -434,8 +528,14 @@ const LIST_ANSWER: u64 = ANSWER_HEAD + 16 * 1024;
 const PUT_ATTEMPTS: u32 = 3;
 
 /// `PUT /v1/listings/{id}/photos`, with the list this laptop last knew the
-/// server to have as `expected`.
-async fn put_list(engine: &Engine, base: &Url, token: &str, set: &PhotoSetToSend) -> Result<Put> {
+/// server to have as `expected`; `when_uploaded`: ahead of its photos.
+async fn put_list(
+    engine: &Engine,
+    base: &Url,
+    token: &str,
+    set: &PhotoSetToSend,
+    when_uploaded: bool,
+) -> Result<Put> {
     let body = ListingPhotosRequest {
         photos: set
             .photos
@@ -446,6 +546,7 @@ async fn put_list(engine: &Engine, base: &Url, token: &str, set: &PhotoSetToSend
             })
             .collect(),
         expected: Some(set.synced.clone()),
+        when_uploaded,
     };
     let url = endpoint(base, &format!("listings/{}/photos", set.listing_id))?;
     let mut attempt = 0;
@@ -458,6 +559,8 @@ async fn put_list(engine: &Engine, base: &Url, token: &str, set: &PhotoSetToSend
             .json(&body);
         match engine.send(request, LIST_ANSWER).await {
             Ok(response) => break response,
+            // Ahead of the photos, once: the `PUT` after them follows anyway.
+            Err(e) if when_uploaded => return Err(e),
             // Sent again as it was: if the first one was applied, the
             // server's list is now this one, and the answer a 412 with it.
             Err(e @ Error::Network(_)) if attempt < PUT_ATTEMPTS => {
@@ -468,6 +571,7 @@ async fn put_list(engine: &Engine, base: &Url, token: &str, set: &PhotoSetToSend
         }
     };
     match response.status() {
+        StatusCode::ACCEPTED if when_uploaded => Ok(Put::Kept),
         StatusCode::NO_CONTENT | StatusCode::OK => {
             let (id, key) = (set.listing_id, set.key.clone());
             engine

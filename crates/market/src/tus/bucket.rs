@@ -144,6 +144,7 @@ pub(super) async fn finish(
     let (done, sha256) = (id.to_owned(), sha256.to_owned());
     let handle = tokio::runtime::Handle::current();
     let store = market.blobs().clone();
+    let policy = market.config().moderation;
     let admitted = market
         .run(move |tx| {
             if !blobs::admit(tx, &store, &handle, &sha256, size, &done, now_ms)? {
@@ -162,6 +163,7 @@ pub(super) async fn finish(
                 args![&done],
             )?;
             tracing::info!(upload_id = %done, %sha256, "photo stored");
+            crate::listing_photos::apply_pending(tx, &sha256, policy, now_ms)?;
             Ok(true)
         })
         .await?;

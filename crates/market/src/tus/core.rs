@@ -253,6 +253,7 @@ async fn finish(market: &Market, id: &str, sha256: &str, length: u64) -> Result<
     let size = i64::try_from(length).unwrap_or(i64::MAX);
     let handle = tokio::runtime::Handle::current();
     let store = market.blobs().clone();
+    let policy = market.config().moderation;
     market
         .run(move |tx| {
             if blobs::admit(tx, &store, &handle, &sha256, size, &id, now_ms)? {
@@ -261,6 +262,7 @@ async fn finish(market: &Market, id: &str, sha256: &str, length: u64) -> Result<
                     args![now_ms, &id],
                 )?;
                 tracing::info!(upload_id = %id, %sha256, "photo stored");
+                crate::listing_photos::apply_pending(tx, &sha256, policy, now_ms)?;
             } else {
                 // The bytes are gone (cleaned up as they came) or the photo
                 // was purged: forget the upload, so the device's next HEAD

@@ -7,7 +7,7 @@ use market::{ListingPhoto, ListingPhotosRequest};
 use protocol::ErrorKind;
 use uuid::Uuid;
 
-use crate::photos::{photo, sha256_hex, upload};
+use crate::photos::{create, photo, send_chunk, sha256_hex, upload};
 use crate::{TestMarket, delete, error_kind, get, test_market, upsert};
 
 pub(crate) fn set_photos(id: Uuid, token: &str, photos: &[(&str, &str)]) -> Request<Body> {
@@ -21,6 +21,16 @@ fn set_photos_expecting(
     photos: &[(&str, &str)],
     expected: Option<&[&str]>,
 ) -> Request<Body> {
+    set_photos_request(id, token, photos, expected, false)
+}
+
+fn set_photos_request(
+    id: Uuid,
+    token: &str,
+    photos: &[(&str, &str)],
+    expected: Option<&[&str]>,
+    when_uploaded: bool,
+) -> Request<Body> {
     let body = ListingPhotosRequest {
         expected: expected.map(|e| e.iter().map(|h| (*h).to_owned()).collect()),
         photos: photos
@@ -30,6 +40,7 @@ fn set_photos_expecting(
                 thumb: (*thumb).to_owned(),
             })
             .collect(),
+        when_uploaded,
     };
     Request::put(format!("/v1/listings/{id}/photos"))
         .header(header::CONTENT_TYPE, "application/json")
@@ -206,4 +217,115 @@ async fn a_stale_photo_list_is_refused_with_the_current_one() {
         ))
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
+}
+
+/// A list sent while its photos are still on their way (`when_uploaded`)
+/// is kept (202) and set by the server the moment the last one arrives —
+/// not before, and not a round trip later. Sending it again once the
+/// uploads are done says 204 whatever the device last saw.
+#[tokio::test]
+async fn a_list_sent_before_its_photos_is_set_when_the_last_one_arrives() {
+    let (t, token, id, display, _) = with_a_listing().await;
+    let other = t.enroll("atlas").await;
+    let before = t.pull(&other.token, None, None).await;
+    let late = photo(9, 40_000);
+    let late_hash = sha256_hex(&late);
+    let list = [(display.as_str(), late_hash.as_str())];
+
+    let (status, body) = t
+        .send(set_photos_request(id, &token, &list, Some(&[]), true))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::ACCEPTED,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    assert!(!listing_page(&t, id).await.contains("<img src=\"/photos/"));
+    let location = create(&t, &token, &late).await;
+    let (status, _) = send_chunk(&t, &token, &location, &late, 0, 20_000).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(
+        !listing_page(&t, id).await.contains("<img src=\"/photos/"),
+        "half a photo shows nothing"
+    );
+    let unchanged = t.pull(&other.token, Some(&before.cursor), None).await;
+    assert!(unchanged.changes.is_empty(), "{:?}", unchanged.changes);
+
+    let (status, _) = send_chunk(&t, &token, &location, &late, 20_000, late.len()).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let page = listing_page(&t, id).await;
+    assert!(
+        page.contains(&format!("/photos/{display}.jpg")) && page.contains(&late_hash),
+        "{page}"
+    );
+    let after = t.pull(&other.token, Some(&before.cursor), None).await;
+    let photos = after.changes[0].photos.clone().unwrap();
+    assert_eq!(
+        photos,
+        [ListingPhoto {
+            display: display.clone(),
+            thumb: late_hash.clone()
+        }]
+    );
+
+    // The device's own PUT after its uploads: the same list, 204.
+    let (status, _) = t
+        .send(set_photos_expecting(id, &token, &list, Some(&[])))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    // Without `when_uploaded`, photos the server lacks are still refused.
+    let never = sha256_hex(b"never uploaded");
+    let (status, _) = t
+        .send(set_photos(id, &token, &[(&display, &never)]))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+/// Another laptop sets the listing's photos while a kept list waits for
+/// its files: the kept one is dropped, not set over the other laptop's
+/// when its files arrive; its device learns of it (412) as it would have.
+#[tokio::test]
+async fn a_kept_list_gives_way_to_a_list_set_meanwhile() {
+    let (t, token, id, display, thumb) = with_a_listing().await;
+    let late = photo(7, 3_000);
+    let late_hash = sha256_hex(&late);
+    let (status, _) = t
+        .send(set_photos_request(
+            id,
+            &token,
+            &[(&late_hash, &thumb)],
+            Some(&[]),
+            true,
+        ))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+
+    let laptop_b = t.enroll("atlas").await;
+    let (status, _) = t
+        .send(set_photos_expecting(
+            id,
+            &laptop_b.token,
+            &[(&display, &thumb)],
+            Some(&[]),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    upload(&t, &token, &late).await;
+    let page = listing_page(&t, id).await;
+    assert!(page.contains(&format!("/photos/{display}.jpg")), "{page}");
+    assert!(!page.contains(&late_hash), "{page}");
+
+    let (status, body) = t
+        .send(set_photos_expecting(
+            id,
+            &token,
+            &[(&late_hash, &thumb)],
+            Some(&[]),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+    let current: ListingPhotosRequest = serde_json::from_slice(&body).unwrap();
+    assert_eq!(current.photos[0].display, display);
 }

@@ -250,8 +250,27 @@ async fn measure(
     std::fs::create_dir_all(&app)?;
     library::install(cache, library, &app)?;
     let store = store::open(&app.join("catalog.db"))?;
-    store.set_setting(SettingKey::MarketUrl, Some(&shaper.url()))?;
+    // The laptop was connected before (enrolment is once in its life, when
+    // the manager types the code): enrolled straight to the server, not
+    // through the shaped link, and not timed. The engine measured below
+    // starts with no connection open.
+    store.set_setting(SettingKey::MarketUrl, Some(&server.url()))?;
     store.set_setting(SettingKey::EnrollCode, Some(&code))?;
+    let store = {
+        let shared = Arc::new(Mutex::new(store));
+        let setup = sync::Engine::new(
+            shared.clone(),
+            Arc::new(sync::SystemClock),
+            sync::Config::default(),
+        )?;
+        sync::sync_once(&setup).await?;
+        drop(setup);
+        Arc::into_inner(shared)
+            .context("the setup engine kept the store")?
+            .into_inner()
+            .map_err(|_| anyhow::anyhow!("store lock poisoned"))?
+    };
+    store.set_setting(SettingKey::MarketUrl, Some(&shaper.url()))?;
     let (store, sizes) = tokio::task::spawn_blocking({
         let spec = spec.clone();
         let library = library.to_vec();

@@ -10,8 +10,9 @@ use anyhow::{Result, bail};
 use protocol::{EnrollResponse, ModerationState, PullResponse};
 use uuid::Uuid;
 
-/// How often the watcher looks.
-const EVERY: Duration = Duration::from_millis(200);
+/// How often the watcher looks (on loopback, not through the shaped link):
+/// the resolution of the figures it gives.
+const EVERY: Duration = Duration::from_millis(50);
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Seen {

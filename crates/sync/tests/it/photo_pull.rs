@@ -347,17 +347,24 @@ async fn a_photo_list_refused_as_stale_is_merged_not_forced() {
     sync_once(&a.engine).await.unwrap();
 
     a.store.lock().unwrap().mark_photos_synced(id, "").unwrap();
+    // The same list as the server's goes through whatever this laptop
+    // believed (nothing to merge, nothing lost).
+    let same = sync_once(&a.engine).await.unwrap();
+    assert_eq!(
+        (same.photo_lists_merged, same.photo_lists_set),
+        (0, 1),
+        "{same:?}"
+    );
+    a.store.lock().unwrap().mark_photos_synced(id, "").unwrap();
+    // With a photo added here, the list differs: refused as stale (412,
+    // with the server's), merged, and the merged list sent in the same pass.
+    let added = add_photo(&a, id, 43);
     let refused = sync_once(&a.engine).await.unwrap();
     assert_eq!(
-        (
-            refused.photo_lists_merged,
-            refused.photo_lists_set,
-            refused.pulled
-        ),
-        (1, 0, 0),
+        (refused.photo_lists_merged, refused.photo_lists_set),
+        (1, 1),
         "{refused:?}"
     );
-    // The server's list came back with the refusal: nothing left to send.
     let again = sync_once(&a.engine).await.unwrap();
     assert_eq!(
         (again.photo_lists_merged, again.photo_lists_set),
@@ -365,8 +372,16 @@ async fn a_photo_list_refused_as_stale_is_merged_not_forced() {
         "{again:?}"
     );
     let local = a.store.lock().unwrap().listing(id).unwrap().unwrap().photos;
-    assert_eq!(local, [records[0].display_sha256.clone()]);
-    page_shows_photos(&server, id, &records).await;
+    let mut shown = local.clone();
+    shown.sort();
+    let mut both = vec![records[0].display_sha256.clone(), added.display_sha256.clone()];
+    both.sort();
+    assert_eq!(shown, both);
+    let in_order: Vec<_> = local
+        .iter()
+        .map(|d| if *d == added.display_sha256 { added.clone() } else { records[0].clone() })
+        .collect();
+    page_shows_photos(&server, id, &in_order).await;
 }
 
 #[tokio::test]
