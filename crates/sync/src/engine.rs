@@ -307,13 +307,23 @@ async fn pass(engine: &Engine, report: &mut Report) -> Result<()> {
     // of photo.
     let before = engine.with_store(|s| s.photo_sets_to_send()).await?;
     let hashes = photos::Asked::hashes_of(&before);
+    let uploads_likely = !hashes.is_empty();
     let asking = async {
         if hashes.is_empty() {
             return Ok(photos::Asked::default());
         }
         photos::Asked::ask(engine, &base, &token, hashes).await
     };
-    let (pushed, answer) = tokio::join!(push_all(engine, &base, &token, report), asking);
+    // With photos to send, the connections the uploads will use open now
+    // too, beside the push's and the question's: a new connection costs a
+    // round trip of an idle link when the uploads begin.
+    let warming = async {
+        if uploads_likely {
+            photos::warm_up(engine, &base).await;
+        }
+    };
+    let (pushed, answer, ()) =
+        tokio::join!(push_all(engine, &base, &token, report), asking, warming);
     pushed?;
     let answer = answer?;
     // Read again: the push made new listings live (their lists may go now).
@@ -335,9 +345,8 @@ async fn pass(engine: &Engine, report: &mut Report) -> Result<()> {
     if !changed.is_empty() {
         // Asked anew: some of what the first answer lacked went up since.
         let fresh = photos::Asked::default();
-        failed_photos.extend(
-            photos::upload_missing(engine, &base, &token, &changed, &fresh, report).await?,
-        );
+        failed_photos
+            .extend(photos::upload_missing(engine, &base, &token, &changed, &fresh, report).await?);
     }
     report.photos_upload_failed = failed_photos.len().saturating_sub(report.photos_held);
     // Read again: the lists set above (as their photos arrived) are not

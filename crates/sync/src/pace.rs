@@ -15,7 +15,7 @@ use tokio::time::Instant;
 
 /// Photo uploads in flight at once, over as many kept-alive connections:
 /// while one waits a round trip for its answer, the others fill the link.
-pub(crate) const UPLOADS_IN_FLIGHT: usize = 3;
+pub(crate) const UPLOADS_IN_FLIGHT: usize = 4;
 /// Seconds of link time one chunk is sized to.
 const CHUNK_SECONDS: f64 = 0.5;
 /// Smallest chunk sized from the rate: below this, headers start to weigh.

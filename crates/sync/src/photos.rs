@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use futures_util::TryStreamExt as _;
+use futures_util::StreamExt as _;
 use protocol::{
     ListingPhoto, ListingPhotosRequest, MAX_PHOTOS_MISSING, PhotosMissingRequest,
     PhotosMissingResponse,
@@ -31,6 +31,26 @@ pub fn photo_path(root: &Path, sha256: &str) -> PathBuf {
     root.join("photos")
         .join(shard)
         .join(format!("{sha256}.jpg"))
+}
+
+/// Opens the connections the uploads beyond the first two will use, with
+/// tus's discovery request (`OPTIONS /v1/uploads`: no body, a few hundred
+/// bytes each way). Only a head start: failures are ignored.
+pub(crate) async fn warm_up(engine: &Engine, base: &Url) {
+    let Ok(url) = endpoint(base, "uploads") else {
+        return;
+    };
+    let ask = || async {
+        let request = engine
+            .client
+            .request(reqwest::Method::OPTIONS, url.clone())
+            .header("Tus-Resumable", "1.0.0");
+        if let Ok(response) = engine.send(request, ANSWER_HEAD).await {
+            // Read to the end, so the connection goes back to the pool.
+            let _ = engine.text(response).await;
+        }
+    };
+    futures_util::future::join_all((1..UPLOADS_IN_FLIGHT).map(|_| ask())).await;
 }
 
 /// Which photos the server was asked about, and which of those it lacks.
@@ -123,7 +143,8 @@ pub(crate) async fn upload_missing(
         report.photo_bytes_held += file_sizes(&root, &held).await?;
         failed.extend(held);
     }
-    let sizes = file_sizes(&root, &jobs).await?;
+    let hashes: Vec<String> = jobs.iter().map(|(_, h)| h.clone()).collect();
+    let sizes = file_sizes(&root, &hashes).await?;
     // Which of each set's blobs are still on their way.
     let mut waiting: Vec<HashSet<&str>> = sets
         .iter()
@@ -151,73 +172,98 @@ pub(crate) async fn upload_missing(
     // finish their chunk (each set its bytes aside before sending) rather
     // than being dropped mid-request, which would spend bytes for nothing.
     let budget_spent = std::sync::atomic::AtomicBool::new(false);
-    futures_util::stream::iter(jobs.into_iter().map(Ok))
-        .try_for_each_concurrent(UPLOADS_IN_FLIGHT, |sha256| {
-            let (root, state, waiting, budget_spent) = (&root, &state, &waiting, &budget_spent);
-            async move {
-                if budget_spent.load(std::sync::atomic::Ordering::Relaxed) {
+    let job = |sha256: String| {
+        let (root, state, waiting, budget_spent) = (&root, &state, &waiting, &budget_spent);
+        async move {
+            if budget_spent.load(std::sync::atomic::Ordering::Relaxed) {
+                return Ok(());
+            }
+            // The first upload of a listing's photos takes its list
+            // along, so the server sets it the moment the last one is
+            // there (a round trip sooner than the `PUT` after them).
+            let to_announce = {
+                let mut progress = lock(state);
+                let waiting = waiting.lock().unwrap_or_else(|p| p.into_inner());
+                let mut found = Vec::new();
+                for (i, w) in waiting.iter().enumerate() {
+                    if w.contains(sha256.as_str())
+                        && announceable(&sets[i], &progress.failed)
+                        && progress.announced.insert(i)
+                    {
+                        found.push(i);
+                    }
+                }
+                found
+            };
+            let (sent, ()) = tokio::join!(
+                send_one(engine, base, token, root, &sha256, pace),
+                announce(engine, base, token, sets, &to_announce, state),
+            );
+            let sent = match sent {
+                Err(Error::BudgetReached) => {
+                    budget_spent.store(true, std::sync::atomic::Ordering::Relaxed);
                     return Ok(());
                 }
-                // The first upload of a listing's photos takes its list
-                // along, so the server sets it the moment the last one is
-                // there (a round trip sooner than the `PUT` after them).
-                let to_announce = {
-                    let mut progress = lock(state);
-                    let waiting = waiting.lock().unwrap_or_else(|p| p.into_inner());
-                    let mut found = Vec::new();
-                    for (i, w) in waiting.iter().enumerate() {
-                        if w.contains(sha256.as_str())
-                            && announceable(&sets[i], &progress.failed)
-                            && progress.announced.insert(i)
-                        {
-                            found.push(i);
+                sent => sent?,
+            };
+            {
+                let mut progress = lock(state);
+                match sent {
+                    Some(done) => {
+                        progress.report.photos_uploaded += 1;
+                        progress.report.photo_bytes_sent += done.bytes_sent;
+                        if done.resumed_from.is_some() {
+                            progress.report.uploads_resumed += 1;
                         }
                     }
-                    found
-                };
-                let (sent, ()) = tokio::join!(
-                    send_one(engine, base, token, root, &sha256, pace),
-                    announce(engine, base, token, sets, &to_announce, state),
-                );
-                let sent = match sent {
-                    Err(Error::BudgetReached) => {
-                        budget_spent.store(true, std::sync::atomic::Ordering::Relaxed);
-                        return Ok(());
-                    }
-                    sent => sent?,
-                };
-                {
-                    let mut progress = lock(state);
-                    match sent {
-                        Some(done) => {
-                            progress.report.photos_uploaded += 1;
-                            progress.report.photo_bytes_sent += done.bytes_sent;
-                            if done.resumed_from.is_some() {
-                                progress.report.uploads_resumed += 1;
-                            }
-                        }
-                        None => {
-                            progress.failed.insert(sha256.clone());
-                        }
-                    }
-                    let mut waiting = waiting.lock().unwrap_or_else(|p| p.into_inner());
-                    let mut shown = engine.uploading.lock().unwrap_or_else(|p| p.into_inner());
-                    for (i, w) in waiting.iter_mut().enumerate() {
-                        if !w.remove(sha256.as_str()) {
-                            continue;
-                        }
-                        if w.is_empty() {
-                            progress.ready.push(i);
-                        }
-                        if let Some(shown) = shown.as_mut() {
-                            shown.update(i, photos_sent(&sets[i], w, &progress.failed));
-                        }
+                    None => {
+                        progress.failed.insert(sha256.clone());
                     }
                 }
-                put_ready(engine, base, token, sets, state).await
+                let mut waiting = waiting.lock().unwrap_or_else(|p| p.into_inner());
+                let mut shown = engine.uploading.lock().unwrap_or_else(|p| p.into_inner());
+                for (i, w) in waiting.iter_mut().enumerate() {
+                    if !w.remove(sha256.as_str()) {
+                        continue;
+                    }
+                    if w.is_empty() {
+                        progress.ready.push(i);
+                    }
+                    if let Some(shown) = shown.as_mut() {
+                        shown.update(i, photos_sent(&sets[i], w, &progress.failed));
+                    }
+                }
             }
-        })
-        .await?;
+            put_ready(engine, base, token, sets, state).await
+        }
+    };
+    // Several uploads at once keep the link full; a listing's uploads go
+    // before the next listing's, which starts only once fewer than two of
+    // the earlier ones are still going (two keep the link full through
+    // each other's round trips; a third from the next listing would only
+    // take a share of the link from the listing about to go live).
+    let mut queue: std::collections::VecDeque<(usize, String)> = jobs.into();
+    let mut running = futures_util::stream::FuturesUnordered::new();
+    let mut running_ranks: Vec<usize> = Vec::new();
+    loop {
+        while running.len() < UPLOADS_IN_FLIGHT
+            && let Some((rank, _)) = queue.front()
+            && running_ranks.iter().filter(|r| *r < rank).count() < 2
+            && let Some((rank, sha256)) = queue.pop_front()
+        {
+            running_ranks.push(rank);
+            let upload = job(sha256);
+            running.push(async move { (rank, upload.await) });
+        }
+        let Some((rank, result)) = running.next().await else {
+            break;
+        };
+        if let Some(at) = running_ranks.iter().position(|r| *r == rank) {
+            running_ranks.swap_remove(at);
+        }
+        result?;
+    }
+    drop(running);
     if budget_spent.into_inner() {
         return Err(Error::BudgetReached);
     }
@@ -366,33 +412,40 @@ fn lock<'m, 'a>(state: &'m Mutex<Progress<'a>>) -> std::sync::MutexGuard<'m, Pro
 }
 
 /// The order blobs go in: listing by listing, each listing's thumbnails
-/// before its display photos, each blob once. Pure.
-pub(crate) fn upload_order(sets: &[PhotoSetToSend], missing: &HashSet<String>) -> Vec<String> {
+/// before its display photos, each blob once, with the index of the
+/// listing (in `sets`) it goes for. Pure.
+pub(crate) fn upload_order(
+    sets: &[PhotoSetToSend],
+    missing: &HashSet<String>,
+) -> Vec<(usize, String)> {
     let mut queued = HashSet::new();
     let mut order = Vec::new();
-    for set in sets {
+    for (rank, set) in sets.iter().enumerate() {
         let thumbs = set.photos.iter().filter_map(|p| p.thumb.as_deref());
         let displays = set.photos.iter().map(|p| p.display.as_str());
         for hash in thumbs.chain(displays) {
             if missing.contains(hash) && queued.insert(hash) {
-                order.push(hash.to_owned());
+                order.push((rank, hash.to_owned()));
             }
         }
     }
     order
 }
 
-/// `jobs` split into the thumbnails and the rest (display-size photos),
-/// each in order. Pure.
+/// `jobs` split into the thumbnails (still in order) and the hashes of the
+/// rest (display-size photos). Pure.
 pub(crate) fn thumbnails_only(
     sets: &[PhotoSetToSend],
-    jobs: Vec<String>,
-) -> (Vec<String>, Vec<String>) {
+    jobs: Vec<(usize, String)>,
+) -> (Vec<(usize, String)>, Vec<String>) {
     let thumbs: HashSet<&str> = sets
         .iter()
         .flat_map(|s| s.photos.iter().filter_map(|p| p.thumb.as_deref()))
         .collect();
-    jobs.into_iter().partition(|h| thumbs.contains(h.as_str()))
+    let (thumbs, rest): (Vec<_>, Vec<_>) = jobs
+        .into_iter()
+        .partition(|(_, h)| thumbs.contains(h.as_str()));
+    (thumbs, rest.into_iter().map(|(_, h)| h).collect())
 }
 
 /// Reads and uploads one blob. `None`: it cannot be sent for good (file
@@ -698,9 +751,10 @@ mod tests {
             .into_iter()
             .map(str::to_owned)
             .collect();
-        assert_eq!(
-            upload_order(&sets, &missing),
-            ["t1", "t2", "d1", "d2", "t3", "t4", "d4"]
-        );
+        let order = upload_order(&sets, &missing);
+        let hashes: Vec<&str> = order.iter().map(|(_, h)| h.as_str()).collect();
+        assert_eq!(hashes, ["t1", "t2", "d1", "d2", "t3", "t4", "d4"]);
+        let ranks: Vec<usize> = order.iter().map(|(r, _)| *r).collect();
+        assert_eq!(ranks, [0, 0, 0, 0, 1, 2, 2]);
     }
 }

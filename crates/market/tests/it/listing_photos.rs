@@ -276,9 +276,7 @@ async fn a_list_sent_before_its_photos_is_set_when_the_last_one_arrives() {
     assert_eq!(status, StatusCode::NO_CONTENT);
     // Without `when_uploaded`, photos the server lacks are still refused.
     let never = sha256_hex(b"never uploaded");
-    let (status, _) = t
-        .send(set_photos(id, &token, &[(&display, &never)]))
-        .await;
+    let (status, _) = t.send(set_photos(id, &token, &[(&display, &never)])).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 

@@ -286,6 +286,7 @@ async fn measure(
     let (status, mut passes) = watch::channel(sync::Status::default());
     let (stop, stopped) = oneshot::channel::<()>();
     let started = Instant::now();
+    tracing::debug!("timer started");
     let task = tokio::spawn(sync::run(engine, Arc::new(Notify::new()), status, async {
         let _ = stopped.await;
     }));

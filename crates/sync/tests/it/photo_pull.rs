@@ -374,12 +374,21 @@ async fn a_photo_list_refused_as_stale_is_merged_not_forced() {
     let local = a.store.lock().unwrap().listing(id).unwrap().unwrap().photos;
     let mut shown = local.clone();
     shown.sort();
-    let mut both = vec![records[0].display_sha256.clone(), added.display_sha256.clone()];
+    let mut both = vec![
+        records[0].display_sha256.clone(),
+        added.display_sha256.clone(),
+    ];
     both.sort();
     assert_eq!(shown, both);
     let in_order: Vec<_> = local
         .iter()
-        .map(|d| if *d == added.display_sha256 { added.clone() } else { records[0].clone() })
+        .map(|d| {
+            if *d == added.display_sha256 {
+                added.clone()
+            } else {
+                records[0].clone()
+            }
+        })
         .collect();
     page_shows_photos(&server, id, &in_order).await;
 }
