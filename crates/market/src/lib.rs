@@ -83,7 +83,10 @@ pub use tus::fuzzing as tus_fuzzing;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub clock: Clock,
-    /// A request taking longer is answered 408.
+    /// A request taking longer is answered 408. As long as the app waits
+    /// for one (60 s): a chunk caught in a link's silence of half a
+    /// minute goes on when the link comes back instead of being thrown
+    /// away and sent again.
     pub request_timeout: Duration,
     /// Largest request body accepted, after gzip decompression.
     pub body_limit: usize,
@@ -146,7 +149,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             clock: Clock::system(),
-            request_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(60),
             body_limit: 4 * 1024 * 1024,
             moderation: ModerationPolicy::Auto,
             enroll_rate: RateLimit {

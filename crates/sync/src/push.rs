@@ -179,7 +179,12 @@ pub(crate) fn endpoint(base: &Url, path: &str) -> Result<Url> {
 }
 
 pub(crate) fn unexpected(status: StatusCode) -> Error {
-    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+    // 408: the server gave up waiting for the request's bytes (a link that
+    // went silent mid-request): a passing problem like a 5xx.
+    if status.is_server_error()
+        || status == StatusCode::TOO_MANY_REQUESTS
+        || status == StatusCode::REQUEST_TIMEOUT
+    {
         Error::Server {
             status: status.as_u16(),
         }

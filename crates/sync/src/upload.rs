@@ -174,17 +174,21 @@ pub(crate) async fn upload(
     }
 }
 
-/// A `HEAD` or `POST` that failed on the way counts as an attempt that
-/// moved nothing: `Ok(None)` to try again (after a breath), the error once
-/// [`MAX_STALLS`] such attempts came in a row.
+/// A breath before asking again.
 async fn pause() {
     tokio::time::sleep(RETRY_PAUSE).await;
 }
 
+/// A `HEAD` or `POST` that failed on the way (or was refused for a passing
+/// reason: 408, 429, 5xx) counts as an attempt that moved nothing:
+/// `Ok(None)` to try again (after a breath), the error once [`MAX_STALLS`]
+/// such attempts came in a row.
 fn retried<T>(result: Result<T>, stalls: &mut u32) -> Result<Option<T>> {
     match result {
         Ok(value) => Ok(Some(value)),
-        Err(error @ Error::Network(_)) => {
+        // Cut on the way, or a passing refusal (a 408 after a silent link,
+        // a 5xx): ask again.
+        Err(error @ (Error::Network(_) | Error::Server { .. })) => {
             *stalls += 1;
             if *stalls >= MAX_STALLS {
                 return Err(error);
@@ -431,5 +435,41 @@ async fn refused(engine: &Engine, status: StatusCode, response: Response) -> Err
             Error::Unauthorized("device token refused".to_owned())
         }
         status => unexpected(status),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use reqwest::StatusCode;
+
+    use super::retried;
+    use crate::error::Error;
+    use crate::push::unexpected;
+
+    /// A creation `POST` the server timed out on (the link went silent
+    /// mid-body: 408) is asked again, not taken as a refusal of the photo.
+    #[test]
+    fn passing_refusals_are_tried_again_and_real_ones_are_not() {
+        let mut stalls = 0;
+        for status in [
+            StatusCode::REQUEST_TIMEOUT,
+            StatusCode::SERVICE_UNAVAILABLE,
+            StatusCode::TOO_MANY_REQUESTS,
+        ] {
+            let again = retried::<()>(Err(unexpected(status)), &mut stalls);
+            assert!(matches!(again, Ok(None)), "{status}: {again:?}");
+            stalls = 0;
+        }
+        let refused = retried::<()>(
+            Err(unexpected(StatusCode::UNPROCESSABLE_ENTITY)),
+            &mut stalls,
+        );
+        assert!(matches!(refused, Err(Error::Protocol(_))), "{refused:?}");
+        let mut stalls = 2;
+        let given_up = retried::<()>(Err(unexpected(StatusCode::REQUEST_TIMEOUT)), &mut stalls);
+        assert!(
+            matches!(given_up, Err(Error::Server { status: 408 })),
+            "{given_up:?}"
+        );
     }
 }
