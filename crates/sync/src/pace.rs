@@ -4,8 +4,9 @@
 //! Several uploads are in flight at once, so the bytes acknowledged per
 //! second over the last few seconds are what the whole link carries. A
 //! chunk is sized to about half a second of that: big enough that headers
-//! are noise, small enough that a cut costs little (a cut-off chunk is sent
-//! again whole) and that a stalled one is noticed.
+//! are noise, small enough that a cut costs little (the marketplace keeps
+//! the part of a chunk that arrived; other tus servers may not) and that a
+//! stalled one is noticed.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;

@@ -7,8 +7,9 @@
 //! says how many bytes the server counted and the rest follows in chunks,
 //! each with its SHA-256. A cut during the `POST` costs that one chunk, as
 //! a cut during any chunk does.
-//! A chunk cut off mid-way is not counted by the server; after any failure
-//! the client asks again with `HEAD` and continues from there. An upload
+//! Of a chunk cut off mid-way the marketplace keeps what arrived (other tus
+//! servers may keep nothing); after any failure the client asks again with
+//! `HEAD` and continues from there. An upload
 //! the server no longer knows (404/410: expired) is created again.
 
 use std::sync::atomic::Ordering;

@@ -40,9 +40,25 @@ pub(super) async fn append(
     device: Device,
     UrlPath(id): UrlPath<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Result<Response, AppError> {
     let (offset, checksum) = chunk_headers(&headers)?;
+    let (body, checksum) = match read_chunk(&headers, body).await {
+        Chunk::Whole(body) => (body, checksum),
+        // The link was cut mid-chunk: what arrived is kept (the chunk's
+        // checksum covers all of it, so it cannot be checked; the whole
+        // file's SHA-256 is, at the end), and the client, asking with
+        // HEAD, goes on from there instead of sending the chunk again.
+        Chunk::Cut(part) if !part.is_empty() => {
+            tracing::info!(upload_id = %id, kept = part.len(), "chunk cut off; the part that arrived is kept");
+            (part, None)
+        }
+        Chunk::Cut(_) | Chunk::Unreadable => {
+            return Err(AppError::BadRequest(
+                "the chunk did not arrive whole — ask with HEAD and resume from there".to_owned(),
+            ));
+        }
+    };
     let now_ms = market.now_ms();
     let (offset, upload) = if let Some(bucket) = market.blobs().bucket() {
         let key = id.clone();
@@ -83,6 +99,42 @@ pub(super) async fn append(
         headers.insert(UPLOAD_EXPIRES, http_date(upload.expires_at_ms));
     }
     Ok((StatusCode::NO_CONTENT, headers).into_response())
+}
+
+/// A `PATCH` body as it arrived.
+enum Chunk {
+    Whole(Bytes),
+    /// The connection ended before the declared `Content-Length`: the
+    /// bytes that came.
+    Cut(Bytes),
+    /// No length declared and the body failed: nothing is kept.
+    Unreadable,
+}
+
+/// Reads the body; a body that fails after some bytes (the client's link
+/// cut, or the connection reset) is [`Chunk::Cut`] only when it declared
+/// its length and stayed within it (bodies over the limit are refused
+/// before they are read).
+async fn read_chunk(headers: &HeaderMap, body: axum::body::Body) -> Chunk {
+    use futures_util::StreamExt as _;
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let mut stream = body.into_data_stream();
+    let mut received = bytes::BytesMut::with_capacity(declared.unwrap_or(0).min(1 << 20));
+    while let Some(frame) = stream.next().await {
+        match frame {
+            Ok(data) => received.extend_from_slice(&data),
+            Err(_) => {
+                return match declared {
+                    Some(length) if received.len() < length => Chunk::Cut(received.freeze()),
+                    _ => Chunk::Unreadable,
+                };
+            }
+        }
+    }
+    Chunk::Whole(received.freeze())
 }
 
 /// Reads a chunk's headers: its type, `Upload-Offset` and the optional

@@ -167,7 +167,7 @@ async fn first_chunk(
         device,
         UrlPath(id.to_string()),
         headers,
-        body,
+        axum::body::Body::from(body),
     )
     .await
     {

@@ -343,3 +343,48 @@ async fn a_photo_is_served_from_a_byte_on() {
     assert_eq!(header(&headers, "accept-ranges"), "bytes");
     assert_eq!(body, bytes);
 }
+
+/// The link cut in the middle of a chunk: the part that arrived is kept
+/// (the whole file's SHA-256 is still checked at the end), so the client,
+/// asking with HEAD, sends only the rest — not the chunk again. A body
+/// without a declared length that fails keeps nothing.
+#[tokio::test]
+async fn a_chunk_cut_off_keeps_what_arrived() {
+    let t = test_market();
+    let device = t.enroll("atlas").await;
+    let bytes = photo(5, 100_000);
+    let location = create(&t, &device.token, &bytes).await;
+    let cut_body = |declared: bool| {
+        let pieces: Vec<std::io::Result<bytes::Bytes>> = vec![
+            Ok(bytes::Bytes::copy_from_slice(&bytes[..30_000])),
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "cut",
+            )),
+        ];
+        let request = chunk(&device.token, &location, 0)
+            .header("upload-checksum", checksum(&bytes[..60_000]));
+        let request = if declared {
+            request.header(header::CONTENT_LENGTH, "60000")
+        } else {
+            request
+        };
+        request
+            .body(Body::from_stream(futures_util::stream::iter(pieces)))
+            .unwrap()
+    };
+    let (status, _, _) = t.send_full(cut_body(false)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(offset(&t, &device.token, &location).await.1, Some(0));
+
+    t.send_full(cut_body(true)).await;
+    assert_eq!(
+        offset(&t, &device.token, &location).await.1,
+        Some(30_000),
+        "the 30,000 bytes that came are kept"
+    );
+    let (status, _) = send_chunk(&t, &device.token, &location, &bytes, 30_000, 100_000).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let sha = sha256_hex(&bytes);
+    assert!(missing(&t, &device.token, &[&sha]).await.is_empty());
+}
