@@ -1,7 +1,7 @@
 //! Photos of the listings: ask which blobs the server lacks, upload those
 //! (`upload.rs`), and once a listing is on the server, set its photo list.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -129,7 +129,8 @@ pub(crate) async fn upload_missing(
     let mut missing = asked.missing.clone();
     missing.extend(Asked::ask(engine, base, token, wanted).await?.missing);
     let root = engine.photos_root().await?;
-    let mut jobs = upload_order(sets, &missing);
+    let blob_bytes = blob_sizes(&root, missing.iter().cloned().collect()).await?;
+    let mut jobs = upload_order(sets, &missing, &blob_bytes);
     if engine
         .holding_photos
         .load(std::sync::atomic::Ordering::Relaxed)
@@ -383,6 +384,21 @@ pub(crate) async fn bytes_waiting(engine: &Engine) -> Result<u64> {
     file_sizes(&engine.photos_root().await?, &hashes).await
 }
 
+/// Each of these photo files' bytes (a file gone counts 0).
+async fn blob_sizes(root: &Path, hashes: Vec<String>) -> Result<HashMap<String, u64>> {
+    let root = root.to_owned();
+    Ok(tokio::task::spawn_blocking(move || {
+        hashes
+            .into_iter()
+            .map(|h| {
+                let size = std::fs::metadata(photo_path(&root, &h)).map_or(0, |m| m.len());
+                (h, size)
+            })
+            .collect()
+    })
+    .await?)
+}
+
 /// The bytes of these photo files (a file gone counts 0: it will not go).
 async fn file_sizes(root: &Path, hashes: &[String]) -> Result<u64> {
     let paths: Vec<PathBuf> = hashes.iter().map(|h| photo_path(root, h)).collect();
@@ -411,16 +427,28 @@ fn lock<'m, 'a>(state: &'m Mutex<Progress<'a>>) -> std::sync::MutexGuard<'m, Pro
     state.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// The order blobs go in: listing by listing, each listing's thumbnails
-/// before its display photos, each blob once, with the index of the
-/// listing (in `sets`) it goes for. Pure.
+/// The order blobs go in: listing by listing, the listing with the fewest
+/// bytes to send first (a small listing never waits behind a big one;
+/// among equals, `sets`' order: oldest change first), each listing's
+/// thumbnails before its display photos, each blob once; with the
+/// listing's rank in that order. `sizes`: bytes of the missing blobs.
+/// Pure.
 pub(crate) fn upload_order(
     sets: &[PhotoSetToSend],
     missing: &HashSet<String>,
+    sizes: &HashMap<String, u64>,
 ) -> Vec<(usize, String)> {
+    let to_send = |set: &PhotoSetToSend| -> u64 {
+        set.hashes()
+            .filter(|h| missing.contains(*h))
+            .map(|h| sizes.get(h).copied().unwrap_or(0))
+            .sum()
+    };
+    let mut by_size: Vec<&PhotoSetToSend> = sets.iter().collect();
+    by_size.sort_by_key(|set| to_send(set));
     let mut queued = HashSet::new();
     let mut order = Vec::new();
-    for (rank, set) in sets.iter().enumerate() {
+    for (rank, set) in by_size.into_iter().enumerate() {
         let thumbs = set.photos.iter().filter_map(|p| p.thumb.as_deref());
         let displays = set.photos.iter().map(|p| p.display.as_str());
         for hash in thumbs.chain(displays) {
@@ -717,7 +745,7 @@ async fn read_checked(path: PathBuf, sha256: String) -> Result<Option<Vec<u8>>> 
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashSet;
+    use std::collections::{HashMap, HashSet};
 
     use store::{PhotoSetToSend, PhotoToSend};
 
@@ -739,6 +767,33 @@ mod tests {
         }
     }
 
+    fn sizes(missing: &HashSet<String>) -> HashMap<String, u64> {
+        missing
+            .iter()
+            .map(|h| (h.clone(), if h.starts_with('d') { 100 } else { 10 }))
+            .collect()
+    }
+
+    /// A listing with one photo to send goes before one with twenty,
+    /// whichever changed first.
+    #[test]
+    fn a_small_listing_does_not_wait_behind_a_big_one() {
+        let big: Vec<(String, String)> = (0..20)
+            .map(|i| (format!("d{i}"), format!("t{i}")))
+            .collect();
+        let big: Vec<(&str, &str)> = big.iter().map(|(d, t)| (d.as_str(), t.as_str())).collect();
+        let sets = [set(1, &big), set(2, &[("dx", "tx")])];
+        let missing: HashSet<String> = sets
+            .iter()
+            .flat_map(|s| s.hashes())
+            .map(str::to_owned)
+            .collect();
+        let order = upload_order(&sets, &missing, &sizes(&missing));
+        assert_eq!(order[0], (0, "tx".to_owned()));
+        assert_eq!(order[1], (0, "dx".to_owned()));
+        assert!(order[2..].iter().all(|(rank, _)| *rank == 1));
+    }
+
     #[test]
     fn blobs_go_listing_by_listing_thumbnails_first_each_once() {
         let sets = [
@@ -751,10 +806,22 @@ mod tests {
             .into_iter()
             .map(str::to_owned)
             .collect();
-        let order = upload_order(&sets, &missing);
+        // Bytes to send: listing 1 220, listing 2 120 (t3, and d2 and t2
+        // it shares with listing 1), listing 3 110.
+        let order = upload_order(&sets, &missing, &sizes(&missing));
         let hashes: Vec<&str> = order.iter().map(|(_, h)| h.as_str()).collect();
-        assert_eq!(hashes, ["t1", "t2", "d1", "d2", "t3", "t4", "d4"]);
+        assert_eq!(hashes, ["t4", "d4", "t3", "t2", "d2", "t1", "d1"]);
         let ranks: Vec<usize> = order.iter().map(|(r, _)| *r).collect();
-        assert_eq!(ranks, [0, 0, 0, 0, 1, 2, 2]);
+        assert_eq!(ranks, [0, 0, 1, 1, 1, 2, 2]);
+        // Equal sizes: the sets' order (oldest change first).
+        let even: HashMap<String, u64> = missing.iter().map(|h| (h.clone(), 1)).collect();
+        let three = [
+            set(1, &[("d1", "t1")]),
+            set(2, &[("d2", "t2")]),
+            set(3, &[("d4", "t4")]),
+        ];
+        let order = upload_order(&three, &missing, &even);
+        let hashes: Vec<&str> = order.iter().map(|(_, h)| h.as_str()).collect();
+        assert_eq!(hashes, ["t1", "d1", "t2", "d2", "t4", "d4"]);
     }
 }
