@@ -53,6 +53,44 @@ pub(crate) async fn warm_up(engine: &Engine, base: &Url) {
     futures_util::future::join_all((1..UPLOADS_IN_FLIGHT).map(|_| ask())).await;
 }
 
+/// The listings whose photos go first (the smallest, in the order
+/// [`upload_order`] takes them) and their photos: about [`FIRST_WAVE`]
+/// photos' worth, at least one listing.
+pub(crate) struct FirstWave {
+    pub listings: HashSet<store::ListingId>,
+    pub hashes: HashSet<String>,
+}
+
+/// Photos the first question asks about (a few kilobytes).
+const FIRST_WAVE: usize = 32;
+
+pub(crate) async fn first_wave(engine: &Engine, sets: &[PhotoSetToSend]) -> Result<FirstWave> {
+    let all: HashSet<String> = Asked::hashes_of(sets).into_iter().collect();
+    let root = engine.photos_root().await?;
+    let sizes = blob_sizes(&root, all.iter().cloned().collect()).await?;
+    let mut wave = FirstWave {
+        listings: HashSet::new(),
+        hashes: HashSet::new(),
+    };
+    let mut ranks_taken = None;
+    for (rank, hash) in upload_order(sets, &all, &sizes) {
+        if ranks_taken != Some(rank) {
+            if wave.hashes.len() >= FIRST_WAVE {
+                break;
+            }
+            ranks_taken = Some(rank);
+        }
+        wave.hashes.insert(hash);
+    }
+    // The listings all of whose photos are in the wave.
+    wave.listings = sets
+        .iter()
+        .filter(|s| s.hashes().all(|h| wave.hashes.contains(h)))
+        .map(|s| s.listing_id)
+        .collect();
+    Ok(wave)
+}
+
 /// Which photos the server was asked about, and which of those it lacks.
 #[derive(Debug, Default)]
 pub(crate) struct Asked {
