@@ -179,11 +179,11 @@ pub(crate) async fn upload_missing(
         let held;
         (jobs, held) = thumbnails_only(sets, jobs);
         report.photos_held += held.len();
-        report.photo_bytes_held += file_sizes(&root, &held).await?;
+        report.photo_bytes_held += held.iter().filter_map(|h| blob_bytes.get(h)).sum::<u64>();
         failed.extend(held);
     }
-    let hashes: Vec<String> = jobs.iter().map(|(_, h)| h.clone()).collect();
-    let sizes = file_sizes(&root, &hashes).await?;
+    // The files were measured once, above.
+    let sizes: u64 = jobs.iter().filter_map(|(_, h)| blob_bytes.get(h)).sum();
     // Which of each set's blobs are still on their way.
     let mut waiting: Vec<HashSet<&str>> = sets
         .iter()
