@@ -157,6 +157,7 @@ pub fn fill(market: &Market, spec: Spec) -> anyhow::Result<Vec<Uuid>> {
                     *listing_id,
                     &set,
                     None,
+                    false,
                     ModerationPolicy::Auto,
                     now_ms,
                 )?

@@ -261,6 +261,7 @@ pub(crate) fn fill(market: &Market, slug: &str) -> anyhow::Result<usize> {
                 *listing_id,
                 &set,
                 None,
+                false,
                 ModerationPolicy::Auto,
                 now_ms,
             )?

@@ -1,6 +1,15 @@
 //! `PUT /v1/listings/{id}/photos`: which photos a listing shows, in order.
 //! A device sets them for its own cooperative's listings only, and only
 //! with photos the blob store already holds (upload them over tus first).
+//!
+//! A list sent ahead of its photos (`when_uploaded`) is set as soon as
+//! every *thumbnail* it names is here: buyers see the listing with its
+//! thumbnails while the display-size files are still on their way (a
+//! display not yet here is answered with its thumbnail, see `photos.rs`),
+//! so on a slow link every listing is live with its thumbnails before any
+//! display-size photo goes. Until then it is kept (`pending_photo_lists`)
+//! and set in the transaction that admits its last thumbnail. A list is
+//! synced (204) only once all its files are here.
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -36,6 +45,9 @@ pub(crate) enum Refusal {
     TakenDown(Vec<String>),
     /// Kept (`when_uploaded`) until the missing photos arrive.
     Pending,
+    /// Not a refusal: set (`when_uploaded`), shown with its thumbnails,
+    /// while some display-size files are still to come.
+    AwaitingDisplays,
 }
 
 async fn set_photos(
@@ -78,6 +90,7 @@ async fn set_photos(
                 listing_id,
                 &photos,
                 expected.as_deref(),
+                when_uploaded,
                 policy,
                 now_ms,
             )?;
@@ -94,7 +107,11 @@ async fn set_photos(
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         Some(Refusal::Pending) => {
-            tracing::info!(device_id = %device.id, %listing_id, photos = count, "listing photos kept until their files arrive");
+            tracing::info!(device_id = %device.id, %listing_id, photos = count, "listing photos kept until their thumbnails arrive");
+            Ok(StatusCode::ACCEPTED.into_response())
+        }
+        Some(Refusal::AwaitingDisplays) => {
+            tracing::info!(device_id = %device.id, %listing_id, photos = count, "listing photos set; display-size files to come");
             Ok(StatusCode::ACCEPTED.into_response())
         }
         Some(Refusal::Stale(current)) => {
@@ -136,13 +153,17 @@ async fn set_photos(
 
 /// Replaces the listing's photos, or says why not. Other photos are a
 /// change a buyer sees: under `manual` moderation they send the listing
-/// back to review (see [`ModerationPolicy`]).
+/// back to review (see [`ModerationPolicy`]). `displays_later`: set it
+/// once the thumbnails are here ([`Refusal::AwaitingDisplays`] while
+/// display-size files are missing); otherwise every file must be here.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn set(
     tx: &mut Tx<'_>,
     device: Device,
     listing_id: Uuid,
     photos: &[(String, String)],
     expected: Option<&[String]>,
+    displays_later: bool,
     policy: ModerationPolicy,
     now_ms: i64,
 ) -> Result<Option<Refusal>> {
@@ -162,12 +183,26 @@ pub(crate) fn set(
     }
     let state = moderation::from_sql(&row.get::<String>(2)?).unwrap_or(ModerationState::Pending);
     let reason: Option<String> = row.get(3)?;
+    let hashes: Vec<String> = photos
+        .iter()
+        .flat_map(|(d, t)| [d.clone(), t.clone()])
+        .collect();
+    // What the list would lack: only display-size files may come later.
+    let missing = blobs::missing(tx, &hashes)?;
+    let awaiting = if missing.is_empty() {
+        None
+    } else if displays_later && photos.iter().all(|(_, t)| !missing.contains(t)) {
+        Some(Refusal::AwaitingDisplays)
+    } else {
+        Some(Refusal::MissingBlobs(missing))
+    };
     let current = crate::catalog::photos(tx, listing_id)?;
     if current == photos {
         // Already so (a list kept until its photos arrived and set then,
-        // or an answer lost on the way): done, whatever the device last saw.
+        // or an answer lost on the way), whatever the device last saw:
+        // done once all its files are here.
         drop_pending(tx, &id)?;
-        return Ok(None);
+        return Ok(awaiting);
     }
     if let Some(expected) = expected {
         let displays: Vec<&str> = current.iter().map(|(d, _)| d.as_str()).collect();
@@ -176,17 +211,12 @@ pub(crate) fn set(
             return Ok(Some(Refusal::Stale(current)));
         }
     }
-    let hashes: Vec<String> = photos
-        .iter()
-        .flat_map(|(d, t)| [d.clone(), t.clone()])
-        .collect();
     let purged = crate::takedown::purged(tx, &hashes)?;
     if !purged.is_empty() {
         return Ok(Some(Refusal::TakenDown(purged)));
     }
-    let missing = blobs::missing(tx, &hashes)?;
-    if !missing.is_empty() {
-        return Ok(Some(Refusal::MissingBlobs(missing)));
+    if let Some(refused @ Refusal::MissingBlobs(_)) = awaiting {
+        return Ok(Some(refused));
     }
     drop_pending(tx, &id)?;
     tx.execute(
@@ -224,7 +254,7 @@ pub(crate) fn set(
             args![&id, position as i64, display, thumb],
         )?;
     }
-    Ok(None)
+    Ok(awaiting)
 }
 
 /// Keeps `photos` to set once every blob they name is here (replacing the
@@ -267,8 +297,8 @@ fn drop_pending(tx: &mut Tx<'_>, listing_id: &str) -> Result<()> {
     Ok(())
 }
 
-/// The photo `sha256` just arrived: sets the kept lists it completes, in
-/// the transaction that admitted it. A list another device's changed
+/// The photo `sha256` just arrived: sets the kept lists whose thumbnails
+/// it completes, in the transaction that admitted it. A list another device's changed
 /// meanwhile (its `expected` no longer holds), or that can no longer be
 /// set (listing deleted, a photo taken down), is dropped: the device's
 /// own `PUT` after its uploads learns why, as it would have without it.
@@ -306,11 +336,12 @@ pub(crate) fn apply_pending(
             listing_id,
             &photos,
             expected.as_deref(),
+            true,
             policy,
             now_ms,
         )? {
-            None => {
-                tracing::info!(%listing_id, photos = photos.len(), "listing photos set as their last file arrived");
+            None | Some(Refusal::AwaitingDisplays) => {
+                tracing::info!(%listing_id, photos = photos.len(), "listing photos set as their last thumbnail arrived");
             }
             Some(Refusal::MissingBlobs(_)) => {}
             Some(_) => {

@@ -1,10 +1,12 @@
 //! Photos: `POST /v1/photos/missing` tells a device which of its photos to
-//! upload (over tus, see `tus.rs`); `GET /photos/{sha256}.jpg` serves one.
+//! upload (over tus, see `tus.rs`); `GET /photos/{sha256}.jpg` serves one
+//! (or, for a display-size file still on its way, redirects to its
+//! thumbnail).
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, X_CONTENT_TYPE_OPTIONS};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use protocol::{MAX_PHOTOS_MISSING, PhotosMissingRequest, PhotosMissingResponse};
@@ -92,7 +94,29 @@ async fn photo(
     let (total, cache) = match found {
         Some((size, Access::Public)) => (size, PUBLIC_PHOTO_CACHE),
         Some((size, Access::Cooperative)) => (size, "private, no-store"),
-        Some((_, Access::None)) | None => return Ok(not_found()),
+        Some((_, Access::None)) => return Ok(not_found()),
+        None if device.is_none() => {
+            // A display-size file still on its way (its list was set
+            // ahead of it, see `listing_photos.rs`): its thumbnail
+            // meanwhile, never cached. Devices get the 404 (their
+            // download tries again next pass).
+            let display = sha256.clone();
+            let thumb = market
+                .read(move |tx| thumbnail_meanwhile(tx, &display))
+                .await?;
+            return Ok(match thumb {
+                Some(thumb) => (
+                    StatusCode::TEMPORARY_REDIRECT,
+                    [
+                        (LOCATION, format!("{thumb}.jpg")),
+                        (CACHE_CONTROL, "no-store".to_owned()),
+                    ],
+                )
+                    .into_response(),
+                None => not_found(),
+            });
+        }
+        None => return Ok(not_found()),
     };
     let blob = ranged::Blob {
         key: blobs::photo_key(&sha256),
@@ -107,6 +131,20 @@ async fn photo(
     Ok(ranged::respond(market.blobs(), blob, &headers)
         .await?
         .unwrap_or_else(not_found))
+}
+
+/// The thumbnail a public listing shows for the display-size photo
+/// `display` the store does not have yet, if any (and if it has that).
+fn thumbnail_meanwhile(tx: &mut Tx<'_>, display: &str) -> crate::Result<Option<String>> {
+    let row = tx.query_opt(
+        "SELECT lp.thumb FROM listing_photos lp JOIN listings l ON l.id = lp.listing_id
+         WHERE lp.display = ?1 AND l.deleted = 0 AND l.published = 1
+           AND l.moderation = 'approved'
+           AND EXISTS (SELECT 1 FROM photos p WHERE p.sha256 = lp.thumb)
+         LIMIT 1",
+        args![display],
+    )?;
+    row.map(|r| r.get::<String>(0)).transpose()
 }
 
 /// Who may see a stored photo.

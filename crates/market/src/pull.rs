@@ -94,12 +94,14 @@ pub(crate) fn changes_since(
     rows.truncate(limit);
     let cursor = rows.last().map_or(since, |l| l.version);
     let mut photos = photos_of(tx, rows.iter().map(|l| l.id))?;
+    let mut awaited = awaited_of(tx, rows.iter().map(|l| l.id))?;
     Ok(PullResponse {
         changes: rows
             .into_iter()
             .map(|stored| {
                 let listing_photos = photos.remove(&stored.id).unwrap_or_default();
-                pulled(stored, listing_photos)
+                let awaited = awaited.remove(&stored.id).unwrap_or_default();
+                pulled(stored, listing_photos, awaited)
             })
             .collect(),
         cursor: cursor.to_string(),
@@ -136,7 +138,35 @@ pub(crate) fn photos_of(
     Ok(photos)
 }
 
-fn pulled(stored: Stored, photos: Vec<ListingPhoto>) -> PulledListing {
+/// The display photos of the listings `ids` whose files are not here yet
+/// (lists set ahead of them, see `listing_photos.rs`), in one query.
+fn awaited_of(
+    tx: &mut Tx<'_>,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, Vec<String>>> {
+    let mut awaited: HashMap<Uuid, Vec<String>> = HashMap::new();
+    let ids: Vec<String> = ids.into_iter().map(|id| id.to_string()).collect();
+    if ids.is_empty() {
+        return Ok(awaited);
+    }
+    let placeholders = (1..=ids.len())
+        .map(|n| format!("?{n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT listing_id, display FROM listing_photos lp
+         WHERE listing_id IN ({placeholders})
+           AND NOT EXISTS (SELECT 1 FROM photos p WHERE p.sha256 = lp.display)
+         ORDER BY listing_id, position"
+    );
+    let args: Vec<Arg<'_>> = ids.iter().map(Arg::from).collect();
+    for row in tx.query(&sql, &args)? {
+        awaited.entry(row.get(0)?).or_default().push(row.get(1)?);
+    }
+    Ok(awaited)
+}
+
+fn pulled(stored: Stored, photos: Vec<ListingPhoto>, awaited: Vec<String>) -> PulledListing {
     // A bare tombstone (deleted before the server saw it) has no content.
     let bare = stored.is_bare();
     let hlc = stored.latest_hlc();
@@ -149,5 +179,6 @@ fn pulled(stored: Stored, photos: Vec<ListingPhoto>) -> PulledListing {
         moderation: stored.moderation,
         rejection_reason: stored.rejection_reason,
         photos: (!bare).then_some(photos),
+        photos_awaited: awaited,
     }
 }

@@ -408,6 +408,7 @@ fn the_openapi_schemas_declare_every_wire_field() {
             display: "a".repeat(64),
             thumb: "b".repeat(64),
         }]),
+        photos_awaited: vec!["a".repeat(64)],
         hlc: Some(protocol::Hlc { ms: 5, counter: 1 }),
     };
     check(schemas, "PulledListing", to_json(&pulled));

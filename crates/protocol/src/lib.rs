@@ -348,6 +348,12 @@ pub struct PulledListing {
     /// tombstone). Their bytes are at `/photos/{sha256}.jpg`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub photos: Option<Vec<ListingPhoto>>,
+    /// Display hashes in `photos` whose files are not on the server yet:
+    /// the list was set ahead of them (`when_uploaded`), the listing shows
+    /// their thumbnails meanwhile. The laptop sending them keeps its list
+    /// to send until they are there; the others fetch them later.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photos_awaited: Vec<String>,
     /// The latest clock reading among the writes that made this state: a
     /// device moves its own clock past it, so its next edit is later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -376,12 +382,15 @@ pub struct ListingPhotosRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected: Option<Vec<String>>,
     /// Some photos are still on their way up: instead of 422, the server
-    /// keeps this list (answer 202) and sets it itself the moment the last
-    /// of them arrives, checking `expected` then too. The device sends it
-    /// as its uploads begin, so the listing shows its photos as soon as
-    /// they are there, not a round trip later. Any list set for the
-    /// listing meanwhile drops it; sending the same list again once the
-    /// uploads are done answers 204 whichever way it went.
+    /// sets this list as soon as every thumbnail it names is there (the
+    /// listing shows the thumbnails while display-size files are still
+    /// coming), keeping it until then and checking `expected` then too;
+    /// the answer is 202 either way. The device sends it as its uploads
+    /// begin, so the listing is live as soon as its thumbnails are, not
+    /// after every display-size photo. Any list set for the listing
+    /// meanwhile drops a kept one. Sending the same list again (without
+    /// this) once the uploads are done answers 204 whichever way it went:
+    /// the list is synced only once all its files are there.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub when_uploaded: bool,
 }

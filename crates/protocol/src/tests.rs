@@ -75,9 +75,11 @@ fn pulled_listing_wire_shape() {
         moderation: ModerationState::Rejected,
         rejection_reason: Some("photo missing".into()),
         photos: None,
+        photos_awaited: Vec::new(),
         hlc: None,
     };
     let json = serde_json::to_value(&pulled).unwrap();
+    assert!(json.get("photos_awaited").is_none());
     assert_eq!(json["moderation"], "rejected");
     assert_eq!(json["rejection_reason"], "photo missing");
     assert!(json.get("listing").is_none());

@@ -42,10 +42,16 @@ pub fn merge_photos(local: &[String], synced: &[String], server: &[String]) -> V
 /// not deleted), merged with a waiting local change; records the photos
 /// this laptop did not know and wants their files. Whether the listing's
 /// photos changed.
+///
+/// `awaited`: some display-size files of the server's list are not there
+/// yet. If that list is this laptop's own change still on its way (the
+/// list here, not yet synced), it stays to send: the files go, and the
+/// `PUT` after them marks it synced.
 pub(crate) fn take_photos(
     tx: &Transaction<'_>,
     id: ListingId,
     server: &[PulledPhoto],
+    awaited: bool,
     now_ms: i64,
 ) -> Result<bool> {
     let (local, synced): (Vec<String>, String) = tx.query_row(
@@ -56,6 +62,9 @@ pub(crate) fn take_photos(
         |row| Ok((split(&row.get::<_, String>(0)?), row.get(1)?)),
     )?;
     let server_list: Vec<String> = server.iter().map(|p| p.display.clone()).collect();
+    if awaited && local == server_list && split(&synced) != server_list {
+        return Ok(false);
+    }
     let merged = merge_photos(&local, &split(&synced), &server_list);
     {
         let mut known =

@@ -128,7 +128,7 @@ impl Store {
             )
             .optional()?
             .unwrap_or(false);
-        let changed = live && crate::photo_pull::take_photos(&tx, id, server, now_ms)?;
+        let changed = live && crate::photo_pull::take_photos(&tx, id, server, false, now_ms)?;
         tx.commit()?;
         Ok(changed)
     }

@@ -24,6 +24,10 @@ pub struct Pulled {
     /// The listing's photos on the server, in order (`None`: not said, as
     /// on a bare tombstone or from a server before photos were pulled).
     pub photos: Option<Vec<PulledPhoto>>,
+    /// Some display-size files of `photos` are not on the server yet (its
+    /// list was set ahead of them): a laptop whose own list this is keeps
+    /// it to send, so they still go.
+    pub photos_awaited: bool,
     /// The clock of the latest write behind this state, when the server
     /// says it; else the content's `updated_at_ms` stands in.
     pub hlc: Option<Hlc>,
@@ -127,6 +131,7 @@ impl Store {
             content: Some(content),
             moderation: Moderation::Pending,
             photos: None,
+            photos_awaited: false,
             hlc: None,
         };
         let changed = apply_one(&tx, &pulled, None, now_ms, &mut PullApplied::default())?;
@@ -220,7 +225,9 @@ fn pulled_photos(tx: &Transaction<'_>, pulled: &Pulled, now_ms: i64) -> Result<b
         return Ok(false);
     }
     match listing_in(tx, pulled.id)? {
-        Some(local) if !local.deleted => take_photos(tx, pulled.id, photos, now_ms),
+        Some(local) if !local.deleted => {
+            take_photos(tx, pulled.id, photos, pulled.photos_awaited, now_ms)
+        }
         _ => Ok(false),
     }
 }

@@ -298,8 +298,9 @@ async fn pass(engine: &Engine, report: &mut Report) -> Result<()> {
     let base = engine.market_url().await?;
     let token = enroll::token(engine, &base).await?;
     // Listings first: a few kilobytes that must never wait behind a photo
-    // crawling over a 2G link. Their photos follow; the server shows a
-    // listing's photos only once they are all there (`PUT` below).
+    // crawling over a 2G link. Their photos follow: every listing's
+    // thumbnails (the server shows a listing's photos once their
+    // thumbnails are there), then the display-size photos.
     //
     // Which photos the server lacks is asked while the listings go (on a
     // second connection, which the uploads then use): the answer does not
@@ -309,7 +310,7 @@ async fn pass(engine: &Engine, report: &mut Report) -> Result<()> {
     // Only about the first listings' photos, though (the smallest, which
     // go first): the question for a whole catalogue is 130 bytes a photo
     // each way (156 KB for 200 listings: a second at 1 Mbit/s before any
-    // photo could go); the rest is asked when their turn comes.
+    // photo could go); the rest is asked while their thumbnails go.
     let before = engine.with_store(|s| s.photo_sets_to_send()).await?;
     let first_wave = photos::first_wave(engine, &before).await?;
     let hashes = photos::Asked::hashes_of(&before)
@@ -337,17 +338,60 @@ async fn pass(engine: &Engine, report: &mut Report) -> Result<()> {
     let answer = answer?;
     // Read again: the push made new listings live (their lists may go now).
     let sets = engine.with_store(|s| s.photo_sets_to_send()).await?;
-    let (first, rest): (Vec<_>, Vec<_>) = sets
+    let first: Vec<_> = sets
         .iter()
+        .filter(|s| first_wave.listings.contains(&s.listing_id))
         .cloned()
-        .partition(|s| first_wave.listings.contains(&s.listing_id));
-    let mut failed_photos =
-        photos::upload_missing(engine, &base, &token, &first, &answer, report).await?;
-    if !rest.is_empty() {
-        let ask_all = photos::Asked::default();
-        failed_photos
-            .extend(photos::upload_missing(engine, &base, &token, &rest, &ask_all, report).await?);
-    }
+        .collect();
+    let mut sets_left = sets.clone();
+    // The first listings' thumbnails go while the server is asked about
+    // the other photos; then every other listing's thumbnails, then the
+    // display photos (the server shows a listing once its thumbnails are
+    // there: every listing is live before any display photo goes).
+    let rest_hashes: Vec<String> = photos::Asked::hashes_of(&sets)
+        .into_iter()
+        .filter(|h| !answer.hashes.contains(h))
+        .collect();
+    let mut failed_photos = HashSet::new();
+    let (asked, since) = if rest_hashes.is_empty() {
+        // The first question was about all of them.
+        (answer, None)
+    } else {
+        let since = engine.pace.moved();
+        let first_thumbnails = photos::upload_missing(
+            engine,
+            &base,
+            &token,
+            &first,
+            &answer,
+            photos::Scope::Thumbnails,
+            report,
+        );
+        let asking_rest = photos::Asked::ask(engine, &base, &token, rest_hashes);
+        let (sent, rest_answer) = tokio::join!(first_thumbnails, asking_rest);
+        failed_photos.extend(sent?);
+        // Those set while the thumbnails went are not sent again.
+        let still: HashSet<(ListingId, String)> = engine
+            .with_store(|s| s.photo_sets_to_send())
+            .await?
+            .into_iter()
+            .map(|s| (s.listing_id, s.key))
+            .collect();
+        sets_left.retain(|s| still.contains(&(s.listing_id, s.key.clone())));
+        (answer.and(rest_answer?, &first), Some(since))
+    };
+    failed_photos.extend(
+        photos::upload_missing(
+            engine,
+            &base,
+            &token,
+            &sets_left,
+            &asked,
+            photos::Scope::All { since },
+            report,
+        )
+        .await?,
+    );
     pull::pull_all(engine, &base, &token, report).await?;
     // Read again: a set merged by the pull, or changed while this pass
     // ran, may name photos not asked about above: ask (and upload) for
@@ -363,8 +407,18 @@ async fn pass(engine: &Engine, report: &mut Report) -> Result<()> {
     if !changed.is_empty() {
         // Asked anew: some of what the first answer lacked went up since.
         let fresh = photos::Asked::default();
-        failed_photos
-            .extend(photos::upload_missing(engine, &base, &token, &changed, &fresh, report).await?);
+        failed_photos.extend(
+            photos::upload_missing(
+                engine,
+                &base,
+                &token,
+                &changed,
+                &fresh,
+                photos::Scope::All { since: None },
+                report,
+            )
+            .await?,
+        );
     }
     report.photos_upload_failed = failed_photos.len().saturating_sub(report.photos_held);
     // Read again: the lists set above (as their photos arrived) are not

@@ -117,6 +117,7 @@ pub fn to_store(pulled: &PulledListing) -> Option<Pulled> {
             },
         },
         photos: photos(pulled),
+        photos_awaited: !pulled.photos_awaited.is_empty(),
         hlc: pulled.hlc,
     })
 }

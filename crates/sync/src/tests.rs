@@ -346,6 +346,7 @@ fn pulled_photos_are_mapped_and_a_list_with_a_bad_hash_is_refused_whole() {
         moderation: ModerationState::Approved,
         rejection_reason: None,
         photos: Some(vec![photo(&"a".repeat(64), &"b".repeat(64))]),
+        photos_awaited: Vec::new(),
         hlc: None,
     };
     let mapped = crate::pull::to_store(&pulled).unwrap().photos.unwrap();

@@ -48,6 +48,7 @@ fn pull(s: &mut store::Store, id: store::ListingId, edit: impl FnOnce(&mut store
         }),
         moderation: store::Moderation::Approved,
         photos: None,
+        photos_awaited: false,
         hlc: None,
     };
     let applied = s.apply_pulled(&[pulled], "7", 2_000).unwrap();

@@ -155,6 +155,7 @@ fn in_review_and_lost_edits_have_their_own_filters() {
         content: None,
         moderation: store::Moderation::Pending,
         photos: None,
+        photos_awaited: false,
         hlc: None,
     };
     s.apply_pulled(&[pulled], "7", 20_000).unwrap();

@@ -52,6 +52,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0013_trust_and_operators.sql")),
     M::up(include_str!("../migrations/0014_search_index.sql")),
     M::up(include_str!("../migrations/0015_pending_photo_lists.sql")),
+    M::up(include_str!("../migrations/0016_displays_later.sql")),
 ];
 
 /// How many migrations this build's SQLite schema has had.

@@ -20,6 +20,7 @@ pub(super) const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/pg/0009_trust_and_operators.sql"),
     include_str!("../migrations/pg/0010_search_index.sql"),
     include_str!("../migrations/pg/0011_pending_photo_lists.sql"),
+    include_str!("../migrations/pg/0012_displays_later.sql"),
 ];
 
 /// Key of the advisory lock every PostgreSQL write transaction holds.

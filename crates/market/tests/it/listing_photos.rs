@@ -288,14 +288,9 @@ async fn a_kept_list_gives_way_to_a_list_set_meanwhile() {
     let (t, token, id, display, thumb) = with_a_listing().await;
     let late = photo(7, 3_000);
     let late_hash = sha256_hex(&late);
+    let mine = [(display.as_str(), late_hash.as_str())];
     let (status, _) = t
-        .send(set_photos_request(
-            id,
-            &token,
-            &[(&late_hash, &thumb)],
-            Some(&[]),
-            true,
-        ))
+        .send(set_photos_request(id, &token, &mine, Some(&[]), true))
         .await;
     assert_eq!(status, StatusCode::ACCEPTED);
 
@@ -312,18 +307,88 @@ async fn a_kept_list_gives_way_to_a_list_set_meanwhile() {
 
     upload(&t, &token, &late).await;
     let page = listing_page(&t, id).await;
-    assert!(page.contains(&format!("/photos/{display}.jpg")), "{page}");
+    assert!(page.contains(&format!("/photos/{thumb}.jpg")), "{page}");
     assert!(!page.contains(&late_hash), "{page}");
 
     let (status, body) = t
-        .send(set_photos_expecting(
-            id,
-            &token,
-            &[(&late_hash, &thumb)],
-            Some(&[]),
-        ))
+        .send(set_photos_expecting(id, &token, &mine, Some(&[])))
         .await;
     assert_eq!(status, StatusCode::PRECONDITION_FAILED);
     let current: ListingPhotosRequest = serde_json::from_slice(&body).unwrap();
-    assert_eq!(current.photos[0].display, display);
+    assert_eq!(current.photos[0].thumb, thumb);
+}
+
+/// On a slow link every listing goes live with its thumbnails before any
+/// display-size photo is sent: a list sent ahead whose thumbnails are
+/// here is set at once (202, not 204: its display-size files are still to
+/// come), the public page and the other laptops see it, and a buyer asking
+/// for a display-size photo not yet here gets its thumbnail meanwhile. It
+/// is synced (204) only once every file is here, so a laptop cut off
+/// before its display-size photos went still sends them.
+#[tokio::test]
+async fn a_listing_goes_live_with_its_thumbnails_before_its_display_photos() {
+    let (t, token, id, _, thumb) = with_a_listing().await;
+    let other = t.enroll("atlas").await;
+    let before = t.pull(&other.token, None, None).await;
+    let late = photo(11, 30_000);
+    let late_hash = sha256_hex(&late);
+    let list = [(late_hash.as_str(), thumb.as_str())];
+
+    let (status, body) = t
+        .send(set_photos_request(id, &token, &list, Some(&[]), true))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::ACCEPTED,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    let page = listing_page(&t, id).await;
+    assert!(page.contains(&format!("/photos/{thumb}.jpg")), "{page}");
+    let pulled = t.pull(&other.token, Some(&before.cursor), None).await;
+    assert_eq!(
+        pulled.changes[0].photos.clone().unwrap(),
+        [ListingPhoto {
+            display: late_hash.clone(),
+            thumb: thumb.clone()
+        }]
+    );
+
+    // A buyer: the thumbnail, for now, not to be cached.
+    let (status, headers, _) = t.send_full(get(&format!("/photos/{late_hash}.jpg"))).await;
+    assert_eq!(status, StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(headers[header::LOCATION], format!("{thumb}.jpg").as_str());
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+    // A laptop downloading photos: not there yet (tried again later).
+    let (status, _) = t
+        .send(
+            Request::get(format!("/photos/{late_hash}.jpg"))
+                .header(header::AUTHORIZATION, format!("Bearer {}", other.token))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Not synced while a file is missing, whichever way it is asked.
+    let (status, _) = t
+        .send(set_photos_expecting(id, &token, &list, Some(&[])))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = t
+        .send(set_photos_request(id, &token, &list, Some(&[]), true))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+
+    upload(&t, &token, &late).await;
+    let (status, headers, body) = t.send_full(get(&format!("/photos/{late_hash}.jpg"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, late);
+    assert_ne!(headers[header::CACHE_CONTROL], "no-store");
+    let (status, _) = t
+        .send(set_photos_expecting(id, &token, &list, Some(&[])))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    // Nothing moved twice: the other laptop's pull has no second change.
+    let after = t.pull(&other.token, Some(&pulled.cursor), None).await;
+    assert!(after.changes.is_empty(), "{:?}", after.changes);
 }

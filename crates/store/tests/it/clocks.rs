@@ -148,6 +148,7 @@ fn the_clock_survives_a_restart_and_moves_past_what_pulls_show() {
         }),
         moderation: Moderation::Approved,
         photos: None,
+        photos_awaited: false,
         hlc: Some(Hlc {
             ms: 9_000,
             counter: 7,

@@ -29,6 +29,7 @@ fn pulled(id: ListingId, version: i64, photos: Vec<PulledPhoto>) -> Pulled {
         }),
         moderation: Moderation::Approved,
         photos: Some(photos),
+        photos_awaited: false,
         hlc: None,
     }
 }
@@ -205,6 +206,54 @@ fn a_photo_change_waiting_here_is_merged_with_the_servers_photos() {
     assert_eq!(store.listing(listing.id).unwrap().unwrap().photos, merged);
     assert!(store.photo_sets_to_send().unwrap().is_empty());
     assert_eq!(again.changed, 1, "the content (title) came from the server");
+}
+
+/// The marketplace shows this laptop's new list by its thumbnails while
+/// its display-size files are still on their way (`photos_awaited`).
+/// Pulling that list back must not count it as synced, or the display
+/// photos would never go; another laptop takes it and wants the files.
+#[test]
+fn a_list_still_awaiting_its_display_photos_stays_to_send_here() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = store::open(&dir.path().join("catalog.db")).unwrap();
+    let listing = store
+        .create_listing(new_listing("Tapis", "3200"), 1)
+        .unwrap();
+    send_all(&mut store);
+    let local = PhotoRecord {
+        display_sha256: h("c1"),
+        thumb_sha256: h("d1"),
+        width: 1600,
+        height: 1200,
+        source_name: None,
+    };
+    store.record_photo(&local, 2).unwrap();
+    store
+        .attach_photos(listing.id, std::slice::from_ref(&local.display_sha256), 3)
+        .unwrap();
+    let mut mine = pulled(listing.id, 5, vec![server_photo("c1", "d1")]);
+    mine.photos_awaited = true;
+    store.apply_pulled(&[mine.clone()], "5", 4).unwrap();
+    let sets = store.photo_sets_to_send().unwrap();
+    assert_eq!(sets.len(), 1, "still to send: its display photo");
+    assert!(sets[0].synced.is_empty());
+    assert!(wanted(&store).is_empty(), "its own files are here");
+    // Once all its files are there, the same list pulled back is synced.
+    mine.photos_awaited = false;
+    store.apply_pulled(&[mine.clone()], "6", 5).unwrap();
+    assert!(store.photo_sets_to_send().unwrap().is_empty());
+
+    // Another laptop: the list is taken, nothing to send, both files wanted.
+    let other_dir = tempfile::tempdir().unwrap();
+    let mut other = store::open(&other_dir.path().join("catalog.db")).unwrap();
+    mine.photos_awaited = true;
+    other.apply_pulled(&[mine], "5", 4).unwrap();
+    assert_eq!(
+        other.listing(listing.id).unwrap().unwrap().photos,
+        vec![h("c1")]
+    );
+    assert!(other.photo_sets_to_send().unwrap().is_empty());
+    assert_eq!(wanted(&other), vec![h("c1"), h("d1")]);
 }
 
 #[test]

@@ -22,6 +22,7 @@ fn pulled(id: ListingId, version: i64, content: Option<PulledContent>) -> Pulled
         content,
         moderation: Moderation::Approved,
         photos: None,
+        photos_awaited: false,
         hlc: None,
     }
 }

@@ -135,7 +135,7 @@ fn goal_efficiency(name: &str) -> f64 {
 fn print_table(results: &[(&str, Figures)], scale: f64) {
     println!("\nsync over a shaped link (scale {scale}; metadata always 1,000 listings)");
     println!(
-        "{:<9} {:>8} {:>8} {:>8}  {:>11} {:>12}  {:>9}  {:>12}  {:>9}",
+        "{:<9} {:>8} {:>8} {:>8}  {:>11} {:>12}  {:>9}  {:>10}  {:>12}  {:>9}",
         "scenario",
         "actual s",
         "ideal s",
@@ -143,6 +143,7 @@ fn print_table(results: &[(&str, Figures)], scale: f64) {
         "goal",
         "first live s",
         "goal",
+        "all live s",
         "resent/cut",
         "requests"
     );
@@ -151,14 +152,15 @@ fn print_table(results: &[(&str, Figures)], scale: f64) {
             .resent_bytes_per_cut
             .map_or_else(|| "-".to_owned(), |b| format!("{:.0} KiB", b / 1024.0));
         println!(
-            "{:<9} {:>8.1} {:>8.1} {:>8.2}  {:>11} {:>12.1}  {:>9}  {:>12}  {:>9}",
+            "{:<9} {:>8.1} {:>8.1} {:>8.2}  {:>11} {:>12.2}  {:>9}  {:>10.1}  {:>12}  {:>9}",
             name,
             f.actual_s,
             f.ideal_s,
             f.efficiency,
             format!("≥ {}", goal_efficiency(name)),
             f.first_live_s,
-            format!("≤ {:.1}", f.first_live_goal_s),
+            format!("≤ {:.2}", f.first_live_goal_s),
+            f.all_live_s,
             resent,
             f.requests,
         );

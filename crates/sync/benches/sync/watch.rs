@@ -1,7 +1,8 @@
 //! Watching the marketplace as a buyer would see it: a second device of the
 //! cooperative pulls the server directly (not through the shaped link) a
-//! few times a second and notes when each listing became public and when
-//! its photos did.
+//! few times a second and notes when each listing became public, when it
+//! showed its photos (its thumbnails at least) and when every display-size
+//! photo it shows was there too (asked as a buyer's browser would).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -18,9 +19,17 @@ const EVERY: Duration = Duration::from_millis(50);
 pub struct Seen {
     /// When the listing's text was first public.
     pub text: Option<Instant>,
-    /// When it was public with all its photos.
+    /// When it was public with all its photos listed (live: its
+    /// thumbnails are there; display-size files may still be on their way).
+    pub live: Option<Instant>,
+    /// When every file it shows was there.
     pub complete: Option<Instant>,
 }
+
+/// Display-size photos asked about per look and not there yet, at most:
+/// the uploads go listing by listing, so the first few still waiting say
+/// enough, and the watcher stays light.
+const ASKED_PER_LOOK: usize = 8;
 
 pub struct Watcher {
     base: String,
@@ -30,11 +39,16 @@ pub struct Watcher {
     /// Photos each listing should show.
     expected: HashMap<Uuid, usize>,
     pub seen: HashMap<Uuid, Seen>,
+    /// Live listings' display-size photos not seen there yet.
+    awaited: HashMap<Uuid, Vec<String>>,
 }
 
 impl Watcher {
     pub async fn enroll(base: &str, code: &str, expected: HashMap<Uuid, usize>) -> Result<Watcher> {
-        let client = reqwest::Client::new();
+        // A redirect is the thumbnail shown meanwhile: not followed.
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
         let response = client
             .post(format!("{base}/v1/enroll"))
             .json(&serde_json::json!({ "code": code, "device_name": "bench watcher" }))
@@ -51,6 +65,7 @@ impl Watcher {
             cursor: String::new(),
             expected,
             seen: HashMap::new(),
+            awaited: HashMap::new(),
         })
     }
 
@@ -78,12 +93,16 @@ impl Watcher {
                 let public = !change.deleted
                     && change.listing.is_some()
                     && change.moderation == ModerationState::Approved;
-                let photos = change.photos.as_ref().map_or(0, Vec::len);
+                let photos = change.photos.as_deref().unwrap_or_default();
                 let seen = self.seen.entry(change.listing_id).or_default();
                 if public {
                     seen.text.get_or_insert(now);
-                    if photos >= want {
-                        seen.complete.get_or_insert(now);
+                    if photos.len() >= want && seen.live.is_none() {
+                        seen.live = Some(now);
+                        self.awaited.insert(
+                            change.listing_id,
+                            photos.iter().map(|p| p.display.clone()).collect(),
+                        );
                     }
                 }
             }
@@ -92,7 +111,46 @@ impl Watcher {
                 break;
             }
         }
+        self.look_at_photos().await?;
         Ok(self.done())
+    }
+
+    /// Asks for live listings' display-size photos not seen yet, in the
+    /// order the listings went live; a listing is complete once all are
+    /// there (200, not the thumbnail's redirect meanwhile).
+    async fn look_at_photos(&mut self) -> Result<()> {
+        let mut order: Vec<(Instant, Uuid)> = self
+            .awaited
+            .keys()
+            .filter_map(|id| Some((self.seen.get(id)?.live?, *id)))
+            .collect();
+        order.sort();
+        let mut not_there = 0;
+        for (_, id) in order {
+            if not_there >= ASKED_PER_LOOK {
+                break;
+            }
+            let awaited = self.awaited.get_mut(&id).expect("listed above");
+            while let Some(display) = awaited.first() {
+                let response = self
+                    .client
+                    .head(format!("{}/photos/{display}.jpg", self.base))
+                    .send()
+                    .await?;
+                if response.status() != reqwest::StatusCode::OK {
+                    not_there += 1;
+                    break;
+                }
+                awaited.remove(0);
+            }
+            if awaited.is_empty() {
+                self.awaited.remove(&id);
+                if let Some(seen) = self.seen.get_mut(&id) {
+                    seen.complete.get_or_insert(Instant::now());
+                }
+            }
+        }
+        Ok(())
     }
 
     pub fn done(&self) -> bool {

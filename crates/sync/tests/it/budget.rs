@@ -210,7 +210,21 @@ async fn a_metered_link_carries_text_and_thumbnails_until_photos_are_asked_for()
         .collect();
     assert!(missing_on_server(&server, &a, &thumbs).await.is_empty());
     assert_eq!(missing_on_server(&server, &a, &displays).await, displays);
-    assert!(public_photos(&server).await.values().all(|n| *n == 0));
+    // The listings show their photos already, by their thumbnails (a
+    // buyer asking for a display-size one gets its thumbnail meanwhile).
+    let shown = public_photos(&server).await;
+    assert_eq!(shown[&listings[0].0.uuid()], 2);
+    assert_eq!(shown[&listings[1].0.uuid()], 1);
+    let display = &listings[0].1[0].display_sha256;
+    let meanwhile = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}/photos/{display}.jpg", server.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(meanwhile.status(), reqwest::StatusCode::TEMPORARY_REDIRECT);
 
     // Another laptop of the cooperative, on a metered link too: it takes
     // the listings and their thumbnails, not the display-size photos.
@@ -223,6 +237,7 @@ async fn a_metered_link_carries_text_and_thumbnails_until_photos_are_asked_for()
     let report = sync_once(&a.engine).await.unwrap();
     assert_eq!(report.photos_held, 0);
     assert_eq!(report.photos_uploaded, 3);
+    assert!(missing_on_server(&server, &a, &displays).await.is_empty());
     let shown = public_photos(&server).await;
     assert_eq!(shown[&listings[0].0.uuid()], 2);
     assert_eq!(shown[&listings[1].0.uuid()], 1);

@@ -355,3 +355,65 @@ async fn a_listing_goes_live_even_when_its_photo_cannot_get_through() {
     assert_eq!(catalog.listings.len(), 1);
     assert_eq!(catalog.listings[0].id, id.uuid());
 }
+
+/// A catalogue bigger than the first question (more than 32 photos): the
+/// thumbnails of every listing reach the marketplace before any display
+/// photo (the server shows a listing once its thumbnails are there), the
+/// first listings' while the marketplace is asked about the rest; then
+/// every display photo goes, each file once, and every list ends synced.
+#[tokio::test]
+async fn every_listings_thumbnails_go_before_any_display_photo() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, code) = market_with_code(dir.path()).await;
+    let a = device(dir.path(), "a", &server.url(), &code, Config::default());
+    let mut thumbs = Vec::new();
+    let mut displays = Vec::new();
+    let mut listings = Vec::new();
+    for i in 0..14u8 {
+        let photos: Vec<_> = (0..3u8)
+            .map(|k| {
+                let seed = 100 + 3 * i + k;
+                (photo_bytes(seed, 60_000), photo_bytes(seed ^ 0x80, 5_000))
+            })
+            .collect();
+        let (id, records) = listing_with_photos(&a, &format!("Tapis n° {i}"), &photos);
+        thumbs.extend(records.iter().map(|r| r.thumb_sha256.clone()));
+        displays.extend(records.iter().map(|r| r.display_sha256.clone()));
+        listings.push((id, records));
+    }
+
+    let report = sync_once(&a.engine).await.unwrap();
+    assert_eq!(report.photos_uploaded, 84, "{report:?}");
+    assert_eq!(report.photo_bytes_sent, 42 * 65_000);
+    assert!(
+        a.store
+            .lock()
+            .unwrap()
+            .photo_sets_to_send()
+            .unwrap()
+            .is_empty()
+    );
+    for (id, records) in &listings {
+        page_shows_photos(&server, *id, records).await;
+    }
+    for sha in &displays {
+        assert!(served_blob_matches(&server, sha).await);
+    }
+    // The order the marketplace took them in.
+    let db = rusqlite::Connection::open(dir.path().join("market").join("market.db")).unwrap();
+    let taken: Vec<String> = db
+        .prepare("SELECT sha256 FROM photos ORDER BY rowid")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(taken.len(), 84);
+    let at = |sha: &String| taken.iter().position(|t| t == sha).unwrap();
+    let last_thumb = thumbs.iter().map(at).max().unwrap();
+    let first_display = displays.iter().map(at).min().unwrap();
+    assert!(
+        last_thumb < first_display,
+        "thumbnail #{last_thumb} came after display #{first_display}"
+    );
+}
