@@ -400,7 +400,11 @@ async fn every_listings_thumbnails_go_before_any_display_photo() {
         assert!(served_blob_matches(&server, sha).await);
     }
     // The order the marketplace took them in.
-    let db = rusqlite::Connection::open(dir.path().join("market").join("market.db")).unwrap();
+    let db = rusqlite::Connection::open_with_flags(
+        dir.path().join("market").join("market.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
     let taken: Vec<String> = db
         .prepare("SELECT sha256 FROM photos ORDER BY rowid")
         .unwrap()
