@@ -76,7 +76,7 @@ pub struct Engine {
     /// grows back to `upload_chunk_bytes` when they get through.
     pub(crate) chunk_bytes: Arc<AtomicUsize>,
     /// The link's measured rate (`pace.rs`) and the photos on their way
-    /// (`photos.rs`), for chunk sizes and for [`Engine::uploading`].
+    /// (`photos/`), for chunk sizes and for [`Engine::uploading`].
     pub(crate) pace: Arc<crate::pace::Pace>,
     pub(crate) uploading: Arc<Mutex<Option<crate::photos::UploadCounts>>>,
     /// Bytes on the wire and the day's budget (`meter.rs`).

@@ -175,6 +175,25 @@ pub(crate) async fn upload(
     }
 }
 
+/// Waits a `Retry-After` asks for, at most, in a row for one upload.
+const MAX_BUSY_WAITS: u32 = 10;
+
+/// Longest `Retry-After` waited within a pass: a longer one fails the
+/// pass (the run loop comes back later).
+const MAX_BUSY_WAIT: Duration = Duration::from_secs(60);
+
+/// A 429's `Retry-After` in seconds, if it is one to wait within the pass.
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let seconds: u64 = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(seconds.max(1))).filter(|w| *w <= MAX_BUSY_WAIT)
+}
+
 /// A breath before asking again.
 async fn pause() {
     tokio::time::sleep(RETRY_PAUSE).await;
@@ -223,17 +242,37 @@ async fn create(
     let url = endpoint(base, "uploads")?;
     let metadata = format!("sha256 {}", BASE64.encode(sha256));
     let checksum = format!("sha256 {}", BASE64.encode(Sha256::digest(first)));
-    let request = engine
-        .client
-        .post(url.clone())
-        .bearer_auth(token)
-        .header(TUS_RESUMABLE, TUS_VERSION)
-        .header(UPLOAD_LENGTH, length)
-        .header("Upload-Metadata", metadata)
-        .header(CONTENT_TYPE, OFFSET_OCTET_STREAM)
-        .header("Upload-Checksum", checksum)
-        .body(first.to_vec());
-    let response = engine.send(request, ANSWER_HEAD).await?;
+    let mut waits = 0;
+    let response = loop {
+        let request = engine
+            .client
+            .post(url.clone())
+            .bearer_auth(token)
+            .header(TUS_RESUMABLE, TUS_VERSION)
+            .header(UPLOAD_LENGTH, length)
+            .header("Upload-Metadata", metadata.clone())
+            .header(CONTENT_TYPE, OFFSET_OCTET_STREAM)
+            .header("Upload-Checksum", checksum.clone())
+            .body(first.to_vec());
+        let response = engine.send(request, ANSWER_HEAD).await?;
+        // The cooperative started uploads faster than the marketplace
+        // allows: wait as long as it says and ask again (within the pass:
+        // failing it would start the whole pass over).
+        if response.status() == StatusCode::TOO_MANY_REQUESTS
+            && waits < MAX_BUSY_WAITS
+            && let Some(wait) = retry_after(response.headers())
+        {
+            waits += 1;
+            let _ = engine.text(response).await;
+            tracing::info!(
+                wait_s = wait.as_secs(),
+                "the marketplace asks to wait before the next upload"
+            );
+            tokio::time::sleep(wait).await;
+            continue;
+        }
+        break response;
+    };
     match response.status() {
         StatusCode::CREATED => {}
         status => return Err(refused(engine, status, response).await),

@@ -421,3 +421,42 @@ async fn every_listings_thumbnails_go_before_any_display_photo() {
         "thumbnail #{last_thumb} came after display #{first_display}"
     );
 }
+
+/// The marketplace allows a cooperative so many new uploads a second (a
+/// 429 with `Retry-After` past that): the laptop waits as it says and goes
+/// on within the same pass, instead of failing the pass and starting over.
+#[tokio::test]
+async fn uploads_refused_as_too_fast_wait_and_go_on_in_the_same_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = market::Config {
+        upload_rate: market::RateLimit {
+            // Longer than the engine's retries of a passing refusal
+            // (three, a second apart) would wait.
+            burst: 2,
+            refill_every: std::time::Duration::from_secs(3),
+        },
+        ..market::Config::default()
+    };
+    let market = market::Market::open_with(&dir.path().join("market"), config).unwrap();
+    market::admin::add_cooperative(&market, "atlas", "Coopérative Atlas").unwrap();
+    let code = market::admin::enrollment_code(&market, "atlas").unwrap();
+    let server = TestMarket::start(market).await;
+    let a = device(dir.path(), "a", &server.url(), &code, Config::default());
+    let photos: Vec<_> = (0..3u8)
+        .map(|k| (photo_bytes(200 + k, 30_000), photo_bytes(210 + k, 3_000)))
+        .collect();
+    let (id, records) = listing_with_photos(&a, "Tapis Glaoui", &photos);
+
+    let report = sync_once(&a.engine).await.unwrap();
+    assert_eq!(report.photos_uploaded, 6, "{report:?}");
+    assert_eq!(report.photos_upload_failed, 0);
+    assert!(
+        a.store
+            .lock()
+            .unwrap()
+            .photo_sets_to_send()
+            .unwrap()
+            .is_empty()
+    );
+    page_shows_photos(&server, id, &records).await;
+}
