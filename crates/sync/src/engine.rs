@@ -188,6 +188,18 @@ impl Engine {
     }
 }
 
+impl Report {
+    /// Counts what a [`push_all`] run beside this report's pass pushed.
+    fn add_pushed(&mut self, pushed: &Report) {
+        self.accepted += pushed.accepted;
+        self.rejected += pushed.rejected;
+        self.conflicts += pushed.conflicts;
+        if pushed.clock_skew_ms.is_some() {
+            self.clock_skew_ms = pushed.clock_skew_ms;
+        }
+    }
+}
+
 /// What one pass did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
@@ -332,53 +344,67 @@ async fn pass(engine: &Engine, report: &mut Report) -> Result<()> {
             photos::warm_up(engine, &base).await;
         }
     };
-    let (pushed, answer, ()) =
-        tokio::join!(push_all(engine, &base, &token, report), asking, warming);
+    // More photos than the first question asks about: the first
+    // listings go ahead of the others, text and thumbnails (their text
+    // first, then their thumbnails while the other listings' text goes
+    // and the marketplace is asked about the other photos), so the first
+    // listing is live a few round trips after the pass starts however big
+    // the catalogue.
+    let split = !first_wave.listings.is_empty()
+        && photos::Asked::hashes_of(&before)
+            .iter()
+            .any(|h| !first_wave.hashes.contains(h));
+    let lead = split.then_some(&first_wave.listings);
+    let (pushed, answer, ()) = tokio::join!(
+        push_all(engine, &base, &token, report, lead),
+        asking,
+        warming
+    );
     pushed?;
     let answer = answer?;
     // Read again: the push made new listings live (their lists may go now).
     let sets = engine.with_store(|s| s.photo_sets_to_send()).await?;
-    let first: Vec<_> = sets
-        .iter()
-        .filter(|s| first_wave.listings.contains(&s.listing_id))
-        .cloned()
-        .collect();
-    let mut sets_left = sets.clone();
-    // The first listings' thumbnails go while the server is asked about
-    // the other photos; then every other listing's thumbnails, then the
-    // display photos (the server shows a listing once its thumbnails are
-    // there: every listing is live before any display photo goes).
-    let rest_hashes: Vec<String> = photos::Asked::hashes_of(&sets)
-        .into_iter()
-        .filter(|h| !answer.hashes.contains(h))
-        .collect();
     let mut failed_photos = HashSet::new();
-    let (asked, since) = if rest_hashes.is_empty() {
-        // The first question was about all of them.
-        (answer, None)
-    } else {
-        let since = engine.pace.moved();
-        let first_thumbnails = photos::upload_missing(
-            engine,
-            &base,
-            &token,
-            &first,
-            &answer,
-            photos::Scope::Thumbnails,
-            report,
-        );
-        let asking_rest = photos::Asked::ask(engine, &base, &token, rest_hashes);
-        let (sent, rest_answer) = tokio::join!(first_thumbnails, asking_rest);
-        failed_photos.extend(sent?);
-        // Those set while the thumbnails went are not sent again.
-        let still: HashSet<(ListingId, String)> = engine
-            .with_store(|s| s.photo_sets_to_send())
-            .await?
-            .into_iter()
-            .map(|s| (s.listing_id, s.key))
+    let (asked, since, sets_left) = if split {
+        // The first listings' thumbnails, while the rest of the listings
+        // are pushed and the marketplace is asked about the other photos;
+        // then every other listing's thumbnails, then the display photos
+        // (the server shows a listing once its thumbnails are there:
+        // every listing is live before any display photo goes).
+        let first: Vec<_> = sets
+            .iter()
+            .filter(|s| first_wave.listings.contains(&s.listing_id))
+            .cloned()
             .collect();
-        sets_left.retain(|s| still.contains(&(s.listing_id, s.key.clone())));
-        (answer.and(rest_answer?, &first), Some(since))
+        let rest_hashes: Vec<String> = photos::Asked::hashes_of(&sets)
+            .into_iter()
+            .filter(|h| !answer.hashes.contains(h))
+            .collect();
+        let since = engine.pace.moved();
+        let mut rest_pushed = Report::default();
+        let (pushed, sent, rest_answer) = tokio::join!(
+            push_all(engine, &base, &token, &mut rest_pushed, None),
+            photos::upload_missing(
+                engine,
+                &base,
+                &token,
+                &first,
+                &answer,
+                photos::Scope::Thumbnails,
+                report,
+            ),
+            photos::Asked::ask(engine, &base, &token, rest_hashes),
+        );
+        report.add_pushed(&rest_pushed);
+        pushed?;
+        failed_photos.extend(sent?);
+        // Read again: the other listings are live now (their lists may go
+        // ahead of their photos), and lists set meanwhile are not sent again.
+        let left = engine.with_store(|s| s.photo_sets_to_send()).await?;
+        (answer.and(rest_answer?, &first), Some(since), left)
+    } else {
+        // The first question was about all of them.
+        (answer, None, sets.clone())
     };
     failed_photos.extend(
         photos::upload_missing(
@@ -431,17 +457,37 @@ async fn pass(engine: &Engine, report: &mut Report) -> Result<()> {
     Ok(())
 }
 
-/// Pushes every pending change, in batches of up to `batch_size`. Each
+/// Pushes every pending change (`only`: of those listings), in batches of
+/// up to `batch_size`. Each
 /// change is frozen before it first goes out, so a change whose answer was
 /// lost goes again exactly as it went, and the edits made since follow in a
 /// change of their own. A batch the server finds too big (413) is halved
 /// until it fits; a single change too big for it is refused for good.
-async fn push_all(engine: &Engine, base: &Url, token: &str, report: &mut Report) -> Result<()> {
+async fn push_all(
+    engine: &Engine,
+    base: &Url,
+    token: &str,
+    report: &mut Report,
+    only: Option<&HashSet<ListingId>>,
+) -> Result<()> {
     let mut limit = engine.config.batch_size.max(1);
     // Edits made while this runs are picked up too, but a pass ends.
     for _ in 0..MAX_PUSH_ROUNDS {
         let batch = limit;
-        let pending = engine.with_store(move |s| s.pending_changes(batch)).await?;
+        let pending = match only {
+            None => engine.with_store(move |s| s.pending_changes(batch)).await?,
+            Some(only) => {
+                // Read whole (a local query): those listings' changes may
+                // come after others'.
+                let all = engine
+                    .with_store(|s| s.pending_changes(ALL_PENDING))
+                    .await?;
+                all.into_iter()
+                    .filter(|p| only.contains(&p.listing_id))
+                    .take(batch)
+                    .collect()
+            }
+        };
         if pending.is_empty() {
             break;
         }
@@ -520,3 +566,6 @@ async fn push_all(engine: &Engine, base: &Url, token: &str, report: &mut Report)
 /// Push requests one pass makes at most (each answers at least one change;
 /// a manager typing all through a pass does not keep it going forever).
 const MAX_PUSH_ROUNDS: usize = 100;
+
+/// `pending_changes` limit that reads them all.
+const ALL_PENDING: usize = 1 << 40;

@@ -12,9 +12,10 @@ use crate::error::Result;
 
 /// The listings whose thumbnails go first (the smallest, in the order
 /// [`upload_order`] takes them) and all their photos: about
-/// [`FIRST_WAVE`] photos' worth, at least one listing. The server is asked
-/// about these while the listings are pushed, about the rest while these
-/// thumbnails go.
+/// [`FIRST_WAVE`] photos' worth, at least one listing. When there are
+/// more, these listings are pushed first (the marketplace asked about
+/// their photos meanwhile), and their thumbnails go while the other
+/// listings are pushed and the marketplace is asked about the rest.
 pub(crate) struct FirstWave {
     pub listings: HashSet<store::ListingId>,
     pub hashes: HashSet<String>,

@@ -383,6 +383,10 @@ async fn every_listings_thumbnails_go_before_any_display_photo() {
     }
 
     let report = sync_once(&a.engine).await.unwrap();
+    // The first listings' text went first, the others' beside their
+    // thumbnails: all counted, none left.
+    assert_eq!(report.accepted, 14, "{report:?}");
+    assert_eq!(a.store.lock().unwrap().pending_count().unwrap(), 0);
     assert_eq!(report.photos_uploaded, 84, "{report:?}");
     assert_eq!(report.photo_bytes_sent, 42 * 65_000);
     assert!(
