@@ -366,8 +366,9 @@ async fn pass(engine: &Engine, report: &mut Report) -> Result<()> {
     let sets = engine.with_store(|s| s.photo_sets_to_send()).await?;
     let mut failed_photos = HashSet::new();
     let (asked, since, sets_left) = if split {
-        // The first listings' thumbnails, while the rest of the listings
-        // are pushed and the marketplace is asked about the other photos;
+        // The first listings' thumbnails (the very first alone), then,
+        // while the rest of the listings are pushed and the marketplace is
+        // asked about the other photos, the other first listings';
         // then every other listing's thumbnails, then the display photos
         // (the server shows a listing once its thumbnails are there:
         // every listing is live before any display photo goes).
@@ -381,6 +382,25 @@ async fn pass(engine: &Engine, report: &mut Report) -> Result<()> {
             .filter(|h| !answer.hashes.contains(h))
             .collect();
         let since = engine.pace.moved();
+        // The first listing's thumbnails alone on the link: the other
+        // listings' text and the question about the other photos (80 KB
+        // each way for 200 listings) would take a share of it.
+        let (lead, others): (Vec<_>, Vec<_>) = first
+            .iter()
+            .cloned()
+            .partition(|s| Some(s.listing_id) == first_wave.lead);
+        failed_photos.extend(
+            photos::upload_missing(
+                engine,
+                &base,
+                &token,
+                &lead,
+                &answer,
+                photos::Scope::Thumbnails,
+                report,
+            )
+            .await?,
+        );
         let mut rest_pushed = Report::default();
         let (pushed, sent, rest_answer) = tokio::join!(
             push_all(engine, &base, &token, &mut rest_pushed, None),
@@ -388,7 +408,7 @@ async fn pass(engine: &Engine, report: &mut Report) -> Result<()> {
                 engine,
                 &base,
                 &token,
-                &first,
+                &others,
                 &answer,
                 photos::Scope::Thumbnails,
                 report,

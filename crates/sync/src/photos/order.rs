@@ -19,6 +19,8 @@ use crate::error::Result;
 pub(crate) struct FirstWave {
     pub listings: HashSet<store::ListingId>,
     pub hashes: HashSet<String>,
+    /// The first of them: its thumbnails go alone on the link.
+    pub lead: Option<store::ListingId>,
 }
 
 /// Photos the first question asks about (a few kilobytes).
@@ -31,6 +33,7 @@ pub(crate) async fn first_wave(engine: &Engine, sets: &[PhotoSetToSend]) -> Resu
     let mut wave = FirstWave {
         listings: HashSet::new(),
         hashes: HashSet::new(),
+        lead: None,
     };
     // The thumbnails come first in the order, listing by listing.
     let thumbs: HashSet<&str> = sets
@@ -44,6 +47,7 @@ pub(crate) async fn first_wave(engine: &Engine, sets: &[PhotoSetToSend]) -> Resu
         for set in sets.iter().filter(|s| s.hashes().any(|h| h == hash)) {
             if wave.listings.insert(set.listing_id) {
                 wave.hashes.extend(set.hashes().map(str::to_owned));
+                wave.lead.get_or_insert(set.listing_id);
             }
         }
     }
