@@ -93,14 +93,18 @@ pub(crate) fn changes_since(
     let more = rows.len() > limit;
     rows.truncate(limit);
     let cursor = rows.last().map_or(since, |l| l.version);
-    let mut photos = photos_of(tx, rows.iter().map(|l| l.id))?;
-    let mut awaited = awaited_of(tx, rows.iter().map(|l| l.id))?;
+    let mut photos = photos_and_awaited_of(tx, rows.iter().map(|l| l.id))?;
     Ok(PullResponse {
         changes: rows
             .into_iter()
             .map(|stored| {
                 let listing_photos = photos.remove(&stored.id).unwrap_or_default();
-                let awaited = awaited.remove(&stored.id).unwrap_or_default();
+                let awaited = listing_photos
+                    .iter()
+                    .filter(|(_, awaited)| *awaited)
+                    .map(|(p, _)| p.display.clone())
+                    .collect();
+                let listing_photos = listing_photos.into_iter().map(|(p, _)| p).collect();
                 pulled(stored, listing_photos, awaited)
             })
             .collect(),
@@ -115,7 +119,19 @@ pub(crate) fn photos_of(
     tx: &mut Tx<'_>,
     ids: impl IntoIterator<Item = Uuid>,
 ) -> Result<HashMap<Uuid, Vec<ListingPhoto>>> {
-    let mut photos: HashMap<Uuid, Vec<ListingPhoto>> = HashMap::new();
+    Ok(photos_and_awaited_of(tx, ids)?
+        .into_iter()
+        .map(|(id, photos)| (id, photos.into_iter().map(|(p, _)| p).collect()))
+        .collect())
+}
+
+/// [`photos_of`], each photo with whether its display file is still to
+/// come (a list set ahead of it, see `listing_photos.rs`).
+fn photos_and_awaited_of(
+    tx: &mut Tx<'_>,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, Vec<(ListingPhoto, bool)>>> {
+    let mut photos: HashMap<Uuid, Vec<(ListingPhoto, bool)>> = HashMap::new();
     let ids: Vec<String> = ids.into_iter().map(|id| id.to_string()).collect();
     if ids.is_empty() {
         return Ok(photos);
@@ -125,45 +141,23 @@ pub(crate) fn photos_of(
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!(
-        "SELECT listing_id, display, thumb FROM listing_photos
+        "SELECT listing_id, display, thumb,
+             NOT EXISTS (SELECT 1 FROM photos p WHERE p.sha256 = lp.display)
+         FROM listing_photos lp
          WHERE listing_id IN ({placeholders}) ORDER BY listing_id, position"
     );
     let args: Vec<Arg<'_>> = ids.iter().map(Arg::from).collect();
     for row in tx.query(&sql, &args)? {
-        photos.entry(row.get(0)?).or_default().push(ListingPhoto {
+        let photo = ListingPhoto {
             display: row.get(1)?,
             thumb: row.get(2)?,
-        });
+        };
+        photos
+            .entry(row.get(0)?)
+            .or_default()
+            .push((photo, row.get(3)?));
     }
     Ok(photos)
-}
-
-/// The display photos of the listings `ids` whose files are not here yet
-/// (lists set ahead of them, see `listing_photos.rs`), in one query.
-fn awaited_of(
-    tx: &mut Tx<'_>,
-    ids: impl IntoIterator<Item = Uuid>,
-) -> Result<HashMap<Uuid, Vec<String>>> {
-    let mut awaited: HashMap<Uuid, Vec<String>> = HashMap::new();
-    let ids: Vec<String> = ids.into_iter().map(|id| id.to_string()).collect();
-    if ids.is_empty() {
-        return Ok(awaited);
-    }
-    let placeholders = (1..=ids.len())
-        .map(|n| format!("?{n}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!(
-        "SELECT listing_id, display FROM listing_photos lp
-         WHERE listing_id IN ({placeholders})
-           AND NOT EXISTS (SELECT 1 FROM photos p WHERE p.sha256 = lp.display)
-         ORDER BY listing_id, position"
-    );
-    let args: Vec<Arg<'_>> = ids.iter().map(Arg::from).collect();
-    for row in tx.query(&sql, &args)? {
-        awaited.entry(row.get(0)?).or_default().push(row.get(1)?);
-    }
-    Ok(awaited)
 }
 
 fn pulled(stored: Stored, photos: Vec<ListingPhoto>, awaited: Vec<String>) -> PulledListing {

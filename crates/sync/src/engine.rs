@@ -349,8 +349,11 @@ async fn pass(engine: &Engine, report: &mut Report) -> Result<()> {
     // first, then their thumbnails while the other listings' text goes
     // and the marketplace is asked about the other photos), so the first
     // listing is live a few round trips after the pass starts however big
-    // the catalogue.
-    let split = !first_wave.listings.is_empty()
+    // the catalogue. Not within a day's budget: there every listing's
+    // text goes before any photo, so a budget spent on photos never keeps
+    // a listing off the marketplace.
+    let split = engine.meter.left().is_none()
+        && !first_wave.listings.is_empty()
         && photos::Asked::hashes_of(&before)
             .iter()
             .any(|h| !first_wave.hashes.contains(h));

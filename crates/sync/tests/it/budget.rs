@@ -256,3 +256,36 @@ async fn a_metered_link_carries_text_and_thumbnails_until_photos_are_asked_for()
         0
     );
 }
+
+/// A catalogue with more photos than the first question covers, on a day's
+/// budget that runs out within the first listings' thumbnails: every
+/// listing's text still reached the marketplace (on a budget, text goes
+/// before any photo; without one, the first listings go ahead of the rest).
+#[tokio::test]
+async fn a_budget_spent_on_photos_never_keeps_a_listings_text_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, code) = market_with_code(dir.path()).await;
+    let a = device(dir.path(), "a", &server.url(), &code, config());
+    for i in 0..14u8 {
+        let photos: Vec<_> = (0..3u8)
+            .map(|k| {
+                let seed = 3 * i + k;
+                (photo_bytes(seed, 40_000), photo_bytes(seed ^ 0x80, 8_000))
+            })
+            .collect();
+        listing_with_photos(&a, &format!("Poterie de Tamegroute n° {i}"), &photos);
+    }
+    set_prefs(
+        &a,
+        SyncPrefs {
+            daily_budget_bytes: Some(60_000),
+            ..SyncPrefs::default()
+        },
+    );
+
+    let report = sync_once(&a.engine).await.unwrap();
+    assert!(report.budget_reached, "{report:?}");
+    assert_eq!(report.accepted, 14, "{report:?}");
+    assert_eq!(a.store.lock().unwrap().pending_count().unwrap(), 0);
+    assert_eq!(server.catalog().await.listings.len(), 14);
+}
