@@ -325,10 +325,9 @@ async fn pass(engine: &Engine, report: &mut Report) -> Result<()> {
     // photo could go); the rest is asked while their thumbnails go.
     let before = engine.with_store(|s| s.photo_sets_to_send()).await?;
     let first_wave = photos::first_wave(engine, &before).await?;
-    let hashes = photos::Asked::hashes_of(&before)
+    let (hashes, beyond): (Vec<_>, Vec<_>) = photos::Asked::hashes_of(&before)
         .into_iter()
-        .filter(|h| first_wave.hashes.contains(h))
-        .collect::<Vec<_>>();
+        .partition(|h| first_wave.hashes.contains(h));
     let uploads_likely = !hashes.is_empty();
     let asking = async {
         if hashes.is_empty() {
@@ -352,11 +351,8 @@ async fn pass(engine: &Engine, report: &mut Report) -> Result<()> {
     // the catalogue. Not within a day's budget: there every listing's
     // text goes before any photo, so a budget spent on photos never keeps
     // a listing off the marketplace.
-    let split = engine.meter.left().is_none()
-        && !first_wave.listings.is_empty()
-        && photos::Asked::hashes_of(&before)
-            .iter()
-            .any(|h| !first_wave.hashes.contains(h));
+    let split =
+        engine.meter.left().is_none() && !first_wave.listings.is_empty() && !beyond.is_empty();
     let lead = split.then_some(&first_wave.listings);
     let (pushed, answer, ()) = tokio::join!(
         push_all(engine, &base, &token, report, lead),
