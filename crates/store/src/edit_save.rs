@@ -64,7 +64,8 @@ impl Store {
             .ok_or_else(|| Error::NotFound(id.to_string()))?;
         let sent: bool = tx.query_row(
             "SELECT EXISTS (SELECT 1 FROM outbox WHERE listing_id = ?1 AND state <> 'pending')
-                 OR EXISTS (SELECT 1 FROM outbox_sends WHERE listing_id = ?1)",
+                 OR EXISTS (SELECT 1 FROM outbox_sends WHERE listing_id = ?1)
+                 OR EXISTS (SELECT 1 FROM shared_listings WHERE listing_id = ?1)",
             [id.to_string()],
             |row| row.get(0),
         )?;
@@ -95,7 +96,8 @@ impl Store {
             .conn
             .query_row(
                 "SELECT 1 FROM outbox WHERE listing_id = ?1 AND state <> 'pending'
-                 UNION ALL SELECT 1 FROM outbox_sends WHERE listing_id = ?1 LIMIT 1",
+                 UNION ALL SELECT 1 FROM outbox_sends WHERE listing_id = ?1
+                 UNION ALL SELECT 1 FROM shared_listings WHERE listing_id = ?1 LIMIT 1",
                 [id.to_string()],
                 |_| Ok(()),
             )

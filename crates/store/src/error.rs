@@ -32,6 +32,8 @@ pub enum Error {
     Sqlite(#[from] rusqlite::Error),
     #[error("the database could not be upgraded: {0}")]
     Migration(#[from] rusqlite_migration::Error),
+    #[error(transparent)]
+    Bundle(#[from] crate::bundle::BundleError),
     #[error("{} changed on another laptop while this one was being edited", .fields.join(", "))]
     EditedMeanwhile {
         /// The fields (named as in validation errors: `title`, `price`…)

@@ -6,6 +6,7 @@
 
 mod artisans;
 mod backup;
+mod bundle;
 mod category;
 mod conflicts;
 mod cooperative;
@@ -36,6 +37,10 @@ mod text;
 
 pub use artisans::{Artisan, ArtisanId};
 pub use backup::{KEEP_BACKUPS, RestoreReport, backups_dir, list_backups};
+pub use bundle::{
+    BundleError, BundleHeader, BundleMade, BundlePhotos, BundleTaken, PhotoChoice,
+    read_bundle_header,
+};
 pub use category::{Category, Status, Unit};
 pub use conflicts::Conflict;
 pub use cooperative::Cooperative;

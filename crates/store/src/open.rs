@@ -20,6 +20,7 @@ pub(crate) const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("migrations/0010_frozen_sends.sql")),
     M::up(include_str!("migrations/0011_sales.sql")),
     M::up(include_str!("migrations/0012_conflicts.sql")),
+    M::up(include_str!("migrations/0013_peers.sql")),
 ];
 
 /// The local catalog: one SQLite file, one writer (this connection).

@@ -1,6 +1,7 @@
 //! Store behaviour on real SQLite files.
 
 mod backup;
+mod bundle;
 mod clocks;
 mod conflicts;
 mod csv;
