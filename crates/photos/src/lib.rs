@@ -33,7 +33,7 @@ pub use import_many::{Progress, import_many};
 pub use limits::Limits;
 pub use resize::fit;
 pub use sniff::{Format, sniff};
-pub use store::{files_bytes, photo_path};
+pub use store::{files_bytes, photo_path, put as store_bytes};
 
 #[cfg(test)]
 mod tests;

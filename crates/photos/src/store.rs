@@ -33,7 +33,7 @@ pub fn files_bytes<'a>(store_dir: &Path, sha256s: impl IntoIterator<Item = &'a s
 /// only ever appears under its name complete, by rename). Otherwise: a
 /// temporary file in the same directory, `fsync`, rename, `fsync` of the
 /// directory, so a power cut leaves either no file or the whole file.
-pub(crate) fn put(store_dir: &Path, bytes: &[u8]) -> Result<(String, PathBuf)> {
+pub fn put(store_dir: &Path, bytes: &[u8]) -> Result<(String, PathBuf)> {
     let sha256 = hex::encode(Sha256::digest(bytes));
     let path = photo_path(store_dir, &sha256);
     if path.is_file() {

@@ -146,6 +146,8 @@ impl Row {
 
 /// A listing's extra columns taken whole when it is new here.
 struct Extras {
+    /// The key of the laptop the bundle came from.
+    from: String,
     deleted_at_ms: Option<i64>,
     server_version: Option<i64>,
     moderation: Option<String>,
@@ -187,13 +189,23 @@ impl Store {
             .setting(SettingKey::CooperativeName)?
             .map(|c| format!("{c} · {}", short(&key)))
             .unwrap_or_else(|| short(&key).to_owned());
-        let since = self.peer_watermark(for_peer)?;
+        let (since, for_peer) = self.peer_watermark(for_peer)?;
+        let for_peer = for_peer.as_deref();
         let part = part_path(path);
         remove_if_there(&part)?;
 
         self.conn
             .execute("ATTACH DATABASE ?1 AS bundle", [part.to_string_lossy()])?;
-        let made = self.write_bundle(since, &key, &name, &cooperative, photos, files, now_ms);
+        let made = self.write_bundle(
+            since,
+            for_peer,
+            &key,
+            &name,
+            &cooperative,
+            photos,
+            files,
+            now_ms,
+        );
         self.conn.execute("DETACH DATABASE bundle", [])?;
         let mut made = made?;
         let file = std::fs::File::open(&part)?;
@@ -209,6 +221,7 @@ impl Store {
     fn write_bundle(
         &mut self,
         since: i64,
+        for_peer: Option<&str>,
         key: &str,
         name: &str,
         cooperative: &str,
@@ -221,9 +234,10 @@ impl Store {
         let mut chosen: Vec<String> = {
             let mut stmt = self.conn.prepare(
                 "SELECT DISTINCT listing_id FROM outbox
-                 WHERE seq > ?1 AND coalesce(fields, 'all') <> ''",
+                 WHERE seq > ?1 AND coalesce(fields, 'all') <> ''
+                   AND (?2 = '' OR coalesce(came_from, '') <> ?2)",
             )?;
-            stmt.query_map([since], |r| r.get(0))?
+            stmt.query_map(params![since, for_peer.unwrap_or("")], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?
         };
         for set in self.photo_sets_to_send()? {
@@ -262,13 +276,15 @@ impl Store {
                hlc_counter INTEGER NOT NULL, PRIMARY KEY (listing_id, field));
              CREATE TABLE bundle.photo_files (sha256 TEXT PRIMARY KEY NOT NULL, bytes BLOB NOT NULL);",
         )?;
-        // `since` is a number: formatted in, as `CREATE TABLE … AS` is.
-        tx.execute_batch(&format!(
-            "CREATE TABLE bundle.outbox AS
-               SELECT * FROM main.outbox
-               WHERE listing_id IN (SELECT id FROM temp.bundle_chosen)
-                 AND seq > {since} AND coalesce(fields, 'all') <> ''"
-        ))?;
+        // Rows from the laptop this is for stay here: it has them.
+        tx.execute_batch("CREATE TABLE bundle.outbox AS SELECT * FROM main.outbox WHERE 0")?;
+        tx.execute(
+            "INSERT INTO bundle.outbox SELECT * FROM main.outbox
+             WHERE listing_id IN (SELECT id FROM temp.bundle_chosen)
+               AND seq > ?1 AND coalesce(fields, 'all') <> ''
+               AND (?2 = '' OR coalesce(came_from, '') <> ?2)",
+            params![since, for_peer.unwrap_or("")],
+        )?;
         // Each field's clock here, from every row (not only those sent).
         {
             let mut clocks: BTreeMap<(String, ListingField), Hlc> = BTreeMap::new();
@@ -385,25 +401,22 @@ impl Store {
         Ok(made)
     }
 
-    /// The outbox seq the other laptop has of ours (0: unknown).
-    fn peer_watermark(&self, for_peer: Option<&str>) -> Result<i64> {
-        let seq = match for_peer {
-            Some(key) => self
-                .conn
-                .query_row("SELECT our_seq FROM peers WHERE key = ?1", [key], |r| {
-                    r.get(0)
-                })
-                .optional()?,
-            None => {
-                let all: Vec<i64> = {
-                    let mut stmt = self.conn.prepare("SELECT our_seq FROM peers")?;
-                    stmt.query_map([], |r| r.get(0))?
-                        .collect::<rusqlite::Result<_>>()?
-                };
-                (all.len() == 1).then(|| all[0])
-            }
+    /// The outbox seq the other laptop has of ours (0: unknown), and its
+    /// key: `for_peer`, else the one laptop this one has exchanged with.
+    fn peer_watermark(&self, for_peer: Option<&str>) -> Result<(i64, Option<String>)> {
+        let known: Vec<(String, i64)> = {
+            let mut stmt = self.conn.prepare("SELECT key, our_seq FROM peers")?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?
         };
-        Ok(seq.unwrap_or(0))
+        Ok(match for_peer {
+            Some(key) => (
+                known.iter().find(|(k, _)| k == key).map_or(0, |(_, s)| *s),
+                Some(key.to_owned()),
+            ),
+            None if known.len() == 1 => (known[0].1, Some(known[0].0.clone())),
+            None => (0, None),
+        })
     }
 
     /// Takes a bundle in (see the module's doc): one transaction, after the
@@ -545,7 +558,7 @@ impl Store {
                 }
             }
             let clocks = their_clocks.remove(&id.to_string()).unwrap_or_default();
-            let extras = extras(&bundle, id)?;
+            let extras = extras(&bundle, id, &header.key)?;
             let outcome = match listing_in(&tx, id)? {
                 None => take_new(&tx, theirs, &extras, &fresh, &*files)?,
                 Some(ours) => merge_into(
@@ -712,6 +725,7 @@ fn take_new(
             &row.state,
             row.fields.as_deref(),
             row.stock_delta,
+            &extras.from,
         )?;
         waiting |= row.state == "pending";
     }
@@ -833,7 +847,7 @@ fn merge_into(
             .map(|&f| crate::field_name(f))
             .collect::<Vec<_>>()
             .join(",");
-        insert_row(tx, id, row, op, state, Some(&fields), delta)?;
+        insert_row(tx, id, row, op, state, Some(&fields), delta, &extras.from)?;
         waiting |= effective && state == "pending";
     }
     if waiting {
@@ -895,6 +909,7 @@ fn fields_of(fields: Option<&str>) -> Vec<ListingField> {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn insert_row(
     tx: &Transaction<'_>,
     id: ListingId,
@@ -903,11 +918,12 @@ fn insert_row(
     state: &str,
     fields: Option<&str>,
     stock_delta: Option<i64>,
+    came_from: &str,
 ) -> Result<()> {
     tx.execute(
         "INSERT INTO outbox (change_id, listing_id, op, created_at_ms, state, reason, done_at_ms,
-           hlc_ms, hlc_counter, fields, stock_delta)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+           hlc_ms, hlc_counter, fields, stock_delta, came_from)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
             row.change_id,
             id.to_string(),
@@ -920,6 +936,7 @@ fn insert_row(
             row.hlc.map(|h| h.counter),
             fields,
             stock_delta,
+            came_from,
         ],
     )?;
     Ok(())
@@ -950,13 +967,14 @@ fn has_change(tx: &Transaction<'_>, change_id: &str) -> Result<bool> {
         .query_row([change_id], |r| r.get(0))?)
 }
 
-fn extras(bundle: &Connection, id: ListingId) -> Result<Extras> {
+fn extras(bundle: &Connection, id: ListingId, from: &str) -> Result<Extras> {
     Ok(bundle.query_row(
         "SELECT deleted_at_ms, server_version, moderation, rejection_reason, photos_synced
          FROM listings WHERE id = ?1",
         [id.to_string()],
         |r| {
             Ok(Extras {
+                from: from.to_owned(),
                 deleted_at_ms: r.get(0)?,
                 server_version: r.get(1)?,
                 moderation: r.get(2)?,

@@ -20,3 +20,7 @@ CREATE TABLE peers (
 CREATE TABLE shared_listings (
     listing_id TEXT PRIMARY KEY NOT NULL
 ) STRICT;
+
+-- The laptop an outbox row was taken from (NULL: made here), so a bundle
+-- for that laptop does not carry its own rows back.
+ALTER TABLE outbox ADD COLUMN came_from TEXT;
