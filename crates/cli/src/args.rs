@@ -166,6 +166,12 @@ pub enum Command {
         #[arg(long)]
         market_url: Option<String>,
     },
+    /// Carry changes to the cooperative's other laptop on a USB stick: a bundle file.
+    #[command(subcommand)]
+    Bundle(BundleCommand),
+    /// Sync with the cooperative's other laptop over the stand's network, without internet.
+    #[command(subcommand)]
+    Peer(PeerCommand),
     /// Connect this catalog to a marketplace with the one-time code its operators gave (enrolls now).
     Connect {
         /// The marketplace's address, e.g. souk.example.org (https:// is assumed).
@@ -311,4 +317,46 @@ pub enum ImportCommand {
 pub enum ExportCommand {
     /// UTF-8 with BOM, one row per listing, photos by file name.
     Csv { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BundleCommand {
+    /// Write this laptop's changes since the other laptop's last bundle (and their photos) to FILE.
+    Export {
+        file: PathBuf,
+        /// Leave the photo files out (the other laptop gets them from the marketplace later).
+        #[arg(long)]
+        no_photos: bool,
+    },
+    /// Take in a bundle from the other laptop; taking the same one twice changes nothing.
+    Import { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PeerCommand {
+    /// Open this laptop to the other one: shows its address and a code to type there; Ctrl-C ends it.
+    Share {
+        /// The port to listen on (default 47470, or any free one if taken).
+        #[arg(long)]
+        port: Option<u16>,
+        /// End after the first exchange.
+        #[arg(long)]
+        once: bool,
+        /// Do not announce over mDNS (the address is typed on the other laptop).
+        #[arg(long)]
+        no_mdns: bool,
+    },
+    /// The laptops sharing on this network (mDNS; blocked on some networks: type the address then).
+    Find {
+        /// Seconds to listen.
+        #[arg(long, default_value_t = 3)]
+        wait: u64,
+    },
+    /// Exchange changes with the laptop sharing at ADDRESS, with the code shown on its screen.
+    Sync {
+        /// As shown on the other laptop: 192.168.1.20:47470 (or the text of its QR code).
+        address: String,
+        #[arg(long)]
+        code: String,
+    },
 }

@@ -79,6 +79,9 @@ pub fn error(lang: Lang, error: &anyhow::Error) -> (&'static str, String) {
         if let Some(e) = error.downcast_ref::<print::Error>() {
             return print_error(lang, e);
         }
+        if let Some(e) = error.downcast_ref::<peer::Error>() {
+            return peer_error(lang, e);
+        }
         if let Some(failed) = error.downcast_ref::<crate::commands::SyncFailed>() {
             return (failed.kind, failed.message.clone());
         }
@@ -114,6 +117,7 @@ pub fn error(lang: Lang, error: &anyhow::Error) -> (&'static str, String) {
                 pick(lang, "أعد الأمر مع ‎--yes‎ للتأكيد", "relancez avec --yes pour confirmer", "run again with --yes to confirm"),
             ),
         ),
+        store::Error::Bundle(b) => bundle_error(lang, b),
         other => ("store", other.to_string()),
     }
 }
@@ -219,4 +223,97 @@ pub fn photo_error(lang: Lang, error: &photos::Error) -> (&'static str, String) 
         text.to_owned()
     };
     (error.kind(), message)
+}
+
+/// A bundle that cannot be made or taken.
+pub fn bundle_error(lang: Lang, e: &store::BundleError) -> (&'static str, String) {
+    use store::BundleError as B;
+    let (kind, text) = match e {
+        B::NotConnected => (
+            "not_connected",
+            pick(
+                lang,
+                "اربط هذا الحاسوب بحساب التعاونية في السوق أولًا",
+                "connectez d'abord cet ordinateur au compte de la coopérative sur la marketplace",
+                "connect this laptop to the cooperative's marketplace account first",
+            ),
+        ),
+        B::NotABundle => (
+            "not_a_bundle",
+            pick(
+                lang,
+                "هذا الملف ليس حزمة حانوت، أو أنه تالف",
+                "ce fichier n'est pas un lot Hanout, ou il est endommagé",
+                "this file is not a Hanout bundle, or it is damaged",
+            ),
+        ),
+        B::TooNew => (
+            "bundle_too_new",
+            pick(
+                lang,
+                "صُنعت هذه الحزمة بإصدار أحدث من حانوت؛ حدّث حانوت على هذا الحاسوب",
+                "ce lot vient d'une version plus récente de Hanout ; mettez Hanout à jour sur cet ordinateur",
+                "this bundle was made by a newer version of Hanout; update Hanout on this laptop",
+            ),
+        ),
+        B::OtherCooperative => (
+            "other_cooperative",
+            pick(
+                lang,
+                "هذه الحزمة من تعاونية أخرى",
+                "ce lot vient d'une autre coopérative",
+                "this bundle is from another cooperative",
+            ),
+        ),
+        B::FromThisLaptop => (
+            "own_bundle",
+            pick(
+                lang,
+                "صُنعت هذه الحزمة على هذا الحاسوب نفسه",
+                "ce lot a été fait sur cet ordinateur",
+                "this bundle was made on this laptop",
+            ),
+        ),
+    };
+    (kind, text.to_owned())
+}
+
+/// An exchange with the other laptop that did not go through.
+pub fn peer_error(lang: Lang, e: &peer::Error) -> (&'static str, String) {
+    match e {
+        peer::Error::Store(store::Error::Bundle(b)) => bundle_error(lang, b),
+        peer::Error::WrongCode => (
+            "wrong_code",
+            pick(
+                lang,
+                "الرمز ليس الظاهر على الحاسوب الآخر (أو أنه من تعاونية أخرى)",
+                "ce n'est pas le code affiché sur l'autre ordinateur (ou il est d'une autre coopérative)",
+                "the code is not the one shown on the other laptop (or it belongs to another cooperative)",
+            )
+            .to_owned(),
+        ),
+        peer::Error::CodeChanged => (
+            "code_changed",
+            pick(
+                lang,
+                "رموز خاطئة كثيرة: يظهر رمز جديد على الحاسوب الآخر",
+                "trop de codes erronés : un nouveau code s'affiche sur l'autre ordinateur",
+                "too many wrong codes: a new code is shown on the other laptop",
+            )
+            .to_owned(),
+        ),
+        peer::Error::Unreachable(detail) => (
+            "unreachable",
+            format!(
+                "{} ({detail})",
+                pick(
+                    lang,
+                    "تعذّر الوصول إلى الحاسوب الآخر: تأكد أنه يشارك وأن الحاسوبين على الشبكة نفسها",
+                    "l'autre ordinateur est injoignable : vérifiez qu'il partage et que les deux sont sur le même réseau",
+                    "the other laptop cannot be reached: check it is sharing and both are on the same network",
+                )
+            ),
+        ),
+        other => ("peer", other.to_string()),
+    }
 }

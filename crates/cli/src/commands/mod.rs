@@ -1,4 +1,5 @@
 mod backup;
+mod bundle;
 mod config;
 mod conflicts;
 mod csv;
@@ -17,7 +18,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result};
 
 use crate::args::{Args, Command, ExportCommand, ImportCommand, PhotosCommand};
+
 use crate::output::{Outcome, Output};
+pub(crate) use sync::runtime;
 
 pub fn run(args: &Args, out: &Output) -> Result<Outcome> {
     let data = DataDir::new(args.data_dir.clone())?;
@@ -89,6 +92,8 @@ pub fn run(args: &Args, out: &Output) -> Result<Outcome> {
             },
             out,
         ),
+        Command::Bundle(cmd) => bundle::bundle(&data, cmd, out),
+        Command::Peer(cmd) => bundle::peer(&data, cmd, out),
         Command::Connect { url, code } => sync::connect(&data, url, code, out),
         Command::Sync {
             watch,

@@ -14,7 +14,7 @@ use crate::args::Lang;
 use crate::messages::pick;
 use crate::output::{Outcome, Output};
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

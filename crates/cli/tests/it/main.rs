@@ -3,6 +3,7 @@
 mod budget;
 mod catalog;
 mod conflicts;
+mod peer;
 mod photos;
 mod print;
 mod safety;
