@@ -71,6 +71,7 @@ pub struct Share {
     addresses: Vec<IpAddr>,
     shared: Arc<Shared>,
     stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
     mdns: Option<mdns_sd::ServiceDaemon>,
 }
 
@@ -106,8 +107,12 @@ impl Share {
         self.shared.events.subscribe()
     }
 
-    pub fn stop(mut self) {
+    /// Closes the share, once the exchange under way (if any) has answered.
+    pub async fn stop(mut self) {
         self.close();
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
     }
 
     fn close(&mut self) {
@@ -166,7 +171,7 @@ pub async fn share(store: SharedStore, bind: SocketAddr, announce: Mdns) -> Resu
         .route(EXCHANGE, post(exchange))
         .with_state(shared.clone());
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = stopped.await;
@@ -193,6 +198,7 @@ pub async fn share(store: SharedStore, bind: SocketAddr, announce: Mdns) -> Resu
         addresses,
         shared,
         stop: Some(stop),
+        task: Some(task),
         mdns,
     })
 }
@@ -342,8 +348,11 @@ async fn answer(shared: &Arc<Shared>, headers: &HeaderMap, body: Body) -> Result
         let _keep = &outgoing;
         chunk
     });
-    let _ = shared
-        .events
-        .send(ShareEvent::Exchanged { with, taken, sent });
-    Ok(([(TAG_HEADER, tag)], Body::from_stream(stream)).into_response())
+    // Said once the answer has gone whole (a `--once` share ends then).
+    let events = shared.events.clone();
+    let told = futures_util::stream::once(async move {
+        let _ = events.send(ShareEvent::Exchanged { with, taken, sent });
+        Ok(axum::body::Bytes::new())
+    });
+    Ok(([(TAG_HEADER, tag)], Body::from_stream(stream.chain(told))).into_response())
 }

@@ -103,7 +103,7 @@ async fn two_laptops_exchange_listings_sales_and_photos_both_ways() {
     assert_eq!(again.sent.changes, 0, "B had nothing new for A");
     assert_eq!(again.taken.photos, 0, "B has the photo already");
     assert_eq!(b.lock().unwrap().listing(rug).unwrap().unwrap().stock, 0);
-    share.stop();
+    share.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -32,7 +32,6 @@ use uuid::Uuid;
 use crate::edits::parse_field;
 use crate::error::Result;
 use crate::listings::{listing_in, write_insert, write_replace};
-use crate::photo_pull::merge_photos;
 use crate::settings::SettingKey;
 use crate::{Listing, ListingId, NewListing, Store};
 
@@ -534,14 +533,10 @@ impl Store {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO NOTHING",
             6,
         )?;
-        copy_rows(
-            &bundle,
-            &tx,
-            "SELECT display_sha256, thumb_sha256, width, height, source_name, imported_at_ms FROM photo_derivatives",
-            "INSERT INTO photo_derivatives (display_sha256, thumb_sha256, width, height, source_name, imported_at_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (display_sha256) DO NOTHING",
-            6,
-        )?;
+        // A photo is known here only with both its files here: a pull that
+        // names one known without its files would never download them.
+        let derived = Derived::read(&bundle)?;
+        derived.record_complete(&tx, &*files)?;
         // The clock moves past every edit that came in first: the rows of
         // this laptop's own written below come after them.
         let newest = rows.values().flatten().filter_map(|r| r.hlc).max();
@@ -560,9 +555,9 @@ impl Store {
             let clocks = their_clocks.remove(&id.to_string()).unwrap_or_default();
             let extras = extras(&bundle, id, &header.key)?;
             let outcome = match listing_in(&tx, id)? {
-                None => take_new(&tx, theirs, &extras, &fresh, &*files)?,
+                None => take_new(&tx, theirs, &extras, &fresh, &derived, &*files)?,
                 Some(ours) => merge_into(
-                    &tx, &ours, theirs, &extras, &clocks, &fresh, &*files, now_ms,
+                    &tx, &ours, theirs, &extras, &clocks, &fresh, &derived, &*files, now_ms,
                 )?,
             };
             match outcome {
@@ -681,19 +676,20 @@ fn take_new(
     theirs: &Listing,
     extras: &Extras,
     fresh: &[Row],
+    derived: &Derived,
     files: &dyn BundlePhotos,
 ) -> Result<Taken> {
     let id = theirs.id;
-    let synced = split(&extras.photos_synced);
-    // Its photos as there if their files came; else those the marketplace
-    // has, to be downloaded (the other laptop sends its own change).
-    let photos = if theirs.photos.iter().all(|h| files.has(h)) {
-        theirs.photos.clone()
+    // Its photos as there if their files came; else none until a pull
+    // brings the marketplace's list (and downloads its files): nothing
+    // here names a file not here, nor sends a list it cannot upload.
+    let (photos, synced) = if derived.all_here(&theirs.photos, files) {
+        (theirs.photos.clone(), extras.photos_synced.clone())
     } else {
-        synced.clone()
+        (Vec::new(), String::new())
     };
     let mut input = theirs.to_input();
-    input.photos = photos.clone();
+    input.photos = photos;
     write_insert(tx, id, &NewListing::validate(input)?, theirs.created_at_ms)?;
     tx.execute(
         "UPDATE listings SET updated_at_ms = ?2, deleted_at_ms = ?3, server_version = ?4,
@@ -705,7 +701,7 @@ fn take_new(
             extras.server_version,
             extras.moderation,
             extras.rejection_reason,
-            extras.photos_synced,
+            synced,
         ],
     )?;
     if extras.deleted_at_ms.is_some() {
@@ -714,7 +710,6 @@ fn take_new(
             [id.to_string()],
         )?;
     }
-    want_missing(tx, &photos, files)?;
     let mut waiting = false;
     for row in fresh {
         insert_row(
@@ -749,6 +744,7 @@ fn merge_into(
     extras: &Extras,
     their_clocks: &BTreeMap<ListingField, Hlc>,
     fresh: &[Row],
+    derived: &Derived,
     files: &dyn BundlePhotos,
     now_ms: i64,
 ) -> Result<Taken> {
@@ -803,14 +799,17 @@ fn merge_into(
         if delta != 0 {
             input.stock = (i64::from(ours.stock) + delta).clamp(0, i64::from(u32::MAX)) as u32;
         }
-        let their_synced = split(&extras.photos_synced);
-        if theirs.photos != their_synced && theirs.photos.iter().all(|h| files.has(h)) {
-            let our_synced: String = tx.query_row(
-                "SELECT photos_synced FROM listings WHERE id = ?1",
-                [id.to_string()],
-                |r| r.get(0),
-            )?;
-            input.photos = merge_photos(&ours.photos, &split(&our_synced), &theirs.photos);
+        // Their photo change (their list against what their marketplace
+        // had) applied to ours, when the files it adds are here.
+        let their_base = split(&extras.photos_synced);
+        let added: Vec<String> = theirs
+            .photos
+            .iter()
+            .filter(|p| !their_base.contains(p))
+            .cloned()
+            .collect();
+        if theirs.photos != their_base && derived.all_here(&added, files) {
+            input.photos = apply_photo_change(&ours.photos, &their_base, &theirs.photos);
         }
         if input != ours.to_input() {
             write_replace(tx, id, &NewListing::validate(input)?, now_ms)?;
@@ -855,6 +854,27 @@ fn merge_into(
         carrier(tx, id, if deleted { "delete" } else { "upsert" }, now_ms)?;
     }
     Ok(if changed { Taken::Updated } else { Taken::Same })
+}
+
+/// The other laptop's photo change (`base` → `theirs`) applied to `ours`:
+/// the photos it removed go, those it added come after ours; a photo added
+/// here meanwhile stays. With no change here (`ours == base`): theirs,
+/// order included. Pure.
+fn apply_photo_change(ours: &[String], base: &[String], theirs: &[String]) -> Vec<String> {
+    if ours == base {
+        return theirs.to_vec();
+    }
+    let mut merged: Vec<String> = ours
+        .iter()
+        .filter(|p| theirs.contains(p) || !base.contains(p))
+        .cloned()
+        .collect();
+    for p in theirs {
+        if !base.contains(p) && !merged.contains(p) {
+            merged.push(p.clone());
+        }
+    }
+    merged
 }
 
 /// Copies one field's value from `from` into `into`.
@@ -985,23 +1005,46 @@ fn extras(bundle: &Connection, id: ListingId, from: &str) -> Result<Extras> {
     )?)
 }
 
-/// The files of `photos` (and their thumbnails) not here, to download
-/// from the marketplace.
-fn want_missing(tx: &Transaction<'_>, photos: &[String], files: &dyn BundlePhotos) -> Result<()> {
-    let mut thumb =
-        tx.prepare_cached("SELECT thumb_sha256 FROM photo_derivatives WHERE display_sha256 = ?1")?;
-    let mut want = tx.prepare_cached(
-        "INSERT INTO photo_downloads (sha256, wanted_at_ms) VALUES (?1, 0) ON CONFLICT (sha256) DO NOTHING",
-    )?;
-    for display in photos {
-        let t: Option<String> = thumb.query_row([display], |r| r.get(0)).optional()?;
-        for sha in std::iter::once(display.clone()).chain(t) {
-            if !files.has(&sha) {
-                want.execute([sha])?;
+/// The bundle's photos: display → thumbnail, and the row describing them.
+struct Derived(HashMap<String, (String, Vec<rusqlite::types::Value>)>);
+
+impl Derived {
+    fn read(bundle: &Connection) -> Result<Derived> {
+        let mut map = HashMap::new();
+        let mut stmt = bundle.prepare(
+            "SELECT display_sha256, thumb_sha256, width, height, source_name, imported_at_ms
+             FROM photo_derivatives",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let values: Vec<rusqlite::types::Value> = (0..6)
+                .map(|i| row.get(i))
+                .collect::<rusqlite::Result<_>>()?;
+            map.insert(row.get(0)?, (row.get(1)?, values));
+        }
+        Ok(Derived(map))
+    }
+
+    /// Whether every photo of `displays` has both its files here.
+    fn all_here(&self, displays: &[String], files: &dyn BundlePhotos) -> bool {
+        displays
+            .iter()
+            .all(|d| files.has(d) && self.0.get(d).is_some_and(|(thumb, _)| files.has(thumb)))
+    }
+
+    /// Records the photos whose files are both here.
+    fn record_complete(&self, tx: &Transaction<'_>, files: &dyn BundlePhotos) -> Result<()> {
+        let mut put = tx.prepare_cached(
+            "INSERT INTO photo_derivatives (display_sha256, thumb_sha256, width, height, source_name, imported_at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (display_sha256) DO NOTHING",
+        )?;
+        for (display, (thumb, values)) in &self.0 {
+            if files.has(display) && files.has(thumb) {
+                put.execute(rusqlite::params_from_iter(values))?;
             }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 fn copy_rows(
@@ -1060,4 +1103,40 @@ fn sync_parent(path: &Path) {
     }
     #[cfg(not(unix))]
     let _ = path;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::apply_photo_change;
+
+    fn v(s: &str) -> Vec<String> {
+        s.split(' ')
+            .filter(|x| !x.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn a_photo_change_from_the_other_laptop_keeps_ours() {
+        // Nothing changed here: theirs, order included.
+        assert_eq!(
+            apply_photo_change(&v("a b"), &v("a b"), &v("b a c")),
+            v("b a c")
+        );
+        // A photo added here that they never saw stays; theirs removed b.
+        assert_eq!(
+            apply_photo_change(&v("a b p"), &v("a b"), &v("a")),
+            v("a p")
+        );
+        // They added c while we added p: both.
+        assert_eq!(
+            apply_photo_change(&v("a p"), &v("a"), &v("a c")),
+            v("a p c")
+        );
+        // Their base lacks a photo we synced since (p): it is not theirs to remove.
+        assert_eq!(
+            apply_photo_change(&v("a p"), &v("a"), &v("c a")),
+            v("a p c")
+        );
+    }
 }

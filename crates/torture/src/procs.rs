@@ -354,6 +354,47 @@ impl Laptop {
         }
     }
 
+    /// `hanout peer share --once` on loopback, waiting while the catalog is
+    /// held: the child, and the address and code it shows (`None`: it
+    /// refused for another reason).
+    pub async fn share_once(&self) -> Result<Option<(tokio::process::Child, String, String)>> {
+        use tokio::io::AsyncBufReadExt;
+        let until = Instant::now() + Duration::from_secs(180);
+        loop {
+            let mut child = self
+                .command()
+                .args(["peer", "share", "--once", "--no-mdns", "--port", "0"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()?;
+            let stdout = child.stdout.take().context("stdout")?;
+            let mut lines = tokio::io::BufReader::new(stdout).lines();
+            let first = lines.next_line().await?.unwrap_or_default();
+            let doc: Value = serde_json::from_str(&first).unwrap_or(Value::Null);
+            let sharing = &doc["sharing"];
+            if let (Some(addresses), Some(code)) =
+                (sharing["addresses"].as_array(), sharing["code"].as_str())
+            {
+                let address = addresses
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .find(|a| a.starts_with("127.0.0.1:"))
+                    .context("a loopback address")?
+                    .to_owned();
+                // Its later lines are not read: keep the pipe drained.
+                let code = code.to_owned();
+                tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+                return Ok(Some((child, address, code)));
+            }
+            let _ = child.wait().await;
+            if doc["error"]["kind"] == "locked" && Instant::now() < until {
+                tokio::time::sleep(Duration::from_millis(40)).await;
+                continue;
+            }
+            return Ok(None);
+        }
+    }
+
     /// Runs a command that must succeed; its JSON.
     pub async fn ok(&self, args: &[&str]) -> Result<Value> {
         let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();

@@ -490,6 +490,7 @@ async fn workload(world: &World, laptop: usize, ops: u32, rng: &mut StdRng) -> R
                 }
             }
             69..85 => import_photos(world, laptop, rng, &id, kill).await?,
+            85..90 => carry(world, laptop, rng, n).await?,
             _ => photo_edit(world, laptop, rng, &id).await?,
         }
     }
@@ -683,6 +684,84 @@ pub(crate) async fn import_photos(
         }
         Ran::Killed => world.fault("kill_during_photo_import"),
         Ran::Refused(..) => {}
+    }
+    Ok(())
+}
+
+/// The third path: this laptop's changes reach the other one without the
+/// marketplace, on a USB stick (`bundle export` / `import`, sometimes
+/// killed mid-import, sometimes imported twice) or over the stand's
+/// network (`peer share` there, `peer sync` here). Whichever laptop
+/// pushes them later, the checker finds each sale counted once.
+async fn carry(world: &World, laptop: usize, rng: &mut StdRng, n: u64) -> Result<()> {
+    let other = 1 - laptop;
+    let (me, them) = (&world.laptops[laptop], &world.laptops[other]);
+    if rng.random_bool(0.3) {
+        let Some((mut child, address, code)) = them.share_once().await? else {
+            return Ok(());
+        };
+        let args: Vec<String> = ["peer", "sync", &address, "--code", &code]
+            .map(str::to_owned)
+            .to_vec();
+        let ran = me.run(&args).await?;
+        if tokio::time::timeout(Duration::from_secs(30), child.wait())
+            .await
+            .is_err()
+        {
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+        }
+        if let Ran::Done(_) = ran {
+            world.fault("peer_exchange");
+            for (i, l) in world.laptops.iter().enumerate() {
+                let listings = l.listings().await?;
+                world.model().seen(i, &listings);
+            }
+        }
+        return Ok(());
+    }
+    let file = world.dir.join(format!("carry-{laptop}-{n}.hanout"));
+    let mut export = vec![
+        "bundle".to_owned(),
+        "export".to_owned(),
+        file.display().to_string(),
+    ];
+    if rng.random_bool(0.3) {
+        export.push("--no-photos".to_owned());
+    }
+    let Ran::Done(_) = me.run(&export).await? else {
+        return Ok(());
+    };
+    let import = vec![
+        "bundle".to_owned(),
+        "import".to_owned(),
+        file.display().to_string(),
+    ];
+    let kill = rng
+        .random_bool(0.2)
+        .then(|| Duration::from_millis(rng.random_range(5..300)));
+    let mut taken = matches!(them.run_or_kill(&import, kill).await?, Ran::Done(_));
+    if !taken {
+        world.fault("kill_during_bundle_import");
+    }
+    if !taken || rng.random_bool(0.3) {
+        // Again: after a kill, or a second time by mistake.
+        if let Ran::Done(doc) = them.run(&import).await? {
+            if taken && doc["imported"]["changes"] != 0 {
+                bail!("a bundle imported twice took changes again: {doc}");
+            }
+            world.fault(if taken {
+                "bundle_imported_twice"
+            } else {
+                "bundle_import_retried"
+            });
+            taken = true;
+        }
+    }
+    if taken {
+        world.fault("bundle_carried");
+        let listings = them.listings().await?;
+        world.model().seen(other, &listings);
     }
     Ok(())
 }

@@ -199,7 +199,7 @@ fn share(data: &DataDir, port: u16, once: bool, mdns: bool, out: &Output) -> Res
                 ),
             }
         }
-        share.stop();
+        share.stop().await;
         anyhow::Ok(())
     })?;
     Ok(Outcome::Ok)
