@@ -737,9 +737,11 @@ async fn carry(world: &World, laptop: usize, rng: &mut StdRng, n: u64) -> Result
         "import".to_owned(),
         file.display().to_string(),
     ];
+    // A process starts in ~20 ms and a small import takes a few more: a
+    // kill within 80 ms lands before, during or after its transaction.
     let kill = rng
-        .random_bool(0.2)
-        .then(|| Duration::from_millis(rng.random_range(5..300)));
+        .random_bool(0.3)
+        .then(|| Duration::from_millis(rng.random_range(2..80)));
     let mut taken = matches!(them.run_or_kill(&import, kill).await?, Ran::Done(_));
     if !taken {
         world.fault("kill_during_bundle_import");
