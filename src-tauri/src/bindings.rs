@@ -57,8 +57,18 @@ pub fn specta_builder() -> Builder<Wry> {
             crate::catalog_files::export_catalog_csv,
             crate::catalog_files::backup_catalog,
             crate::catalog_files::restore_catalog,
+            crate::stand::export_bundle,
+            crate::stand::import_bundle,
+            crate::stand::start_share,
+            crate::stand::stop_share,
+            crate::stand::find_laptops,
+            crate::stand::exchange_with,
         ])
-        .events(collect_events![SyncStatusChanged, ListingsChanged])
+        .events(collect_events![
+            SyncStatusChanged,
+            ListingsChanged,
+            crate::stand::StandEvent
+        ])
 }
 
 /// Writes the TypeScript bindings to `path`.

@@ -20,6 +20,10 @@ pub struct Config {
     /// `HANOUT_BENCH_READY_FILE`: where to write the app's age, in ms, at
     /// the window's first interactive paint (`cargo xtask bench app`).
     pub bench_ready_file: Option<PathBuf>,
+    /// `HANOUT_PEER_MDNS=off`: sharing with the other laptop is not
+    /// announced and finding laptops looks nowhere (the end-to-end tests,
+    /// which keep their traffic on loopback).
+    pub peer_mdns: peer::Mdns,
 }
 
 impl Config {
@@ -38,6 +42,10 @@ impl Config {
                 .and_then(|ms| ms.parse().ok())
                 .map(Duration::from_millis),
             bench_ready_file: var("HANOUT_BENCH_READY_FILE").map(PathBuf::from),
+            peer_mdns: match var("HANOUT_PEER_MDNS").as_deref() {
+                Some("off") => peer::Mdns::Off,
+                _ => peer::Mdns::On,
+            },
         })
     }
 }

@@ -16,6 +16,7 @@ mod notify;
 mod photo_imports;
 mod print;
 mod sales;
+mod stand;
 mod state;
 mod sync_settings;
 mod sync_task;

@@ -26,6 +26,10 @@ pub struct AppState {
     /// The window's language, once it said it (the tray and notifications
     /// speak it).
     pub lang: Arc<Mutex<Option<crate::ipc::UiLang>>>,
+    /// "Share this laptop", while it is on (`stand.rs`).
+    pub share: tokio::sync::Mutex<Option<peer::Share>>,
+    /// Whether sharing is announced and laptops are looked for over mDNS.
+    pub peer_mdns: peer::Mdns,
 }
 
 impl AppState {
@@ -65,6 +69,8 @@ impl AppState {
             photo_imports: Arc::default(),
             engine: std::sync::OnceLock::new(),
             lang: Arc::default(),
+            share: tokio::sync::Mutex::new(None),
+            peer_mdns: config.peer_mdns,
         })
     }
 }

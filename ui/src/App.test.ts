@@ -56,6 +56,13 @@ vi.mock("./lib/backend", () => ({
   restoreCatalog: vi.fn(),
   recordSale: vi.fn(),
   addStock: vi.fn(),
+  exportBundle: vi.fn(),
+  importBundle: vi.fn(),
+  startShare: vi.fn(),
+  stopShare: vi.fn(),
+  findLaptops: vi.fn(),
+  exchangeWith: vi.fn(),
+  onStandEvent: vi.fn(async () => () => {}),
 }));
 
 

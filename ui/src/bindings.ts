@@ -179,11 +179,40 @@ export const commands = {
 	 *  was is backed up first either way.
 	 */
 	restoreCatalog: (path: string, confirm: boolean) => typedError<RestoreView, AppError>(__TAURI_INVOKE("restore_catalog", { path, confirm })),
+	/**
+	 *  Writes this laptop's changes (with the photo files if `photos`) to a
+	 *  bundle file at `path`, for the other laptop to import.
+	 */
+	exportBundle: (path: string, photos: boolean) => typedError<BundleMadeView, AppError>(__TAURI_INVOKE("export_bundle", { path, photos })),
+	/**
+	 *  Takes the other laptop's bundle at `path` in. Taking it twice changes
+	 *  nothing the second time.
+	 */
+	importBundle: (path: string) => typedError<BundleTakenView, AppError>(__TAURI_INVOKE("import_bundle", { path })),
+	/**
+	 *  Opens this laptop to the other one on the stand's network (the usual
+	 *  port, else any free one), announced over mDNS. Already sharing: the
+	 *  share as it is (its code may have changed since).
+	 */
+	startShare: () => typedError<ShareView_Serialize, AppError>(__TAURI_INVOKE("start_share")),
+	/**  Closes the share (once an exchange under way has answered). */
+	stopShare: () => typedError<null, AppError>(__TAURI_INVOKE("stop_share")),
+	/**
+	 *  The laptops sharing on this network (listens a few seconds), this one
+	 *  left out.
+	 */
+	findLaptops: () => typedError<FoundView[], AppError>(__TAURI_INVOKE("find_laptops")),
+	/**
+	 *  Syncs with the laptop sharing at `address` (`192.168.1.20:47470`, or
+	 *  the QR code's text), with the code shown on its screen.
+	 */
+	exchangeWith: (address: string, code: string) => typedError<ExchangedView, AppError>(__TAURI_INVOKE("exchange_with", { address, code })),
 };
 
 /** Events */
 export const events = {
 	listingsChanged: makeEvent<ListingsChanged, ListingsChanged>("listings-changed"),
+	standEvent: makeEvent<StandEvent, StandEvent>("stand-event"),
 	syncStatusChanged: makeEvent<SyncStatusChanged_Serialize, SyncStatusChanged_Deserialize>("sync-status-changed"),
 };
 
@@ -207,6 +236,11 @@ export type AppError = { kind: "validation"; field: ErrorField; reason: ErrorRea
 { kind: "csv_unreadable" } | 
 /**  Labels or a catalogue could not be made or saved. */
 { kind: "print"; cause: PrintCause } | 
+/**
+ *  A bundle or an exchange with the cooperative's other laptop did
+ *  not go through.
+ */
+{ kind: "peer"; cause: PeerCause } | 
 /**  Something inside the app failed (a background task panicked). */
 { kind: "internal" } | 
 /**
@@ -215,6 +249,27 @@ export type AppError = { kind: "validation"; field: ErrorField; reason: ErrorRea
  *  the listing as it is now, so the manager can compare and choose.
  */
 { kind: "edited_meanwhile"; fields: ErrorField[]; current: ListingDetails };
+
+/**  What went into a bundle (a file, or this laptop's half of an exchange). */
+export type BundleMadeView = {
+	listings: number,
+	changes: number,
+	sales: number,
+	photos: number,
+	bytes: number | null,
+};
+
+/**  What taking a bundle in did here. */
+export type BundleTakenView = {
+	/**  The other laptop's name, as it calls itself. */
+	from: string,
+	newListings: number,
+	updatedListings: number,
+	/**  Changes not seen before (0 for a bundle taken twice). */
+	changes: number,
+	sales: number,
+	photos: number,
+};
 
 /**  The catalogue's editions: Arabic right to left, French left to right. */
 export type CatalogueEdition = "ar" | "fr";
@@ -268,6 +323,22 @@ export type ErrorReason = "required" | "too_long" | "not_a_number" | "too_many_d
  *  cross it in clear.
  */
 "insecure";
+
+/**  One exchange with the other laptop, both ways. */
+export type ExchangedView = {
+	/**  The other laptop's name. */
+	with: string,
+	sent: BundleMadeView,
+	taken: BundleTakenView,
+};
+
+/**  A laptop found sharing on this network. */
+export type FoundView = {
+	name: string,
+	key: string,
+	/**  `ip:port`, IPv4 first. */
+	addresses: string[],
+};
 
 /**  What importing a CSV file would do; nothing is written yet. */
 export type ImportPlanView = {
@@ -504,6 +575,30 @@ export type NewListingInput = {
 	price: string,
 };
 
+/**
+ *  Why a bundle was not made or taken, or an exchange with the other
+ *  laptop did not go through.
+ */
+export type PeerCause = 
+/**  This laptop is not connected to the cooperative's account yet. */
+"not_connected" | 
+/**  The file is not a Hanout bundle, or it is damaged. */
+"not_a_bundle" | 
+/**  Made by a newer Hanout. */
+"bundle_too_new" | 
+/**  From another cooperative. */
+"other_cooperative" | 
+/**  Made on this very laptop. */
+"own_bundle" | 
+/**  Not the code shown on the other laptop. */
+"wrong_code" | 
+/**  Too many wrong codes: the other laptop shows a new one. */
+"code_changed" | 
+/**  The other laptop could not be reached (not sharing, another network). */
+"unreachable" | 
+/**  Anything else (the log file says what). */
+"failed";
+
 export type PhotoFailure = {
 	/**  File name, as the manager knows it. */
 	file: string,
@@ -674,6 +769,44 @@ export type SaleView_Serialize = {
 	note: string | null,
 	soldAtMs: number | null,
 };
+
+/**  This laptop sharing: where the other one reaches it, and the code. */
+export type ShareView = ShareView_Serialize | ShareView_Deserialize;
+
+/**  This laptop sharing: where the other one reaches it, and the code. */
+export type ShareView_Deserialize = {
+	/**  `ip:port`, the local network's first, `127.0.0.1` last. */
+	addresses: string[],
+	/**  The six digits to type on the other laptop. */
+	code: string,
+	/**  The first address as a QR code (`hanout://peer/ip:port`), an `<svg>`. */
+	qrSvg?: string | null,
+	/**  Announced over mDNS: the other laptop's "Find" lists this one. */
+	announced: boolean,
+};
+
+/**  This laptop sharing: where the other one reaches it, and the code. */
+export type ShareView_Serialize = {
+	/**  `ip:port`, the local network's first, `127.0.0.1` last. */
+	addresses: string[],
+	/**  The six digits to type on the other laptop. */
+	code: string,
+	/**  The first address as a QR code (`hanout://peer/ip:port`), an `<svg>`. */
+	qrSvg: string | null,
+	/**  Announced over mDNS: the other laptop's "Find" lists this one. */
+	announced: boolean,
+};
+
+/**  What happened on this laptop's share, as it happens. */
+export type StandEvent = 
+/**  The other laptop synced with this one. */
+{ kind: "exchanged"; exchange: ExchangedView } | 
+/**  A wrong code was typed on the other laptop. */
+{ kind: "wrong_code"; triesLeft: number } | 
+/**  Too many wrong codes: this is the new one. */
+{ kind: "code_changed"; code: string } | 
+/**  An exchange failed here (the log file says why). */
+{ kind: "failed" };
 
 /**  Why the catalog could not be read or written. */
 export type StorageCause = 

@@ -36,6 +36,10 @@ pub const APT_PACKAGES: &[&str] = &[
     // for their QR codes.
     "poppler-utils",
     "zbar-tools",
+    // The laptops' mDNS test runs in a network namespace of its own
+    // (`unshare --net`, `ip link`), so its multicast never leaves.
+    "util-linux",
+    "iproute2",
 ];
 
 pub fn run(sh: &Shell) -> Result<()> {

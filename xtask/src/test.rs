@@ -28,8 +28,9 @@ pub fn run(sh: &Shell) -> Result<()> {
     )
     .run()?;
 
+    // `hanout` too: the other laptop of `stand_sync.rs`.
     step("build the app for the end-to-end tests");
-    cmd!(sh, "cargo build --locked -p hanout-app -p market").run()?;
+    cmd!(sh, "cargo build --locked -p hanout-app -p market -p cli").run()?;
 
     step("all Rust tests (end-to-end ones under Xvfb)");
     cmd!(

@@ -32,6 +32,10 @@ pub enum AppError {
     /// Labels or a catalogue could not be made or saved.
     #[error("print failed: {cause:?}")]
     Print { cause: PrintCause },
+    /// A bundle or an exchange with the cooperative's other laptop did
+    /// not go through.
+    #[error("the other laptop: {cause:?}")]
+    Peer { cause: PeerCause },
     /// Something inside the app failed (a background task panicked).
     #[error("internal error")]
     Internal,
@@ -71,6 +75,65 @@ pub enum PrintCause {
     NotSaved,
     /// The layout failed (a bug; the log file says what).
     Failed,
+}
+
+/// Why a bundle was not made or taken, or an exchange with the other
+/// laptop did not go through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum PeerCause {
+    /// This laptop is not connected to the cooperative's account yet.
+    NotConnected,
+    /// The file is not a Hanout bundle, or it is damaged.
+    NotABundle,
+    /// Made by a newer Hanout.
+    BundleTooNew,
+    /// From another cooperative.
+    OtherCooperative,
+    /// Made on this very laptop.
+    OwnBundle,
+    /// Not the code shown on the other laptop.
+    WrongCode,
+    /// Too many wrong codes: the other laptop shows a new one.
+    CodeChanged,
+    /// The other laptop could not be reached (not sharing, another network).
+    Unreachable,
+    /// Anything else (the log file says what).
+    Failed,
+}
+
+impl From<&store::BundleError> for PeerCause {
+    fn from(e: &store::BundleError) -> Self {
+        use store::BundleError as B;
+        match e {
+            B::NotConnected => PeerCause::NotConnected,
+            B::NotABundle => PeerCause::NotABundle,
+            B::TooNew => PeerCause::BundleTooNew,
+            B::OtherCooperative => PeerCause::OtherCooperative,
+            B::FromThisLaptop => PeerCause::OwnBundle,
+        }
+    }
+}
+
+impl From<peer::Error> for AppError {
+    fn from(e: peer::Error) -> Self {
+        let cause = match e {
+            peer::Error::Store(e) => return e.into(),
+            // A file that cannot be read or written: as the catalog's own.
+            peer::Error::Io(e) => return store::Error::Io(e).into(),
+            peer::Error::WrongCode => PeerCause::WrongCode,
+            peer::Error::CodeChanged => PeerCause::CodeChanged,
+            peer::Error::Unreachable(detail) => {
+                tracing::warn!(%detail, "the other laptop could not be reached");
+                PeerCause::Unreachable
+            }
+            peer::Error::Protocol(detail) | peer::Error::Discovery(detail) => {
+                tracing::warn!(%detail, "exchange with the other laptop failed");
+                PeerCause::Failed
+            }
+        };
+        AppError::Peer { cause }
+    }
 }
 
 /// What the operating system was asked to do.
@@ -232,6 +295,10 @@ impl From<store::Error> for AppError {
                 tracing::warn!(error = %e, "CSV not read");
                 return AppError::CsvUnreadable;
             }
+            store::Error::Bundle(b) => {
+                tracing::warn!(error = %e, "bundle refused");
+                return AppError::Peer { cause: b.into() };
+            }
             store::Error::EditedMeanwhile { .. } => {
                 // The command that can meet this one attaches the current
                 // listing itself; reaching here is a bug, logged as such.
@@ -313,6 +380,23 @@ mod tests {
         let e: AppError = store::Error::Csv("ligne 3: guillemet".into()).into();
         let json = serde_json::to_string(&e).unwrap();
         assert_eq!(json, r#"{"kind":"csv_unreadable"}"#);
+        // A bundle refused, and an exchange that did not go through.
+        let e: AppError = store::Error::Bundle(store::BundleError::FromThisLaptop).into();
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "peer", "cause": "own_bundle"})
+        );
+        let e: AppError = peer::Error::Unreachable("connection refused".into()).into();
+        let json = serde_json::to_string(&e).unwrap();
+        assert_eq!(json, r#"{"kind":"peer","cause":"unreachable"}"#);
+        let e: AppError =
+            peer::Error::Store(store::Error::Bundle(store::BundleError::TooNew)).into();
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "peer", "cause": "bundle_too_new"})
+        );
         // The titles a restore would overwrite are the listings' own words.
         let e: AppError = store::Error::RestoreWouldLose {
             unsynced: vec!["زربية".into()],

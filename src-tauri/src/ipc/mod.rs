@@ -11,7 +11,9 @@ mod status;
 
 pub use connection::{ConnectInput, ConnectionView};
 pub use details::{ListingDetails, LostEdits, typed_number};
-pub use error::{AppError, ErrorField, ErrorReason, PrintCause, StorageCause, SystemAction};
+pub use error::{
+    AppError, ErrorField, ErrorReason, PeerCause, PrintCause, StorageCause, SystemAction,
+};
 pub use listing::{
     LedgerKey, LedgerView, ListingPage, ListingQuery, ListingStatus, ListingView, NewListingInput,
     RemovalView, SyncFilter, SyncView, UiLang,

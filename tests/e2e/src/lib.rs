@@ -30,6 +30,18 @@ pub fn app_binary() -> PathBuf {
     bin
 }
 
+/// The `hanout` CLI of this build, next to `hanout-app`: the cooperative's
+/// other laptop in the tests that need one.
+pub fn cli_binary() -> PathBuf {
+    let bin = app_binary().with_file_name("hanout");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build -p cli` first (cargo xtask test does)",
+        bin.display()
+    );
+    bin
+}
+
 /// A running tauri-driver, killed with its whole process group on drop
 /// (killing only tauri-driver leaves WebKitWebDriver holding the pipes).
 pub struct TauriDriver {

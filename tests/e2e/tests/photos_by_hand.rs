@@ -7,7 +7,7 @@
 //! the flow takes is printed (the issue asks for under a minute for a
 //! person; this measures the app's share of it).
 
-use e2e::{TauriDriver, app_env, click, keys, press, type_into, wait_for};
+use e2e::{TauriDriver, app_env, click, keys, press, type_into, wait_focus, wait_for};
 
 const ENTER: &str = "\u{E007}";
 const ALT: char = '\u{E00A}';
@@ -114,6 +114,14 @@ async fn a_listing_with_three_photos_arranged_by_hand() {
         .unwrap();
     covers.last().unwrap().click().await.unwrap();
     wait_order(&client, &[b.clone(), a.clone(), c.clone()]).await;
+    // The grid shows the order at once and gives focus to the new cover
+    // once the store has it: only then is focus moved on (else the Delete
+    // below can reach the cover).
+    wait_focus(
+        &client,
+        &format!("[data-testid=photo-tile][data-sha='{b}']"),
+    )
+    .await;
     // The middle one taken off with Delete.
     focus_tile(&client, 1).await;
     press(&client, &DELETE.to_string()).await;

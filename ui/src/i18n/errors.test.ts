@@ -17,6 +17,9 @@ const ALL_ERRORS: BackendError[] = [
   { kind: "not_found", id: "0190a1b2-0000-7000-8000-000000000000" },
   ...(["disk_full", "damaged", "too_new", "busy", "other"] as const).map((cause): BackendError => ({ kind: "storage", cause })),
   { kind: "system", action: "start_at_login" },
+  ...(["not_connected", "not_a_bundle", "bundle_too_new", "other_cooperative", "own_bundle", "wrong_code", "code_changed", "unreachable", "failed"] as const).map(
+    (cause): BackendError => ({ kind: "peer", cause }),
+  ),
   { kind: "internal" },
   { kind: "edited_meanwhile", fields: ["price"], current },
   { kind: "ipc", message: "invoke is not available" },
@@ -78,6 +81,7 @@ describe("error translation", () => {
     for (const lang of LANGS) {
       expect(errorText(lang, { kind: "ipc", message: "no runtime" })).not.toContain("no runtime");
     }
+    expect(errorText("fr", { kind: "peer", cause: "own_bundle" })).toBe("Ce lot a été fait sur cet ordinateur — importez-le sur l'autre");
     expect(errorText("ar", { kind: "storage", cause: "disk_full" })).toBe(
       "قرص هذا الحاسوب ممتلئ — وفّر بعض المساحة ثم أعد المحاولة",
     );

@@ -52,6 +52,17 @@ const QUICK_FORM_REASONS = ["required", "too_long", "not_a_number", "too_many_de
 const STORAGE_CAUSES = ["disk_full", "damaged", "too_new", "busy", "other"] as const;
 const SYSTEM_ACTIONS = ["start_at_login", "open_page", "open_folder", "install_update", "open_file"] as const;
 const PRINT_CAUSES = ["nothing_to_print", "not_saved", "failed"] as const;
+const PEER_CAUSES = [
+  "not_connected",
+  "not_a_bundle",
+  "bundle_too_new",
+  "other_cooperative",
+  "own_bundle",
+  "wrong_code",
+  "code_changed",
+  "unreachable",
+  "failed",
+] as const;
 
 function oneOf<T extends string>(list: readonly T[], value: unknown): value is T {
   return typeof value === "string" && (list as readonly string[]).includes(value);
@@ -87,6 +98,8 @@ export function errorText(lang: Lang, error: BackendError): string {
       return translate(lang, "error.csv_unreadable");
     case "print":
       return translate(lang, `error.print.${oneOf(PRINT_CAUSES, e.cause) ? e.cause : "failed"}`);
+    case "peer":
+      return translate(lang, `error.peer.${oneOf(PEER_CAUSES, e.cause) ? e.cause : "failed"}`);
     case "internal":
       return translate(lang, "error.internal");
     case "edited_meanwhile":

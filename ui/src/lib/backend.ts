@@ -44,10 +44,22 @@ import {
   type RestoreView,
   type LabelLayout,
   type CatalogueEdition,
+  type BundleMadeView,
+  type BundleTakenView,
+  type ExchangedView,
+  type FoundView,
+  type ShareView_Serialize as ShareView,
+  type StandEvent,
 } from "../bindings";
 
 export type {
   AppError,
+  BundleMadeView,
+  BundleTakenView,
+  ExchangedView,
+  FoundView,
+  ShareView,
+  StandEvent,
   ImportPlanView,
   RestoreView,
   PhotoView,
@@ -398,4 +410,42 @@ export async function backupCatalog(defaultName: string, title: string): Promise
 /** Replaces the catalog with a backup; without `confirm`, refuses if unsent listings would be lost. */
 export function restoreCatalog(path: string, confirm: boolean): Promise<Outcome<RestoreView>> {
   return guard(() => commands.restoreCatalog(path, confirm));
+}
+
+/** A bundle of this laptop's changes written where the user chooses; `null` if cancelled. */
+export async function exportBundle(defaultName: string, title: string, photos: boolean): Promise<Outcome<BundleMadeView | null>> {
+  const path = await pickDestination(title, defaultName, "Hanout", ["hanout"]);
+  if (path === null) return { status: "ok", data: null };
+  return guard(() => commands.exportBundle(path, photos));
+}
+
+/** The other laptop's bundle, picked by the user, taken in; `null` if cancelled. */
+export async function importBundle(title: string): Promise<Outcome<BundleTakenView | null>> {
+  const path = await pickFile(title, "Hanout", ["hanout"]);
+  if (path === null) return { status: "ok", data: null };
+  return guard(() => commands.importBundle(path));
+}
+
+/** Opens this laptop to the other one on the stand's network (or says the share already open). */
+export function startShare(): Promise<Outcome<ShareView>> {
+  return guard(() => commands.startShare());
+}
+
+export function stopShare(): Promise<Outcome<null>> {
+  return guard(() => commands.stopShare());
+}
+
+/** The laptops sharing on this network (takes a few seconds). */
+export function findLaptops(): Promise<Outcome<FoundView[]>> {
+  return guard(() => commands.findLaptops());
+}
+
+/** Syncs with the laptop sharing at `address`, with the code shown on it. */
+export function exchangeWith(address: string, code: string): Promise<Outcome<ExchangedView>> {
+  return guard(() => commands.exchangeWith(address.trim(), code.trim()));
+}
+
+/** What happens on this laptop's share: exchanges, wrong codes, a new code. */
+export function onStandEvent(cb: (event: StandEvent) => void): Promise<Unlisten> {
+  return listenSafely(() => events.standEvent.listen((e) => cb(e.payload)));
 }
