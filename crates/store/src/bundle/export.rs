@@ -181,6 +181,12 @@ impl Store {
                 ])?;
             }
         }
+        // The store's own reads of these tables (`SELECT_LISTING`'s
+        // correlated subqueries) go by listing: indexed, as in a catalog.
+        tx.execute_batch(
+            "CREATE INDEX bundle.bundle_outbox_by_listing ON outbox (listing_id, seq);
+             CREATE INDEX bundle.bundle_photos_by_listing ON listing_photos (listing_id, position);",
+        )?;
         let mut photo_count = 0;
         if *photos != PhotoChoice::None {
             let hashes: Vec<String> = {

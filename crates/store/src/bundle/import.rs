@@ -153,6 +153,12 @@ impl Store {
             }
             let clocks = their_clocks.remove(&id.to_string()).unwrap_or_default();
             let extras = extras(&bundle, id, &header.key)?;
+            // Nothing new for a listing here (a bundle taken again, or one
+            // carrying what came from here): no merge to make.
+            let photo_change = theirs.photos != super::split(&extras.photos_synced);
+            if fresh.is_empty() && !photo_change && known_here(&tx, id)? {
+                continue;
+            }
             let outcome = match listing_in(&tx, id)? {
                 None => take_new(&tx, theirs, &extras, &fresh, &derived, &*files)?,
                 Some(ours) => merge_into(
@@ -284,4 +290,10 @@ impl Derived {
         }
         Ok(())
     }
+}
+
+fn known_here(tx: &Transaction<'_>, id: ListingId) -> Result<bool> {
+    Ok(tx
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM listings WHERE id = ?1)")?
+        .query_row([id.to_string()], |r| r.get(0))?)
 }
