@@ -28,18 +28,17 @@ impl BundlePhotos for PhotoDir {
     }
 
     fn write(&mut self, sha256: &str, bytes: &[u8]) -> std::io::Result<()> {
-        // Written under the hash of what came: a file damaged on the way
-        // is refused rather than stored under a name it does not have.
-        let actual = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes));
-        if actual != sha256 {
+        // The store names a file by the hash of its bytes: one damaged on
+        // the way lands under another name (no listing names it) and is
+        // refused here, so its listing waits for the real one.
+        let (stored, _) = photos::store_bytes(&self.0, bytes).map_err(std::io::Error::other)?;
+        if stored != sha256 {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
                 format!("photo {sha256} arrived damaged"),
             ));
         }
-        photos::store_bytes(&self.0, bytes)
-            .map(drop)
-            .map_err(std::io::Error::other)
+        Ok(())
     }
 }
 

@@ -271,3 +271,18 @@ pub async fn select(client: &Client, css: &str, value: &str) {
         .await
         .unwrap_or_else(|e| panic!("could not pick {value:?} in {css}: {e}"));
 }
+
+/// Calls an app command from inside the page, as a button does once a
+/// system dialog (which WebDriver cannot drive) has chosen a file:
+/// `{"ok": result}` or `{"err": error}`.
+pub async fn invoke(client: &Client, command: &str, args: serde_json::Value) -> serde_json::Value {
+    client
+        .execute_async(
+            r#"const [command, args, done] = arguments;
+               window.__TAURI_INTERNALS__.invoke(command, args)
+                 .then((r) => done({ ok: r === undefined ? null : r }), (e) => done({ err: e }));"#,
+            vec![command.into(), args],
+        )
+        .await
+        .unwrap()
+}

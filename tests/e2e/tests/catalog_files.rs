@@ -5,20 +5,8 @@
 //! cannot be driven by WebDriver: the test calls the commands the panel's
 //! buttons call once a file is chosen, from inside the page.)
 
-use e2e::{TauriDriver, app_env, click, type_into, wait_count, wait_for};
-use serde_json::{Value, json};
-
-async fn invoke(client: &fantoccini::Client, command: &str, args: Value) -> Value {
-    client
-        .execute_async(
-            r#"const [command, args, done] = arguments;
-               window.__TAURI_INTERNALS__.invoke(command, args)
-                 .then((r) => done({ ok: r === undefined ? null : r }), (e) => done({ err: e }));"#,
-            vec![command.into(), args],
-        )
-        .await
-        .unwrap()
-}
+use e2e::{TauriDriver, app_env, click, invoke, type_into, wait_count, wait_for};
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_csv_is_planned_then_imported_and_a_backup_restored_only_when_confirmed() {

@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use e2e::{TauriDriver, app_env, cli_binary, click, type_into, wait_count, wait_for};
+use e2e::{TauriDriver, app_env, cli_binary, click, invoke, type_into, wait_count, wait_for};
 use serde_json::{Value, json};
 use test_support::TestMarket;
 
@@ -43,18 +43,6 @@ async fn cli(data: &Path, args: &[&str]) -> Value {
     })
     .await
     .unwrap()
-}
-
-async fn invoke(client: &fantoccini::Client, command: &str, args: Value) -> Value {
-    client
-        .execute_async(
-            r#"const [command, args, done] = arguments;
-               window.__TAURI_INTERNALS__.invoke(command, args)
-                 .then((r) => done({ ok: r === undefined ? null : r }), (e) => done({ err: e }));"#,
-            vec![command.into(), args],
-        )
-        .await
-        .unwrap()
 }
 
 async fn attr(client: &fantoccini::Client, css: &str, name: &str) -> String {
