@@ -286,3 +286,13 @@ pub async fn invoke(client: &Client, command: &str, args: serde_json::Value) -> 
         .await
         .unwrap()
 }
+
+/// The attribute `name` of the first element matching `css`, once there.
+pub async fn attr(client: &Client, css: &str, name: &str) -> String {
+    wait_for(client, css)
+        .await
+        .attr(name)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("{css} has no {name}"))
+}

@@ -3,18 +3,9 @@
 //! undoing the last sale, selling out. No marketplace: all of it is local
 //! first.
 
-use e2e::{TauriDriver, app_env, click, press, type_into, wait_count, wait_for};
+use e2e::{TauriDriver, app_env, attr, click, press, type_into, wait_count, wait_for};
 
 const ENTER: &str = "\u{E007}";
-
-async fn attr(client: &fantoccini::Client, css: &str, name: &str) -> String {
-    wait_for(client, css)
-        .await
-        .attr(name)
-        .await
-        .unwrap()
-        .unwrap_or_else(|| panic!("{css} has no {name}"))
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sale_typed_at_the_stand_counts_in_the_journal_and_can_be_undone() {

@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use e2e::{TauriDriver, app_env, cli_binary, click, invoke, type_into, wait_count, wait_for};
+use e2e::{TauriDriver, app_env, attr, cli_binary, click, invoke, type_into, wait_count, wait_for};
 use serde_json::{Value, json};
 use test_support::TestMarket;
 
@@ -43,15 +43,6 @@ async fn cli(data: &Path, args: &[&str]) -> Value {
     })
     .await
     .unwrap()
-}
-
-async fn attr(client: &fantoccini::Client, css: &str, name: &str) -> String {
-    wait_for(client, css)
-        .await
-        .attr(name)
-        .await
-        .unwrap()
-        .unwrap_or_else(|| panic!("{css} has no {name}"))
 }
 
 #[tokio::test(flavor = "multi_thread")]
