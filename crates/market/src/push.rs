@@ -158,6 +158,7 @@ pub(crate) fn apply_all(
             change_id,
             outcome,
             version: None,
+            stock: None,
         });
     }
 
@@ -169,12 +170,19 @@ pub(crate) fn apply_all(
     } else {
         0
     };
-    for (result, version) in results.iter_mut().zip(&versions) {
+    for ((result, version), listing_id) in results.iter_mut().zip(&versions).zip(&listing_ids) {
         result.version = match *version {
             Version::None => None,
             Version::Known(v) => Some(v),
             Version::Bump(n) => Some(first + n as i64),
         };
+        // The count after the whole batch: what the device should show.
+        if result.version.is_some() {
+            result.stock = Uuid::parse_str(listing_id)
+                .ok()
+                .and_then(|id| listings.get(&id))
+                .and_then(|l| l.content.stock);
+        }
     }
     for (listing_id, &n) in &last_bump {
         if let Some(listing) = listings.get_mut(listing_id) {

@@ -395,6 +395,7 @@ fn the_openapi_schemas_declare_every_wire_field() {
             listing: Box::new(full.clone()),
         },
         version: Some(2),
+        stock: None,
     };
     check(schemas, "ChangeResult", to_json(&conflict));
     let pulled = PulledListing {

@@ -124,6 +124,11 @@ pub struct ChangeResult {
     /// rejected): send it back as the next change's `base_version`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
+    /// The listing's stock on the server once the whole push was applied
+    /// (absent when rejected). The server's count is the one every laptop
+    /// converges to: the device takes it, plus its changes still waiting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stock: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

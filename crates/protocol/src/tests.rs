@@ -45,6 +45,7 @@ fn outcome_wire_shape() {
             reason: RejectReason::Forbidden,
         },
         version: None,
+        stock: None,
     };
     let json = serde_json::to_string(&r).unwrap();
     assert_eq!(

@@ -47,8 +47,10 @@ pub fn open(path: &Path) -> Result<Store> {
     #[allow(clippy::disallowed_methods)] // this is the one place allowed to.
     let mut conn = Connection::open(path)?;
     let backups = || list_backups(path);
+    let started = std::time::Instant::now();
     configure(&conn).map_err(|e| not_a_database(e, backups()))?;
     check_integrity(&conn, &backups())?;
+    let checked = started.elapsed();
 
     let found = user_version(&conn)?;
     let known = MIGRATIONS.len() as i64;
@@ -63,12 +65,19 @@ pub fn open(path: &Path) -> Result<Store> {
         conn,
         path: path.to_owned(),
     };
+    let migrated = started.elapsed();
     store.move_secrets_out()?;
     if let Err(e) = store.daily_backup_if_due() {
         // A failed backup must not keep the manager from working.
         tracing::warn!(error = %e, "daily backup failed");
     }
-    tracing::debug!(path = %path.display(), "store opened");
+    tracing::debug!(
+        path = %path.display(),
+        checked_ms = checked.as_millis() as u64,
+        migrated_ms = migrated.as_millis() as u64,
+        opened_ms = started.elapsed().as_millis() as u64,
+        "store opened"
+    );
     Ok(store)
 }
 

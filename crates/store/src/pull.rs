@@ -139,6 +139,29 @@ impl Store {
         Ok(changed)
     }
 
+    /// Takes the server's stock from a push's results: the marketplace's
+    /// count, plus this laptop's stock changes still waiting to be sent.
+    ///
+    /// The marketplace counts each sale once (by change id); a laptop can
+    /// count one twice, when another laptop's sale reaches it both through
+    /// the marketplace (pulled) and through a bundle (its unsent delta,
+    /// applied here). Taking the server's count at every push undoes that.
+    pub fn take_server_stocks(&mut self, stocks: &[(ListingId, i64)]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE listings SET stock = max(0, ?2 + coalesce((SELECT sum(o.stock_delta) FROM outbox o
+                     WHERE o.listing_id = listings.id AND o.state = 'pending'), 0))
+                 WHERE id = ?1 AND deleted_at_ms IS NULL",
+            )?;
+            for (id, stock) in stocks {
+                stmt.execute((id.to_string(), stock))?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Records the server versions from a push's results (a version never
     /// goes back).
     pub fn record_versions(&mut self, versions: &[(ListingId, i64)]) -> Result<()> {

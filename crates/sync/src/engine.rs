@@ -559,6 +559,11 @@ async fn push_all(
             .zip(&response.results)
             .filter_map(|(p, r)| Some((p.listing_id, r.version?)))
             .collect();
+        let stocks: Vec<(ListingId, i64)> = pending
+            .iter()
+            .zip(&response.results)
+            .filter_map(|(p, r)| Some((p.listing_id, r.stock?)))
+            .collect();
         let merged: Vec<_> = push::conflicts(&pending, &response)
             .into_iter()
             .filter_map(|(id, listing, lost, version)| {
@@ -574,6 +579,7 @@ async fn push_all(
                 for (id, content, lost, version) in merged {
                     s.take_merged(id, content, &lost, version, now)?;
                 }
+                s.take_server_stocks(&stocks)?;
                 Ok(())
             })
             .await?;

@@ -175,7 +175,10 @@ impl Market {
             .open(self.data.parent().unwrap_or(&self.data).join("market.log"))?;
         let mut cmd = self.command();
         cmd.args(["serve", "--listen", &self.addr.to_string()])
-            .env("RUST_LOG", "warn")
+            .env(
+                "RUST_LOG",
+                std::env::var("TORTURE_MARKET_LOG").unwrap_or_else(|_| "warn".to_owned()),
+            )
             .stdout(Stdio::null())
             .stderr(log)
             .kill_on_drop(true);

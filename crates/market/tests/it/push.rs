@@ -42,6 +42,7 @@ async fn a_pushed_listing_appears_in_the_catalog() {
             change_id: change.change_id,
             outcome: Outcome::Applied,
             version: Some(version),
+            stock: None,
         }]
     );
 

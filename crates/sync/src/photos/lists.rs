@@ -171,6 +171,7 @@ async fn put_list(
         StatusCode::ACCEPTED if when_uploaded => Ok(Put::Kept),
         StatusCode::NO_CONTENT | StatusCode::OK => {
             let (id, key) = (set.listing_id, set.key.clone());
+            tracing::debug!(listing = %id, photos = %key, "photo list set on the marketplace; synced");
             engine
                 .with_store(move |s| s.mark_photos_synced(id, &key))
                 .await?;

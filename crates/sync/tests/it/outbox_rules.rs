@@ -301,3 +301,65 @@ async fn archived_and_draft_listings_leave_the_marketplace_and_come_back() {
     assert_eq!(listing(&a, carpet).status, store::Status::Published);
     assert_eq!(listing(&a, draft).status, store::Status::Ready);
 }
+
+/// A laptop with no photo files to give or take (bundles without photos).
+struct NoFiles;
+
+impl store::BundlePhotos for NoFiles {
+    fn read(&self, _: &str) -> Option<Vec<u8>> {
+        None
+    }
+    fn has(&self, _: &str) -> bool {
+        false
+    }
+    fn write(&mut self, _: &str, _: &[u8]) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_sale_pulled_and_then_carried_by_a_bundle_counts_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = atlas(dir.path()).await;
+    let a = laptop(dir.path(), "a", &server);
+    let b = laptop(dir.path(), "b", &server);
+    let id = create(&a, "Huile d'argan 1 l", 10, 100);
+    sync_once(&a.engine).await.unwrap();
+    sync_once(&b.engine).await.unwrap();
+
+    // B sells two and puts it on a USB stick before its next sync.
+    edit(&b, id, 300, |l| l.stock -= 2);
+    let bundle = dir.path().join("b.hanout");
+    b.store
+        .lock()
+        .unwrap()
+        .export_bundle(&bundle, None, &store::PhotoChoice::None, &NoFiles, 300)
+        .unwrap();
+    // The marketplace gets the sale from B, A pulls the count…
+    sync_once(&b.engine).await.unwrap();
+    sync_once(&a.engine).await.unwrap();
+    assert_eq!(listing(&a, id).stock, 8);
+    // …and then takes the stick in, its clock behind B's (so its push
+    // changes nothing the marketplace would send back): the sale is
+    // applied here once more (nothing here says the marketplace has it).
+    a.store
+        .lock()
+        .unwrap()
+        .import_bundle(&bundle, &mut NoFiles, 250)
+        .unwrap();
+    assert_eq!(
+        listing(&a, id).stock,
+        6,
+        "the scenario: counted twice for now"
+    );
+
+    // The marketplace counts it once; A's next push brings its count back.
+    sync_once(&a.engine).await.unwrap();
+    assert_eq!(listing(&a, id).stock, 8, "B's sale counted once on A");
+    assert_eq!(a.store.lock().unwrap().pending_count().unwrap(), 0);
+    sync_once(&b.engine).await.unwrap();
+    assert_eq!(listing(&b, id).stock, 8);
+    let c = laptop(dir.path(), "c", &server);
+    sync_once(&c.engine).await.unwrap();
+    assert_eq!(listing(&c, id).stock, 8, "and once on the marketplace");
+}

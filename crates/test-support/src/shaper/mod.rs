@@ -247,9 +247,17 @@ fn cut_all(shared: &Shared) {
 }
 
 async fn accept(listener: TcpListener, upstream: SocketAddr, shared: Arc<Shared>) {
-    while let Ok((client, _)) = listener.accept().await {
-        shared.connections.fetch_add(1, Ordering::SeqCst);
-        tokio::spawn(relay(client, upstream, shared.clone()));
+    loop {
+        match listener.accept().await {
+            Ok((client, _)) => {
+                shared.connections.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(relay(client, upstream, shared.clone()));
+            }
+            // A client gone before it was accepted (ECONNABORTED), or no
+            // descriptor free for a moment: the link stays up, as a real
+            // one would, rather than refusing everyone from then on.
+            Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+        }
     }
 }
 
