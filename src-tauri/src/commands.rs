@@ -22,12 +22,16 @@ where
     T: Send + 'static,
     F: FnOnce(&mut store::Store) -> store::Result<T> + Send + 'static,
 {
-    let store = state.store.clone();
+    let store = state.checked_store().await?;
     tauri::async_runtime::spawn_blocking(move || {
+        let asked = std::time::Instant::now();
         let mut guard = store
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        f(&mut guard)
+        let got = asked.elapsed();
+        let out = f(&mut guard);
+        store::log_slow_use(std::any::type_name::<F>(), got, asked.elapsed() - got);
+        out
     })
     .await?
     .map_err(AppError::from)
@@ -105,7 +109,7 @@ pub async fn update_listing(
 ) -> Result<ListingView, AppError> {
     let id: store::ListingId = id.parse()?;
     let now = sync::Clock::now_ms(&sync::SystemClock);
-    let store = state.store.clone();
+    let store = state.checked_store().await?;
     let listing = tauri::async_runtime::spawn_blocking(move || {
         let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
         let listing = editor::save(&mut s, id, &loaded, &typed, now)?;

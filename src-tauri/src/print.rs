@@ -182,7 +182,7 @@ async fn read_store<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&store::Store) -> print::Result<T> + Send + 'static,
 ) -> Result<T, AppError> {
-    let store = state.store.clone();
+    let store = state.checked_store().await?;
     tauri::async_runtime::spawn_blocking(move || {
         let guard = store
             .lock()

@@ -169,7 +169,7 @@ where
     T: Send + 'static,
     F: FnOnce(&mut store::Store) -> peer::Result<T> + Send + 'static,
 {
-    let store = state.store.clone();
+    let store = state.checked_store().await?;
     tauri::async_runtime::spawn_blocking(move || {
         let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
         f(&mut guard)
@@ -245,7 +245,7 @@ pub async fn start_share(
         return Ok(share_view(share));
     }
     let bind = SocketAddr::from(([0, 0, 0, 0], peer::DEFAULT_PORT));
-    let share = peer::share(state.store.clone(), bind, state.peer_mdns).await?;
+    let share = peer::share(state.checked_store().await?, bind, state.peer_mdns).await?;
     forward(app, &state, share.subscribe());
     let view = share_view(&share);
     *current = Some(share);
@@ -317,7 +317,7 @@ pub async fn exchange_with(
     address: String,
     code: String,
 ) -> Result<ExchangedView, AppError> {
-    let done = peer::exchange(state.store.clone(), &address, &code).await?;
+    let done = peer::exchange(state.checked_store().await?, &address, &code).await?;
     taken_in(&app, &state);
     Ok((&done).into())
 }

@@ -5,6 +5,7 @@ use store::SettingKey;
 use tokio::sync::{Notify, watch};
 
 use crate::config::Config;
+use crate::ipc::AppError;
 use crate::photo_imports::PhotoImports;
 
 /// What every command can reach.
@@ -30,14 +31,34 @@ pub struct AppState {
     pub share: tokio::sync::Mutex<Option<peer::Share>>,
     /// Whether sharing is announced and laptops are looked for over mDNS.
     pub peer_mdns: peer::Mdns,
+    /// The catalog's integrity check, running beside the window's start
+    /// (`store::open_or_recover_checking_later`); reach the catalog through
+    /// [`AppState::checked_store`].
+    pub integrity: Arc<store::IntegrityCheck>,
 }
 
 impl AppState {
+    /// The catalog, once its check said it is sound (at once after that):
+    /// a damaged catalog is refused to every use, with the message that a
+    /// restart restores its latest backup.
+    pub async fn checked_store(&self) -> Result<sync::SharedStore, AppError> {
+        match self.integrity.outcome() {
+            Some(outcome) => outcome?,
+            None => {
+                let check = self.integrity.clone();
+                tauri::async_runtime::spawn_blocking(move || check.wait()).await??;
+            }
+        }
+        Ok(self.store.clone())
+    }
+
     pub fn open(config: &Config) -> Result<AppState, store::Error> {
         let writer = take_catalog(&config.data_dir)?;
         // A damaged catalog is set aside and its latest backup restored; the
         // window says so (`startup_notice`) instead of the app failing to start.
-        let (store, recovery) = store::open_or_recover(&config.data_dir.join("catalog.db"))?;
+        // Its check runs beside the window's start (`checked_store`).
+        let (store, recovery, integrity) =
+            store::open_or_recover_checking_later(&config.data_dir.join("catalog.db"))?;
         if let Some(url) = &config.market_url {
             // Only where no marketplace is enrolled yet: an override must not
             // silently move an enrolled laptop (its listings live there).
@@ -71,6 +92,7 @@ impl AppState {
             lang: Arc::default(),
             share: tokio::sync::Mutex::new(None),
             peer_mdns: config.peer_mdns,
+            integrity: Arc::new(integrity),
         })
     }
 }

@@ -38,12 +38,17 @@ pub fn spawn(app: &AppHandle, state: &AppState, config: &Config) {
         }
     };
     let _ = state.engine.set(engine.clone());
-    tauri::async_runtime::spawn(sync::run(
-        engine,
-        state.wake.clone(),
-        state.status_tx.clone(),
-        std::future::pending(),
-    ));
+    let (wake, status_tx) = (state.wake.clone(), state.status_tx.clone());
+    let integrity = state.integrity.clone();
+    tauri::async_runtime::spawn(async move {
+        // Nothing is sent from a catalog its check found damaged.
+        let checked = tauri::async_runtime::spawn_blocking(move || integrity.wait()).await;
+        if let Ok(Err(e)) = checked {
+            tracing::error!(error = %e, "sync stays off: the catalog is damaged");
+            return;
+        }
+        sync::run(engine, wake, status_tx, std::future::pending()).await;
+    });
 
     let mut status = state.status_tx.subscribe();
     let app = app.clone();

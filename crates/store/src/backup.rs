@@ -61,21 +61,7 @@ impl Store {
 
     /// A daily backup, if the newest one is older than a day.
     pub(crate) fn daily_backup_if_due(&self) -> Result<Option<PathBuf>> {
-        let newest = list_backups(&self.path).into_iter().next();
-        let due = match newest.and_then(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok()) {
-            Some(modified) => {
-                SystemTime::now()
-                    .duration_since(modified)
-                    .unwrap_or_default()
-                    >= DAILY
-            }
-            None => true,
-        };
-        if due {
-            self.rolling_backup("daily").map(Some)
-        } else {
-            Ok(None)
-        }
+        daily_backup_if_due(&self.conn, &self.path)
     }
 
     /// Replaces the catalog with the backup at `from`.
@@ -128,6 +114,26 @@ impl Store {
             }
         }
         Ok(lost)
+    }
+}
+
+/// A daily backup of the catalog at `db_path` through `conn`, if the newest
+/// one is older than a day.
+pub(crate) fn daily_backup_if_due(conn: &Connection, db_path: &Path) -> Result<Option<PathBuf>> {
+    let newest = list_backups(db_path).into_iter().next();
+    let due = match newest.and_then(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok()) {
+        Some(modified) => {
+            SystemTime::now()
+                .duration_since(modified)
+                .unwrap_or_default()
+                >= DAILY
+        }
+        None => true,
+    };
+    if due {
+        rolling_backup(conn, db_path, "daily").map(Some)
+    } else {
+        Ok(None)
     }
 }
 

@@ -8,6 +8,7 @@ mod artisans;
 mod backup;
 mod bundle;
 mod category;
+mod check_later;
 mod conflicts;
 mod cooperative;
 mod csv_export;
@@ -42,6 +43,7 @@ pub use bundle::{
     read_bundle_header,
 };
 pub use category::{Category, Status, Unit};
+pub use check_later::{IntegrityCheck, open_or_recover_checking_later};
 pub use conflicts::Conflict;
 pub use cooperative::Cooperative;
 pub use csv_import::{ImportPlan, PlannedRow, RowError, plan_import};
@@ -50,7 +52,7 @@ pub use edits::{changed_fields, field_name, parse_field};
 pub use error::{Error, Field, Reason, Result, ValidationError};
 pub use ledger::{Ledger, LedgerState};
 pub use listings::{Listing, ListingId, ListingInput, Moderation, NewListing, SyncState};
-pub use lock::{WriterLock, lock_writer};
+pub use lock::{WriterLock, lock_writer, log_slow_use};
 pub use money::Price;
 pub use normalize::normalize;
 pub use open::{Store, open};

@@ -27,3 +27,18 @@ pub fn lock_writer(data_dir: &Path) -> Result<WriterLock> {
         Err(TryLockError::Error(e)) => Err(Error::Io(e)),
     }
 }
+
+/// Logs (debug) a use of the shared store that took long enough for the
+/// window to feel it: `waited` for the connection, then `ran` holding it.
+/// The app and the sync engine share one connection behind a mutex; this
+/// says who held it.
+pub fn log_slow_use(what: &str, waited: std::time::Duration, ran: std::time::Duration) {
+    if waited + ran >= std::time::Duration::from_millis(20) {
+        tracing::debug!(
+            what,
+            waited_ms = waited.as_millis() as u64,
+            ran_ms = ran.as_millis() as u64,
+            "store in use"
+        );
+    }
+}

@@ -157,10 +157,14 @@ impl Engine {
     {
         let store = self.store.clone();
         let out = tokio::task::spawn_blocking(move || {
+            let asked = std::time::Instant::now();
             let mut guard = store
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
-            f(&mut guard)
+            let got = asked.elapsed();
+            let out = f(&mut guard);
+            store::log_slow_use(std::any::type_name::<F>(), got, asked.elapsed() - got);
+            out
         })
         .await??;
         Ok(out)

@@ -256,3 +256,68 @@ fn a_token_an_older_version_kept_in_the_catalog_moves_out() {
         .unwrap();
     assert_eq!(left, 0);
 }
+
+#[test]
+fn a_catalog_checked_beside_the_start_opens_at_once_and_a_damaged_one_is_restored_next_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("catalog.db");
+    let marker = path.with_extension("check-failed");
+    {
+        let mut store = store::open(&path).unwrap();
+        for i in 0..2000 {
+            store
+                .create_listing(new_listing(&format!("Tapis {i}"), "100"), i)
+                .unwrap();
+        }
+    }
+    for backup in store::list_backups(&path) {
+        std::fs::remove_file(backup).unwrap();
+    }
+
+    // Sound: open at once, the check passes, then takes the day's backup.
+    let (store, recovery, check) = store::open_or_recover_checking_later(&path).unwrap();
+    assert!(recovery.is_none());
+    check.wait().unwrap();
+    assert_eq!(store.listings().unwrap().len(), 2000);
+    let backups = store::list_backups(&path);
+    assert_eq!(backups.len(), 1, "the day's backup, made by the check");
+    drop(store);
+    // That backup is two days old now: another would be due.
+    std::fs::File::options()
+        .write(true)
+        .open(&backups[0])
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 86_400))
+        .unwrap();
+
+    // Damaged in the middle, where opening does not look (a failing disk).
+    let mut bytes = std::fs::read(&path).unwrap();
+    let middle = bytes.len() / 2 / 4096 * 4096;
+    for b in &mut bytes[middle..middle + 8192] {
+        *b = 0xA5;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let (store, recovery, check) = store::open_or_recover_checking_later(&path).unwrap();
+    assert!(recovery.is_none(), "opened at once, unchecked");
+    assert!(matches!(check.wait(), Err(Error::Corrupt { .. })));
+    assert!(
+        matches!(check.wait(), Err(Error::Corrupt { .. })),
+        "said to every use"
+    );
+    assert!(marker.exists());
+    assert_eq!(
+        store::list_backups(&path),
+        backups,
+        "no backup taken of a damaged file"
+    );
+    drop(store);
+
+    // The next start checks first and restores the backup.
+    let (store, recovery, check) = store::open_or_recover_checking_later(&path).unwrap();
+    let recovery = recovery.expect("restored");
+    assert_eq!(recovery.restored_from, backups[0]);
+    check.wait().unwrap();
+    assert_eq!(store.listings().unwrap().len(), 2000);
+    assert!(store.integrity_check().unwrap());
+    assert!(!marker.exists());
+}
