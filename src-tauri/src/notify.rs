@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use crate::ipc::{LedgerKey, LedgerView, UiLang};
+use crate::ipc::{LedgerKey, UiLang};
 
 /// Each listing's state and title at one pass's end.
 pub type Snapshot = HashMap<store::ListingId, (LedgerKey, String)>;
@@ -22,12 +22,14 @@ pub fn snapshot(store: &store::Store, lang: Option<UiLang>) -> store::Result<Sna
         Some(UiLang::En) => "en",
         Some(UiLang::Fr) | None => "fr",
     };
-    let mut states = HashMap::new();
-    for listing in store.listings()? {
-        let state = LedgerView::of(store, &listing)?.state;
-        states.insert(listing.id, (state, listing.titles.display(code).to_owned()));
-    }
-    Ok(states)
+    Ok(store
+        .ledger_states()?
+        .into_iter()
+        .map(|(listing, state)| {
+            let title = listing.titles.display(code).to_owned();
+            (listing.id, (LedgerKey::from(&state), title))
+        })
+        .collect())
 }
 
 /// Shows a system notification; without a notification service (a

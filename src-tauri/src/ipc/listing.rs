@@ -61,6 +61,18 @@ pub enum LedgerKey {
     NotPublic,
 }
 
+impl From<&store::LedgerState> for LedgerKey {
+    fn from(state: &store::LedgerState) -> LedgerKey {
+        match state {
+            store::LedgerState::Waiting => LedgerKey::Waiting,
+            store::LedgerState::InReview => LedgerKey::InReview,
+            store::LedgerState::Live => LedgerKey::Live,
+            store::LedgerState::Rejected { .. } => LedgerKey::Rejected,
+            store::LedgerState::NotPublic { .. } => LedgerKey::NotPublic,
+        }
+    }
+}
+
 impl LedgerView {
     /// The ledger of `listing` in `store`; photo files are looked up under
     /// the catalog's folder.
@@ -70,13 +82,7 @@ impl LedgerView {
         let bytes = photos::files_bytes(root, ledger.files_waiting.iter().map(String::as_str));
         let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         Ok(LedgerView {
-            state: match ledger.state {
-                store::LedgerState::Waiting => LedgerKey::Waiting,
-                store::LedgerState::InReview => LedgerKey::InReview,
-                store::LedgerState::Live => LedgerKey::Live,
-                store::LedgerState::Rejected { .. } => LedgerKey::Rejected,
-                store::LedgerState::NotPublic { .. } => LedgerKey::NotPublic,
-            },
+            state: LedgerKey::from(&ledger.state),
             text_waiting: ledger.text_waiting,
             photos_total: count(ledger.photos_total),
             photos_on_market: count(ledger.photos_on_market),

@@ -160,3 +160,87 @@ fn attaching_photos_appends_once_and_queues_the_change() {
     assert_eq!(listing.photos, hashes, "cover first, no duplicates");
     assert_eq!(listing.sync, SyncState::Waiting);
 }
+
+#[test]
+fn every_ledger_state_at_once_is_what_each_ledger_says() {
+    use store::{LedgerState, ListingInput, NewListing, PhotoRecord, Price, Status, Titles};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = store::open(&dir.path().join("catalog.db")).unwrap();
+    let make = |store: &mut store::Store, title: &str, draft: bool| {
+        let mut input =
+            ListingInput::quick(Titles::from_single(title), Price::parse("120").unwrap());
+        if draft {
+            input.status = Status::Draft;
+        }
+        store
+            .create_listing(NewListing::validate(input).unwrap(), 1)
+            .unwrap()
+            .id
+    };
+    let live = make(&mut store, "Huile d'argan", false);
+    let refused = make(&mut store, "Tapis", false);
+    let draft = make(&mut store, "Brouillon", true);
+    let photo_waiting = make(&mut store, "Jarre", false);
+    let photo_sent = make(&mut store, "Plat", false);
+    let acks: Vec<_> = store
+        .pending_changes(100)
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let ack = if p.listing_id == refused {
+                PushAck::Rejected {
+                    reason: "invalid".to_owned(),
+                }
+            } else {
+                PushAck::Accepted
+            };
+            (p.listing_id, p.seq, ack)
+        })
+        .collect();
+    store.record_acks(&acks, 2).unwrap();
+    for (id, n) in [(photo_waiting, "a"), (photo_sent, "b")] {
+        let display = n.repeat(64);
+        store
+            .record_photo(
+                &PhotoRecord {
+                    display_sha256: display.clone(),
+                    thumb_sha256: "c".repeat(64),
+                    width: 1600,
+                    height: 1200,
+                    source_name: None,
+                },
+                3,
+            )
+            .unwrap();
+        store.attach_photos(id, &[display], 3).unwrap();
+    }
+    let acks: Vec<_> = store
+        .pending_changes(100)
+        .unwrap()
+        .iter()
+        .map(|p| (p.listing_id, p.seq, PushAck::Accepted))
+        .collect();
+    store.record_acks(&acks, 4).unwrap();
+    store
+        .mark_photos_synced(photo_sent, &"b".repeat(64))
+        .unwrap();
+    let text_waiting = make(&mut store, "Babouches", false);
+
+    let states = store.ledger_states().unwrap();
+    assert_eq!(states.len(), 6);
+    for (listing, state) in &states {
+        assert_eq!(
+            *state,
+            store.ledger(listing.id).unwrap().state,
+            "{:?}",
+            listing.titles
+        );
+    }
+    let state_of = |id| states.iter().find(|(l, _)| l.id == id).unwrap().1.clone();
+    assert_eq!(state_of(live), LedgerState::Live);
+    assert!(matches!(state_of(refused), LedgerState::Rejected { .. }));
+    assert!(matches!(state_of(draft), LedgerState::NotPublic { .. }));
+    assert_eq!(state_of(photo_waiting), LedgerState::Waiting);
+    assert_eq!(state_of(photo_sent), LedgerState::Live);
+    assert_eq!(state_of(text_waiting), LedgerState::Waiting);
+}
