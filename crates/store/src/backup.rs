@@ -149,7 +149,16 @@ pub(crate) fn rolling_backup(conn: &Connection, db_path: &Path, reason: &str) ->
         .and_then(|s| s.to_str())
         .unwrap_or("catalog");
     let dest = dir.join(format!("{now:015}-{stem}-{reason}.db"));
-    conn.backup(rusqlite::MAIN_DB, &dest, None)?;
+    // Whole or absent (the daily one runs beside the app, which may be
+    // killed mid-copy): written under another name, then renamed.
+    let part = dest.with_extension("db.part");
+    conn.backup(rusqlite::MAIN_DB, &part, None)?;
+    // Write access: Windows flushes only a file opened for writing.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&part)?
+        .sync_all()?;
+    std::fs::rename(&part, &dest)?;
     for old in list_backups(db_path).into_iter().skip(KEEP_BACKUPS) {
         let _ = std::fs::remove_file(old);
     }

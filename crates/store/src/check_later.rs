@@ -11,8 +11,7 @@
 //! [`open_or_recover`] does, and restores the latest backup.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
-use std::thread::JoinHandle;
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
 use rusqlite::{Connection, OpenFlags};
 
@@ -25,62 +24,83 @@ use crate::recover::{Recovery, open_or_recover};
 /// The answer of a check running beside the window.
 #[derive(Debug)]
 pub struct IntegrityCheck {
-    thread: Mutex<Option<JoinHandle<std::result::Result<(), String>>>>,
+    answer: Arc<Answer>,
+}
+
+/// Set once by the check's thread, as soon as the check is done (the
+/// daily backup after it is nobody's wait).
+#[derive(Debug, Default)]
+struct Answer {
     outcome: OnceLock<std::result::Result<(), String>>,
+    lock: Mutex<()>,
+    said: Condvar,
+}
+
+impl Answer {
+    fn say(&self, outcome: std::result::Result<(), String>) {
+        let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = self.outcome.set(outcome);
+        self.said.notify_all();
+    }
 }
 
 impl IntegrityCheck {
     /// A check already made (the catalog was opened after it).
     pub fn passed() -> IntegrityCheck {
+        let answer = Answer::default();
+        let _ = answer.outcome.set(Ok(()));
         IntegrityCheck {
-            thread: Mutex::new(None),
-            outcome: OnceLock::from(Ok(())),
+            answer: Arc::new(answer),
         }
     }
 
     fn start(path: &Path) -> IntegrityCheck {
+        let answer = Arc::new(Answer::default());
         let path = path.to_owned();
+        let told = answer.clone();
         let thread = std::thread::Builder::new()
             .name("catalog-check".to_owned())
-            .spawn(move || check(&path));
-        match thread {
-            Ok(thread) => IntegrityCheck {
-                thread: Mutex::new(Some(thread)),
-                outcome: OnceLock::new(),
-            },
+            .spawn(move || {
+                // Whatever happens in it, the thread answers.
+                let outcome = std::panic::catch_unwind(|| check(&path, &told))
+                    .unwrap_or_else(|_| Err("the catalog check stopped".to_owned()));
+                told.say(outcome);
+            });
+        if let Err(e) = thread {
             // No thread to spare: nothing checked, as before this start.
-            Err(e) => {
-                tracing::warn!(error = %e, "catalog check not started");
-                IntegrityCheck::passed()
-            }
+            tracing::warn!(error = %e, "catalog check not started");
+            answer.say(Ok(()));
         }
+        IntegrityCheck { answer }
     }
 
     /// The check's answer, if it has come (without waiting).
     pub fn outcome(&self) -> Option<Result<()>> {
-        self.outcome.get().map(|o| {
-            o.clone().map_err(|detail| Error::Corrupt {
-                detail,
-                backups: Vec::new(),
-            })
-        })
+        self.answer.outcome.get().map(corrupt)
     }
 
     /// Waits for the check (at once once it has answered): `Ok` for a
     /// sound catalog, [`Error::Corrupt`] for a damaged one.
     pub fn wait(&self) -> Result<()> {
-        let outcome = self.outcome.get_or_init(|| {
-            let thread = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take();
-            thread.map_or(Ok(()), |t| {
-                t.join()
-                    .unwrap_or_else(|_| Err("the catalog check stopped".to_owned()))
-            })
-        });
-        outcome.clone().map_err(|detail| Error::Corrupt {
-            detail,
-            backups: Vec::new(),
-        })
+        let mut guard = self.answer.lock.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(outcome) = self.answer.outcome.get() {
+                return corrupt(outcome);
+            }
+            guard = self
+                .answer
+                .said
+                .wait(guard)
+                .unwrap_or_else(|p| p.into_inner());
+        }
     }
+}
+
+fn corrupt(outcome: &std::result::Result<(), String>) -> Result<()> {
+    outcome.clone().map_err(|detail| Error::Corrupt {
+        detail,
+        backups: Vec::new(),
+    })
 }
 
 /// The file saying a check found `path` damaged.
@@ -118,10 +138,11 @@ fn remove_marker(marker: &Path) -> Result<()> {
     }
 }
 
-/// The check itself, on a connection of its own: `quick_check`, then the
-/// daily backup (only of a file found sound). Only damage is an error: a
-/// check that could not run leaves the catalog as usable as it was.
-fn check(path: &Path) -> std::result::Result<(), String> {
+/// The check itself, on a connection of its own: `quick_check`, its answer
+/// given at once, then the daily backup (only of a file found sound). Only
+/// damage is an error: a check that could not run leaves the catalog as
+/// usable as it was.
+fn check(path: &Path, answer: &Answer) -> std::result::Result<(), String> {
     let started = std::time::Instant::now();
     let checked = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(Error::from)
@@ -129,6 +150,7 @@ fn check(path: &Path) -> std::result::Result<(), String> {
     match checked {
         Ok(conn) => {
             tracing::debug!(ms = started.elapsed().as_millis() as u64, "catalog checked");
+            answer.say(Ok(()));
             if let Err(e) = daily_backup_if_due(&conn, path) {
                 tracing::warn!(error = %e, "daily backup failed");
             }

@@ -279,8 +279,13 @@ fn a_catalog_checked_beside_the_start_opens_at_once_and_a_damaged_one_is_restore
     assert!(recovery.is_none());
     check.wait().unwrap();
     assert_eq!(store.listings().unwrap().len(), 2000);
+    // The day's backup follows the check's answer, on its thread.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while store::list_backups(&path).is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     let backups = store::list_backups(&path);
-    assert_eq!(backups.len(), 1, "the day's backup, made by the check");
+    assert_eq!(backups.len(), 1, "the day's backup, made after the check");
     drop(store);
     // That backup is two days old now: another would be due.
     std::fs::File::options()
