@@ -12,20 +12,7 @@ use fantoccini::{Client, Locator};
 async fn a_damaged_catalog_opens_on_its_latest_backup() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("app");
-    std::fs::create_dir_all(&data).unwrap();
-    let catalog = data.join("catalog.db");
-    {
-        let mut store = store::open(&catalog).unwrap();
-        for i in 0..150 {
-            let new = store::NewListing::new(
-                store::Titles::from_single(&format!("Tapis Azilal {i}")),
-                store::Price::parse("3200").unwrap(),
-            )
-            .unwrap();
-            store.create_listing(new, i).unwrap();
-        }
-        store.rolling_backup("e2e").unwrap();
-    }
+    let catalog = catalog_backed_up(&data, 150, "Tapis Azilal");
     // Its first page (which opening reads) damaged.
     let mut bytes = std::fs::read(&catalog).unwrap();
     for b in &mut bytes[..4096] {
@@ -66,20 +53,7 @@ async fn a_damaged_catalog_opens_on_its_latest_backup() {
 async fn damage_found_beside_the_start_is_said_and_the_next_start_restores() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("app");
-    std::fs::create_dir_all(&data).unwrap();
-    let catalog = data.join("catalog.db");
-    {
-        let mut store = store::open(&catalog).unwrap();
-        for i in 0..2000 {
-            let new = store::NewListing::new(
-                store::Titles::from_single(&format!("Jarre de Safi {i}")),
-                store::Price::parse("450").unwrap(),
-            )
-            .unwrap();
-            store.create_listing(new, i).unwrap();
-        }
-        store.rolling_backup("e2e").unwrap();
-    }
+    let catalog = catalog_backed_up(&data, 2000, "Jarre de Safi");
     // Damaged in the middle (the listings' pages), where opening does not
     // look: only the check finds it.
     let mut bytes = std::fs::read(&catalog).unwrap();
@@ -114,6 +88,24 @@ async fn damage_found_beside_the_start_is_said_and_the_next_start_restores() {
     assert!(!data.join("catalog.check-failed").exists());
     client.close().await.unwrap();
     drop(driver);
+}
+
+/// A catalog in `data` of `n` listings titled `title` and a number, backed
+/// up; its path.
+fn catalog_backed_up(data: &std::path::Path, n: i64, title: &str) -> std::path::PathBuf {
+    std::fs::create_dir_all(data).unwrap();
+    let catalog = data.join("catalog.db");
+    let mut store = store::open(&catalog).unwrap();
+    for i in 0..n {
+        let new = store::NewListing::new(
+            store::Titles::from_single(&format!("{title} {i}")),
+            store::Price::parse("3200").unwrap(),
+        )
+        .unwrap();
+        store.create_listing(new, i).unwrap();
+    }
+    store.rolling_backup("e2e").unwrap();
+    catalog
 }
 
 async fn count(client: &Client, css: &str) -> usize {

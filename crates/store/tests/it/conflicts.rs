@@ -2,19 +2,9 @@
 
 use protocol::ListingField;
 use serde_json::json;
-use store::{ListingId, ListingInput, NewListing, Price, PulledContent, PushAck, Titles};
+use store::{ListingId, ListingInput, NewListing, Price, PulledContent, Titles};
 
-use crate::new_listing;
-
-fn ack_all(store: &mut store::Store) {
-    let acks: Vec<_> = store
-        .pending_changes(100)
-        .unwrap()
-        .iter()
-        .map(|p| (p.listing_id, p.seq, PushAck::Accepted))
-        .collect();
-    store.record_acks(&acks, 1).unwrap();
-}
+use crate::{ack_all, new_listing};
 
 fn edit(store: &mut store::Store, id: ListingId, now_ms: i64, f: impl FnOnce(&mut ListingInput)) {
     let mut input = store.listing(id).unwrap().unwrap().to_input();
