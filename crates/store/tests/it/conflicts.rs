@@ -4,7 +4,7 @@ use protocol::ListingField;
 use serde_json::json;
 use store::{ListingId, ListingInput, NewListing, Price, PulledContent, Titles};
 
-use crate::{ack_all, new_listing};
+use crate::{new_listing, send_all};
 
 fn edit(store: &mut store::Store, id: ListingId, now_ms: i64, f: impl FnOnce(&mut ListingInput)) {
     let mut input = store.listing(id).unwrap().unwrap().to_input();
@@ -33,11 +33,11 @@ fn lost_price(dir: &std::path::Path) -> (store::Store, ListingId) {
         .create_listing(new_listing("Tapis", "3200"), 1)
         .unwrap()
         .id;
-    ack_all(&mut store);
+    send_all(&mut store);
     edit(&mut store, id, 10, |l| {
         l.price = Price::parse("3000").unwrap()
     });
-    ack_all(&mut store);
+    send_all(&mut store);
     let lost = [ListingField::Title, ListingField::Price];
     assert!(
         store
@@ -137,11 +137,11 @@ fn a_merge_into_a_listing_edited_again_here_records_nothing() {
         .create_listing(new_listing("Tapis", "3200"), 1)
         .unwrap()
         .id;
-    ack_all(&mut store);
+    send_all(&mut store);
     edit(&mut store, id, 10, |l| {
         l.price = Price::parse("3000").unwrap()
     });
-    ack_all(&mut store);
+    send_all(&mut store);
     // Edited again before the answer was taken in: that edit goes next.
     edit(&mut store, id, 20, |l| {
         l.price = Price::parse("2900").unwrap()

@@ -17,17 +17,6 @@ mod search;
 
 use store::{NewListing, Price, Titles};
 
-/// Every change waiting marked as accepted by the marketplace.
-pub(crate) fn ack_all(store: &mut store::Store) {
-    let acks: Vec<_> = store
-        .pending_changes(100)
-        .unwrap()
-        .iter()
-        .map(|p| (p.listing_id, p.seq, store::PushAck::Accepted))
-        .collect();
-    store.record_acks(&acks, 1).unwrap();
-}
-
 pub(crate) fn new_listing(title: &str, price: &str) -> NewListing {
     NewListing::new(Titles::from_single(title), Price::parse(price).unwrap()).unwrap()
 }

@@ -214,7 +214,7 @@ fn every_ledger_state_at_once_is_what_each_ledger_says() {
             .unwrap();
         store.attach_photos(id, &[display], 3).unwrap();
     }
-    crate::ack_all(&mut store);
+    crate::send_all(&mut store);
     store
         .mark_photos_synced(photo_sent, &"b".repeat(64))
         .unwrap();
